@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+const ZApiEnv = z.object({
+  APP_URL: z.string().url("APP_URL must be the public URL of the app, e.g. http://localhost:3000").default("http://localhost:3000"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "SMTP_URL must look like smtp://user:pass@host:587")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  SMTP_FROM: z.string().min(3).default("ValueLens <no-reply@valuelens.local>"),
+});
+export type TApiEnv = z.infer<typeof ZApiEnv>;
+
+let cached: TApiEnv | undefined;
+export function apiEnv(): TApiEnv {
+  if (cached) return cached;
+  const parsed = ZApiEnv.safeParse(process.env);
+  if (!parsed.success) {
+    throw new Error(
+      "Invalid configuration:\n" + parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n") + "\nSee .env.example.",
+    );
+  }
+  cached = parsed.data;
+  return cached;
+}

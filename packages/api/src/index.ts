@@ -1,0 +1,6 @@
+export { appRouter, createCaller, type AppRouter } from "./root.ts";
+export { createContext, type Context, type SessionClaims } from "./context.ts";
+export type { Meta } from "./trpc.ts";
+export { log, logWarn, logError, setLogLevel } from "./log.ts";
+export { apiEnv } from "./env.ts";
+export type { OverviewKpis, MonthlyRevenuePoint, Money, WorkspaceSummary } from "./services/index.ts";

@@ -1,0 +1,5 @@
+export { DomainError } from "./domain-error.ts";
+export * from "./workspaces.ts";
+export * from "./members.ts";
+export * from "./overview.ts";
+export { sendMail, type OutgoingMail } from "./mailer.ts";

@@ -1,0 +1,57 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { dbEnv } from "./env.ts";
+
+export type { PrismaClient };
+
+export interface DbHandle {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+type LogFn = (event: string, fields: Record<string, unknown>) => void;
+
+/**
+ * A Prisma client over a node-postgres pool. Pool errors (a backend killed, the server restarting)
+ * are logged instead of crashing the process (SECURITY-NOTES 0.7); queries fail fast and the pool
+ * reconnects on the next checkout.
+ */
+export function createDb(url: string, opts: { max?: number; log?: LogFn; statementTimeoutMs?: number } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+  });
+  pool.on("error", (err) => opts.log?.("db.pool_error", { message: err.message }));
+  const adapter = new PrismaPg(pool);
+  const prisma = new PrismaClient({ adapter });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+let shared: DbHandle | undefined;
+
+/** The process-wide app connection (DATABASE_URL), created on first use. */
+export function getDb(log?: LogFn): DbHandle {
+  if (!shared) {
+    const env = dbEnv();
+    shared = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, ...(log ? { log } : {}) });
+  }
+  return shared;
+}
+
+export async function closeDb(): Promise<void> {
+  const s = shared;
+  shared = undefined;
+  await s?.close();
+}

@@ -1,0 +1,16 @@
+export { createDb, getDb, closeDb, type DbHandle, type PrismaClient } from "./client.ts";
+export { dbEnv, type TDbEnv } from "./env.ts";
+export {
+  withTenant,
+  withWorkspace,
+  withUser,
+  setWorkspaceInTx,
+  NestedTenantTransactionError,
+  type Tx,
+  type TenantScope,
+  type TenantTxOptions,
+} from "./tenant.ts";
+export { Prisma } from "./generated/prisma/client.ts";
+export type { Role, ImportKind, ImportStatus } from "./generated/prisma/enums.ts";
+export { checkAppRole, type RoleCheck } from "./role-check.ts";
+export { slugify } from "./slug.ts";

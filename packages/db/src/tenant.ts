@@ -1,0 +1,76 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Prisma } from "./generated/prisma/client.ts";
+
+/** The transactional client handed to tenant-scoped code. Never a global client. */
+export type Tx = Prisma.TransactionClient;
+
+export class NestedTenantTransactionError extends Error {
+  constructor() {
+    super("withWorkspace/withUser cannot be nested: pass the existing transaction (tx) down instead.");
+    this.name = "NestedTenantTransactionError";
+  }
+}
+
+const active = new AsyncLocalStorage<true>();
+
+export interface TenantScope {
+  workspaceId?: string | null;
+  userId?: string | null;
+  inviteTokenHash?: string | null;
+  apiKeyPrefix?: string | null;
+}
+
+export interface TenantTxOptions {
+  timeoutMs?: number;
+  /** Serializable is only needed by a few invariant-heavy writes; most work is ReadCommitted. */
+  isolationLevel?: "ReadCommitted" | "RepeatableRead" | "Serializable";
+}
+
+/**
+ * The one tenant wrapper (SECURITY-NOTES 5.1): an interactive transaction that first sets the
+ * row-level-security context with set_config(..., true) — transaction-local, so nothing leaks to the
+ * next user of the pooled connection — and then runs `fn` with the transactional client.
+ * RLS policies read these settings through NULLIF(current_setting(..., true), '')::uuid.
+ */
+export async function withTenant<T>(
+  prisma: PrismaClient,
+  scope: TenantScope,
+  fn: (tx: Tx) => Promise<T>,
+  opts: TenantTxOptions = {},
+): Promise<T> {
+  if (active.getStore()) throw new NestedTenantTransactionError();
+  return active.run(true, () =>
+    prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT
+          set_config('app.current_workspace', ${scope.workspaceId ?? ""}, true),
+          set_config('app.current_user', ${scope.userId ?? ""}, true),
+          set_config('app.invite_token_hash', ${scope.inviteTokenHash ?? ""}, true),
+          set_config('app.api_key_prefix', ${scope.apiKeyPrefix ?? ""}, true)`;
+        return fn(tx);
+      },
+      { isolationLevel: opts.isolationLevel ?? "ReadCommitted", timeout: opts.timeoutMs ?? 15_000, maxWait: 5_000 },
+    ),
+  );
+}
+
+/** Tenant transaction for one workspace (procedures and jobs). */
+export function withWorkspace<T>(
+  prisma: PrismaClient,
+  workspaceId: string,
+  fn: (tx: Tx) => Promise<T>,
+  opts: TenantTxOptions & { userId?: string | null } = {},
+): Promise<T> {
+  return withTenant(prisma, { workspaceId, userId: opts.userId ?? null }, fn, opts);
+}
+
+/** Transaction that sees only the rows a user may see across workspaces (their memberships). */
+export function withUser<T>(prisma: PrismaClient, userId: string, fn: (tx: Tx) => Promise<T>, opts: TenantTxOptions = {}): Promise<T> {
+  return withTenant(prisma, { userId }, fn, opts);
+}
+
+/** Switch the workspace inside an open tenant transaction (e.g. after an invite token proved access). */
+export async function setWorkspaceInTx(tx: Tx, workspaceId: string): Promise<void> {
+  await tx.$executeRaw`SELECT set_config('app.current_workspace', ${workspaceId}, true)`;
+}

@@ -1,0 +1,3 @@
+export * from "./auth.ts";
+export * from "./workspace.ts";
+export * from "./overview.ts";
