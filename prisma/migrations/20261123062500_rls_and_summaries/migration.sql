@@ -53,7 +53,10 @@ CREATE POLICY key_by_prefix ON api_keys FOR SELECT
 -- Recompute the purchase summary of customers of one workspace from their orders (all of them when
 -- p_ids is NULL), then move the non-linear rollup parts (new customers and their first-month
 -- revenue per month; customers with orders; repeat customers) from each customer's stored summary
--- to the new one. Idempotent: a second call with no order change moves nothing.
+-- to the new one. One statement (data-modifying CTEs all read the same snapshot, so `s` holds the
+-- stored summary before the UPDATE). Idempotent: a second call with no order change moves nothing.
+-- No temporary tables: cascaded deletes run triggers as the table owner, and a temp table created
+-- by the app role in the same session would not be theirs to drop.
 CREATE OR REPLACE FUNCTION vl_refresh_customers(p_ws uuid, p_ids uuid[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -63,8 +66,6 @@ BEGIN
   SELECT currency, timezone, margin_rate INTO w FROM workspaces WHERE id = p_ws;
   IF NOT FOUND THEN RETURN; END IF;
 
-  DROP TABLE IF EXISTS _vl_sum;
-  CREATE TEMP TABLE _vl_sum ON COMMIT DROP AS
   WITH o AS (
     SELECT o.customer_id, o.ordered_at,
            (o.ordered_at AT TIME ZONE 'UTC')::date AS d,
@@ -86,71 +87,77 @@ BEGIN
            sum(o.amt) FILTER (WHERE o.d = f.first_d)::bigint AS fdr,
            sum(o.amt) FILTER (WHERE o.m = f.first_m)::bigint AS fmr
       FROM o JOIN f USING (customer_id) GROUP BY f.customer_id
+  ), s AS (
+    SELECT c.id,
+           c.first_order_at AS old_first, c.purchase_days AS old_days, c.order_count AS old_orders,
+           c.first_month_revenue_minor AS old_fmr,
+           f.first_at AS new_first, f.last_at AS new_last, coalesce(f.n, 0) AS new_orders, coalesce(f.days, 0) AS new_days,
+           coalesce(f.rev, 0) AS new_rev, coalesce(f.margin, 0) AS new_margin,
+           coalesce(g.fdr, 0) AS new_fdr, coalesce(g.fmr, 0) AS new_fmr,
+           (c.order_count, c.purchase_days, c.first_order_at, c.last_order_at, c.revenue_minor, c.margin_minor,
+            c.first_day_revenue_minor, c.first_month_revenue_minor)
+             IS DISTINCT FROM
+           (coalesce(f.n, 0), coalesce(f.days, 0), f.first_at, f.last_at, coalesce(f.rev, 0), coalesce(f.margin, 0),
+            coalesce(g.fdr, 0), coalesce(g.fmr, 0)) AS changed
+      FROM customers c
+      LEFT JOIN f ON f.customer_id = c.id
+      LEFT JOIN g ON g.customer_id = c.id
+     WHERE c.workspace_id = p_ws AND (p_ids IS NULL OR c.id = ANY(p_ids))
+  ), upd AS (
+    UPDATE customers c
+       SET order_count = s.new_orders, purchase_days = s.new_days, first_order_at = s.new_first,
+           last_order_at = s.new_last, revenue_minor = s.new_rev, margin_minor = s.new_margin,
+           first_day_revenue_minor = s.new_fdr, first_month_revenue_minor = s.new_fmr, summary_updated_at = now()
+      FROM s
+     WHERE c.workspace_id = p_ws AND c.id = s.id AND s.changed
+    RETURNING c.id
+  ), roll AS (
+    INSERT INTO monthly_rollups AS r (workspace_id, month, new_customers, new_customer_revenue_minor)
+    SELECT p_ws, x.m, sum(x.dn)::int, sum(x.dr)::bigint
+      FROM (
+        SELECT date_trunc('month', s.old_first AT TIME ZONE w.timezone)::date AS m, -1 AS dn, -s.old_fmr AS dr
+          FROM s WHERE s.changed AND s.old_first IS NOT NULL
+        UNION ALL
+        SELECT date_trunc('month', s.new_first AT TIME ZONE w.timezone)::date, 1, s.new_fmr
+          FROM s WHERE s.changed AND s.new_first IS NOT NULL
+      ) x
+     GROUP BY x.m
+    HAVING sum(x.dn) <> 0 OR sum(x.dr) <> 0
+    ON CONFLICT (workspace_id, month) DO UPDATE
+       SET new_customers = r.new_customers + EXCLUDED.new_customers,
+           new_customer_revenue_minor = r.new_customer_revenue_minor + EXCLUDED.new_customer_revenue_minor
+    RETURNING 1
   )
-  SELECT c.id,
-         c.first_order_at AS old_first, c.purchase_days AS old_days, c.order_count AS old_orders,
-         c.first_month_revenue_minor AS old_fmr,
-         f.first_at AS new_first, f.last_at AS new_last, coalesce(f.n, 0) AS new_orders, coalesce(f.days, 0) AS new_days,
-         coalesce(f.rev, 0) AS new_rev, coalesce(f.margin, 0) AS new_margin,
-         coalesce(g.fdr, 0) AS new_fdr, coalesce(g.fmr, 0) AS new_fmr
-    FROM customers c
-    LEFT JOIN f ON f.customer_id = c.id
-    LEFT JOIN g ON g.customer_id = c.id
-   WHERE c.workspace_id = p_ws AND (p_ids IS NULL OR c.id = ANY(p_ids));
-
-  UPDATE customers c
-     SET order_count = s.new_orders, purchase_days = s.new_days, first_order_at = s.new_first,
-         last_order_at = s.new_last, revenue_minor = s.new_rev, margin_minor = s.new_margin,
-         first_day_revenue_minor = s.new_fdr, first_month_revenue_minor = s.new_fmr, summary_updated_at = now()
-    FROM _vl_sum s
-   WHERE c.workspace_id = p_ws AND c.id = s.id
-     AND (c.order_count, c.purchase_days, c.first_order_at, c.last_order_at, c.revenue_minor, c.margin_minor,
-          c.first_day_revenue_minor, c.first_month_revenue_minor)
-         IS DISTINCT FROM
-         (s.new_orders, s.new_days, s.new_first, s.new_last, s.new_rev, s.new_margin, s.new_fdr, s.new_fmr);
-
-  INSERT INTO monthly_rollups AS r (workspace_id, month, new_customers, new_customer_revenue_minor)
-  SELECT p_ws, x.m, sum(x.dn)::int, sum(x.dr)::bigint
-    FROM (
-      SELECT date_trunc('month', s.old_first AT TIME ZONE w.timezone)::date AS m, -1 AS dn, -s.old_fmr AS dr
-        FROM _vl_sum s WHERE s.old_first IS NOT NULL
-      UNION ALL
-      SELECT date_trunc('month', s.new_first AT TIME ZONE w.timezone)::date, 1, s.new_fmr
-        FROM _vl_sum s WHERE s.new_first IS NOT NULL
-    ) x
-   GROUP BY x.m
-  HAVING sum(x.dn) <> 0 OR sum(x.dr) <> 0
-  ON CONFLICT (workspace_id, month) DO UPDATE
-     SET new_customers = r.new_customers + EXCLUDED.new_customers,
-         new_customer_revenue_minor = r.new_customer_revenue_minor + EXCLUDED.new_customer_revenue_minor;
-
   INSERT INTO workspace_stats AS st (workspace_id, customers_with_orders, repeat_customers)
   SELECT p_ws, coalesce(sum((s.new_orders > 0)::int - (s.old_orders > 0)::int), 0),
                coalesce(sum((s.new_days >= 2)::int - (s.old_days >= 2)::int), 0)
-    FROM _vl_sum s
+    FROM s WHERE s.changed
   ON CONFLICT (workspace_id) DO UPDATE
      SET customers_with_orders = st.customers_with_orders + EXCLUDED.customers_with_orders,
          repeat_customers = st.repeat_customers + EXCLUDED.repeat_customers, updated_at = now();
 END $fn$;
 
+CREATE TYPE vl_order_change AS (workspace_id uuid, customer_id uuid, ordered_at timestamptz,
+  amount_minor bigint, currency char(3), refunded boolean, sign int);
+
 -- Linear part of an orders change (orders and revenue per month and per workspace, straight from the
--- changed rows), then the customers' summaries. Shared by the three order triggers.
-CREATE OR REPLACE FUNCTION vl_apply_order_changes() RETURNS void
+-- changed rows), then the affected customers' summaries. Shared by the three order triggers.
+CREATE OR REPLACE FUNCTION vl_apply_order_changes(p_changes vl_order_change[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
   ws uuid;
 BEGIN
-  FOR ws IN SELECT DISTINCT workspace_id FROM _vl_changed LOOP
+  FOR ws IN SELECT DISTINCT ch.workspace_id FROM unnest(p_changes) ch LOOP
     -- Serialise concurrent writers per customer (in id order: no deadlocks). Later statements of this
     -- function take a new snapshot (READ COMMITTED) and so see the other writer's committed orders.
     PERFORM 1 FROM customers c
-      WHERE c.workspace_id = ws AND c.id IN (SELECT customer_id FROM _vl_changed WHERE workspace_id = ws)
+      WHERE c.workspace_id = ws AND c.id IN (SELECT ch.customer_id FROM unnest(p_changes) ch WHERE ch.workspace_id = ws)
       ORDER BY c.id FOR UPDATE;
 
     INSERT INTO monthly_rollups AS r (workspace_id, month, orders, revenue_minor)
     SELECT ws, date_trunc('month', ch.ordered_at AT TIME ZONE w.timezone)::date,
            sum(ch.sign)::int, coalesce(sum(ch.sign * ch.amount_minor) FILTER (WHERE ch.currency = w.currency), 0)::bigint
-      FROM _vl_changed ch JOIN workspaces w ON w.id = ch.workspace_id
+      FROM unnest(p_changes) ch JOIN workspaces w ON w.id = ch.workspace_id
      WHERE ch.workspace_id = ws AND NOT ch.refunded
      GROUP BY 2
     ON CONFLICT (workspace_id, month) DO UPDATE
@@ -159,28 +166,33 @@ BEGIN
     INSERT INTO workspace_stats AS st (workspace_id, orders, revenue_minor)
     SELECT ws, coalesce(sum(ch.sign), 0)::int,
            coalesce(sum(ch.sign * ch.amount_minor) FILTER (WHERE ch.currency = w.currency), 0)::bigint
-      FROM _vl_changed ch JOIN workspaces w ON w.id = ch.workspace_id
+      FROM unnest(p_changes) ch JOIN workspaces w ON w.id = ch.workspace_id
      WHERE ch.workspace_id = ws AND NOT ch.refunded
+     GROUP BY w.id
     ON CONFLICT (workspace_id) DO UPDATE
        SET orders = st.orders + EXCLUDED.orders, revenue_minor = st.revenue_minor + EXCLUDED.revenue_minor, updated_at = now();
 
-    PERFORM vl_refresh_customers(ws, ARRAY(SELECT DISTINCT customer_id FROM _vl_changed WHERE workspace_id = ws));
+    PERFORM vl_refresh_customers(ws, ARRAY(SELECT DISTINCT ch.customer_id FROM unnest(p_changes) ch WHERE ch.workspace_id = ws));
   END LOOP;
 END $fn$;
 
 CREATE OR REPLACE FUNCTION vl_orders_changed() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
+DECLARE
+  changes vl_order_change[];
 BEGIN
-  DROP TABLE IF EXISTS _vl_changed;
-  CREATE TEMP TABLE _vl_changed (workspace_id uuid, customer_id uuid, ordered_at timestamptz,
-    amount_minor bigint, currency char(3), refunded boolean, sign int) ON COMMIT DROP;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO _vl_changed SELECT workspace_id, customer_id, ordered_at, amount_minor, currency, refunded, 1 FROM vl_new;
+  IF TG_OP = 'INSERT' THEN
+    changes := ARRAY(SELECT ROW(workspace_id, customer_id, ordered_at, amount_minor, currency, refunded, 1)::vl_order_change FROM vl_new);
+  ELSIF TG_OP = 'UPDATE' THEN
+    changes := ARRAY(SELECT ROW(workspace_id, customer_id, ordered_at, amount_minor, currency, refunded, 1)::vl_order_change FROM vl_new
+                     UNION ALL
+                     SELECT ROW(workspace_id, customer_id, ordered_at, amount_minor, currency, refunded, -1)::vl_order_change FROM vl_old);
+  ELSE
+    changes := ARRAY(SELECT ROW(workspace_id, customer_id, ordered_at, amount_minor, currency, refunded, -1)::vl_order_change FROM vl_old);
   END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    INSERT INTO _vl_changed SELECT workspace_id, customer_id, ordered_at, amount_minor, currency, refunded, -1 FROM vl_old;
+  IF cardinality(changes) > 0 THEN
+    PERFORM vl_apply_order_changes(changes);
   END IF;
-  PERFORM vl_apply_order_changes();
   RETURN NULL;
 END $fn$;
 

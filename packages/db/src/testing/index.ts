@@ -1,0 +1,1 @@
+export { startTestDatabase, freePort, type TestDatabase } from "./test-database.ts";
