@@ -58,37 +58,77 @@ interface DeathIntegral {
  * Returns −Infinity when tx ≥ T. Uses the convergent series when |β−α| ≤ (α+tx)/2 (the usual
  * case: ~15 terms of plain arithmetic), else the quadrature, which has no restriction.
  */
-export function paretoLogDeathIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null): number {
+export function paretoLogDeathIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, tables: SeriesTables | null = null, slot = 0): number {
   if (!(T > tx)) {
     if (out) out.logI = -Infinity;
     return -Infinity;
   }
   if (Math.abs(beta - alpha) <= 0.5 * (alpha + tx)) {
-    const v = seriesIntegral(p, alpha, s, beta, tx, T, out);
+    const v = seriesIntegral(p, alpha, s, beta, tx, T, out, tables, slot);
     if (!Number.isNaN(v)) return v;
   }
   return quadratureIntegral(p, alpha, s, beta, tx, T, out);
 }
 
 /**
+ * Per-evaluation tables for the series: C_n = (s+1)_n/n!, H_n = Σ_{j<n} 1/(s+1+j) (depend on s
+ * only) and 1/(c+n) per distinct frequency, filled lazily so the inner loop has no divisions.
+ */
+export class SeriesTables {
+  readonly C = new Float64Array(MAX_TERMS + 1);
+  readonly H = new Float64Array(MAX_TERMS + 1);
+  private filled = 0;
+  private readonly inv: { c: number; v: Float64Array; n: number }[] = [];
+  constructor(private readonly s: number) {
+    this.C[0] = 1;
+    this.H[0] = 0;
+  }
+  ensure(n: number): void {
+    for (let k = this.filled; k < n; k++) {
+      this.C[k + 1] = (this.C[k]! * (this.s + 1 + k)) / (k + 1);
+      this.H[k + 1] = this.H[k]! + 1 / (this.s + 1 + k);
+    }
+    if (n > this.filled) this.filled = n;
+  }
+  /** 1/(c+k) for k < n; `slot` identifies c (the distinct-frequency index) so no hashing is needed. */
+  invC(slot: number, c: number, n: number): Float64Array {
+    let e = this.inv[slot];
+    if (!e || e.c !== c) {
+      e = { c, v: new Float64Array(MAX_TERMS + 1), n: 0 };
+      this.inv[slot] = e;
+    }
+    for (let k = e.n; k < n; k++) e.v[k] = 1 / (c + k);
+    if (n > e.n) e.n = n;
+    return e.v;
+  }
+}
+
+const MAX_TERMS = 400;
+
+/**
  * Series form: with A₀ = α+tx, q = (β−α)/A₀, ρ = A₀/(α+T), c = p+s,
  *   I = A₀^{−c} Σ_n (s+1)_n/n! (−q)^n (1 − ρ^{c+n})/(c+n),
  * from expanding h^{s+1} = (1+q e^{−u})^{−(s+1)} in the u-form of the integral (binomial series,
  * |q| ≤ 1/2 so it converges at least like 2^{−n}). Derivatives are carried term by term.
- * Returns NaN if 400 terms did not converge (then the caller uses the quadrature).
+ * Returns NaN if MAX_TERMS terms did not converge (then the caller uses the quadrature).
  */
-function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null): number {
+function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, tables: SeriesTables | null, slot: number): number {
+  const tab = tables ?? new SeriesTables(s);
   const c = p + s;
   const A0 = alpha + tx;
   const lA0 = Math.log(A0);
   const q = (beta - alpha) / A0;
   const L = Math.log(alpha + T) - lA0;
   const rho = A0 / (alpha + T);
+  // terms needed for |q|^n < 1e-17 (C_n grows at most polynomially; a margin of 8 covers it)
+  let need = Math.min(MAX_TERMS, q === 0 ? 4 : Math.ceil(-36.8 / Math.log(Math.abs(q))) + 4);
+  tab.ensure(need);
+  const Ct = tab.C;
+  const Ht = tab.H;
+  let ic = tab.invC(slot, c, need);
   let Ecr = Math.exp(-c * L); // ρ^{c+n}, starting at n = 0
   let D = -Math.expm1(-c * L); // 1 − ρ^{c+n}, updated without cancellation: D' = Dρ + (1−ρ)
   const oneMinusRho = -Math.expm1(-L);
-  let Cn = 1; // (s+1)_n / n!
-  let Hn = 0; // Σ_{j<n} 1/(s+1+j) = ∂ ln C_n / ∂s
   let Pn = 1; // (−q)^n
   let Pnm1 = 0; // (−q)^{n−1}
   let S = 0;
@@ -97,26 +137,33 @@ function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: n
   let Sq = 0; // Σ C (−n) P_{n−1} J  (= ∂S/∂q)
   let SL = 0; // Σ C P ρ^{c+n}     (= ∂S/∂L)
   let n = 0;
-  for (; n < 400; n++) {
-    const cn = c + n;
-    const J = D / cn;
-    const t = Cn * Pn * J;
+  for (; ; n++) {
+    if (n >= need) {
+      if (need >= MAX_TERMS) return NaN;
+      need = Math.min(MAX_TERMS, 2 * need);
+      tab.ensure(need);
+      ic = tab.invC(slot, c, need);
+    }
+    const inv = ic[n]!;
+    const Cn = Ct[n]!;
+    const J = D * inv;
+    const CP = Cn * Pn;
+    const t = CP * J;
     S += t;
     if (out) {
-      Sc += (Cn * Pn * (L * Ecr - J)) / cn;
-      Ss += Hn * t;
-      if (n > 0) Sq -= Cn * n * Pnm1 * J;
-      SL += Cn * Pn * Ecr;
+      Sc += CP * (L * Ecr - J) * inv;
+      Ss += Ht[n]! * t;
+      Sq -= Cn * n * Pnm1 * J;
+      SL += CP * Ecr;
     }
-    if (n > 2 && Math.abs(t) <= 1e-17 * Math.abs(S) && Math.abs(Cn * Pn) <= 1e-17 * Math.abs(S) * cn) break;
-    Hn += 1 / (s + 1 + n);
-    Cn *= (s + 1 + n) / (n + 1);
+    // |J_n| ≤ J_0, so once |C_n q^n| < 1e-17 the rest of the series is below rounding
+    if (n > 2 && Math.abs(CP) <= 1e-17) break;
     Pnm1 = Pn;
     Pn *= -q;
     Ecr *= rho;
     D = D * rho + oneMinusRho;
   }
-  if (n === 400 || !(S > 0)) return NaN;
+  if (!(S > 0)) return NaN;
   const logI = -c * lA0 + Math.log(S);
   if (out) {
     out.logI = logI;
@@ -209,6 +256,7 @@ export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, g
     lAT[k] = Math.log(alpha + c.TValues[k]!);
     lBT[k] = Math.log(beta + c.TValues[k]!);
   }
+  const tables = new SeriesTables(s);
   const di: DeathIntegral = { logI: 0, meanLogA: 0, meanInvA: 0, meanLogB: 0, meanInvB: 0 };
   let ll = 0;
   let g0 = 0;
@@ -224,7 +272,7 @@ export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, g
     const kx = c.xIndex[i]!;
     const p = r + x;
     const e1 = -p * lAT[kT]! - s * lBT[kT]!;
-    const logI = paretoLogDeathIntegral(p, alpha, s, beta, tx, T, grad ? di : null);
+    const logI = paretoLogDeathIntegral(p, alpha, s, beta, tx, T, grad ? di : null, tables, kx);
     const e2 = ls + logI;
     let lse: number;
     let w2: number;

@@ -1,0 +1,126 @@
+/**
+ * RFM quintile scores and the 11 standard named RFM segments.
+ *
+ * Scores: each of R, F, M is 1–5 by quintile of rank among all customers, 5 = best. R is scored on
+ * time since the last purchase (smaller is better); F and M on frequency and monetary value (larger
+ * is better). Ties always share a score: score = 1 + ⌊5 · (number of customers strictly worse) / n⌋.
+ *
+ * Segments are read off the grid of R and FM = round((F + M) / 2) (halves round up):
+ *
+ * | R \ FM | 1                | 2                  | 3                  | 4               | 5               |
+ * |--------|------------------|--------------------|--------------------|-----------------|-----------------|
+ * | 5      | New              | Potential Loyalist | Potential Loyalist | Champions       | Champions       |
+ * | 4      | Promising        | Potential Loyalist | Potential Loyalist | Loyal           | Loyal           |
+ * | 3      | About to Sleep   | About to Sleep     | Need Attention     | Loyal           | Loyal           |
+ * | 2      | Hibernating      | Hibernating        | At Risk            | At Risk         | Can't Lose Them |
+ * | 1      | Lost             | Hibernating        | At Risk            | At Risk         | Can't Lose Them |
+ *
+ * This is the widely used R×F segment map (e.g. the "RFM segmentation" map popularised by
+ * Putler and used in many Python/R tutorials), with F replaced by the F/M average so big spenders
+ * are not ignored, and "Lost" split from Hibernating at R = FM = 1.
+ * Complexity: O(n log n) (sorting for the ranks).
+ *
+ * @example
+ * rfmSegment(5, 5); // "Champions"
+ * rfmScores({ recency: [1, 30, 90], frequency: [10, 2, 1], monetary: [500, 80, 20] }).r; // [5, 3, 1]
+ */
+import { ClvInputError } from "../errors.js";
+import { requireFinite, requireLength } from "../data/validate-columns.js";
+
+export const RFM_SEGMENTS = [
+  "Champions",
+  "Loyal",
+  "Potential Loyalist",
+  "New",
+  "Promising",
+  "Need Attention",
+  "About to Sleep",
+  "At Risk",
+  "Can't Lose Them",
+  "Hibernating",
+  "Lost",
+] as const;
+export type RfmSegment = (typeof RFM_SEGMENTS)[number];
+
+const GRID: readonly (readonly RfmSegment[])[] = [
+  // FM:      1                 2                     3                     4            5
+  /* R=1 */ ["Lost", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+  /* R=2 */ ["Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+  /* R=3 */ ["About to Sleep", "About to Sleep", "Need Attention", "Loyal", "Loyal"],
+  /* R=4 */ ["Promising", "Potential Loyalist", "Potential Loyalist", "Loyal", "Loyal"],
+  /* R=5 */ ["New", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"],
+];
+
+export interface RfmInput {
+  /** Time since the last purchase (any unit); smaller is better. */
+  recency: ArrayLike<number>;
+  frequency: ArrayLike<number>;
+  monetary: ArrayLike<number>;
+}
+
+export interface RfmScores {
+  r: Uint8Array;
+  f: Uint8Array;
+  m: Uint8Array;
+  segment: RfmSegment[];
+}
+
+/** Quintile score 1–5 of each value, larger values scoring higher; ties share the score. */
+export function quintileScores(values: ArrayLike<number>, higherIsBetter = true): Uint8Array {
+  const n = values.length;
+  const sorted = Float64Array.from(values).sort();
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    // number of values strictly worse than v
+    const worse = higherIsBetter ? lowerBound(sorted, v) : n - upperBound(sorted, v);
+    out[i] = Math.min(5, 1 + Math.floor((5 * worse) / n));
+  }
+  return out;
+}
+
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Named segment for R and FM scores (FM = round((F+M)/2), or pass F and M separately). */
+export function rfmSegment(r: number, fm: number, m?: number): RfmSegment {
+  const fmScore = m === undefined ? fm : Math.floor((fm + m) / 2 + 0.5);
+  if (![1, 2, 3, 4, 5].includes(r)) throw new ClvInputError("rfmSegment", "r", null, `is ${r}, must be an integer 1–5`);
+  if (![1, 2, 3, 4, 5].includes(fmScore)) throw new ClvInputError("rfmSegment", "fm", null, `is ${fmScore}, must be an integer 1–5`);
+  return GRID[r - 1]![fmScore - 1]!;
+}
+
+export function rfmScores(input: RfmInput): RfmScores {
+  const fn = "rfmScores";
+  const n = requireLength(fn, "recency", input.recency, null);
+  requireLength(fn, "frequency", input.frequency, n);
+  requireLength(fn, "monetary", input.monetary, n);
+  requireFinite(fn, "recency", input.recency, 0);
+  requireFinite(fn, "frequency", input.frequency, 0);
+  requireFinite(fn, "monetary", input.monetary, null);
+  const r = quintileScores(input.recency, false);
+  const f = quintileScores(input.frequency, true);
+  const m = quintileScores(input.monetary, true);
+  const segment: RfmSegment[] = new Array<RfmSegment>(n);
+  for (let i = 0; i < n; i++) segment[i] = rfmSegment(r[i]!, f[i]!, m[i]!);
+  return { r, f, m, segment };
+}
