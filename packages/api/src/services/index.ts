@@ -3,3 +3,4 @@ export * from "./workspaces.ts";
 export * from "./members.ts";
 export * from "./overview.ts";
 export { sendMail, type OutgoingMail } from "./mailer.ts";
+export { checkHealth, type Health } from "./health.ts";

@@ -1,0 +1,4 @@
+import { authHandlers } from "~/auth";
+
+export const GET = authHandlers.GET;
+export const POST = authHandlers.POST;

@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { TRPCReactProvider } from "~/trpc/react";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "ValueLens", template: "%s · ValueLens" },
+  description: "Open-source customer-lifetime-value analytics.",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans">
+        <TRPCReactProvider>{children}</TRPCReactProvider>
+      </body>
+    </html>
+  );
+}
