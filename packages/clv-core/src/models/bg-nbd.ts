@@ -203,7 +203,8 @@ export function bgNbdHorizonFactor(p: BgNbdParams, x: number, T: number, t: numb
   if (t === 0) return 0;
   const Cp = p.a + p.b + x - 1;
   const z = t / (p.alpha + T + t);
-  return Cp * bgExpectationSeries(p.a, Cp - p.r - x, Cp, z);
+  // ≥ 0 mathematically; clamp the last-bit rounding of the "1 − …" difference at tiny t
+  return Math.max(0, Cp * bgExpectationSeries(p.a, Cp - p.r - x, Cp, z));
 }
 
 /** P(alive | frequency, recency, T). Scalars in → number; columns in → Float64Array. */

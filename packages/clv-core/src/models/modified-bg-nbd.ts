@@ -129,7 +129,7 @@ export function modifiedBgNbdLogPAlive(p: ModifiedBgNbdParams, x: number, tx: nu
 export function modifiedBgNbdHorizonFactor(p: ModifiedBgNbdParams, x: number, T: number, t: number): number {
   if (t === 0) return 0;
   const Cp = p.a + p.b + x;
-  return Cp * bgExpectationSeries(p.a, Cp - p.r - x, Cp, t / (p.alpha + T + t));
+  return Math.max(0, Cp * bgExpectationSeries(p.a, Cp - p.r - x, Cp, t / (p.alpha + T + t)));
 }
 
 export function modifiedBgNbdProbabilityAlive(model: { params: ModifiedBgNbdParams }, frequency: number, recency: number, T: number): number;

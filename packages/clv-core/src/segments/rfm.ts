@@ -3,7 +3,9 @@
  *
  * Scores: each of R, F, M is 1–5 by quintile of rank among all customers, 5 = best. R is scored on
  * time since the last purchase (smaller is better); F and M on frequency and monetary value (larger
- * is better). Ties always share a score: score = 1 + ⌊5 · (number of customers strictly worse) / n⌋.
+ * is better). With the percent rank ρ = (number of customers strictly worse) / (n − 1), the score is
+ * min(5, 1 + ⌊5ρ⌋): the best customer scores 5, the worst 1, and ties share a score (a single
+ * customer scores 3).
  *
  * Segments are read off the grid of R and FM = round((F + M) / 2) (halves round up):
  *
@@ -74,7 +76,7 @@ export function quintileScores(values: ArrayLike<number>, higherIsBetter = true)
     const v = values[i]!;
     // number of values strictly worse than v
     const worse = higherIsBetter ? lowerBound(sorted, v) : n - upperBound(sorted, v);
-    out[i] = Math.min(5, 1 + Math.floor((5 * worse) / n));
+    out[i] = n === 1 ? 3 : Math.min(5, 1 + Math.floor((5 * worse) / (n - 1)));
   }
   return out;
 }
