@@ -125,3 +125,58 @@ export function distinct(col: Float64Array): { values: Float64Array; index: Int3
   }
   return { values: Float64Array.from(vals), index };
 }
+
+/**
+ * Every k-th distinct row (with its weight): a systematic sample whose weighted log-likelihood
+ * estimates the full one. Used to warm-start fits on large data (the value indexes stay valid).
+ */
+export function subsampleCompressed(c: CompressedRfm, k: number): CompressedRfm {
+  const m = Math.ceil(c.size / k);
+  const pick = <A extends Float64Array | Int32Array>(a: A): A => {
+    const out = new (a.constructor as new (n: number) => A)(m);
+    for (let j = 0; j < m; j++) out[j] = a[j * k]!;
+    return out;
+  };
+  const w = pick(c.w);
+  let totalWeight = 0;
+  for (let j = 0; j < m; j++) totalWeight += w[j]!;
+  return {
+    ...c,
+    size: m,
+    x: pick(c.x),
+    tx: pick(c.tx),
+    T: pick(c.T),
+    w,
+    totalWeight,
+    rowGroup: new Int32Array(0),
+    xIndex: pick(c.xIndex),
+    txIndex: pick(c.txIndex),
+    TIndex: pick(c.TIndex),
+  };
+}
+
+/** Rows above which fits first solve on a systematic subsample of about WARM_ROWS rows. */
+export const WARM_THRESHOLD = 40_000;
+export const WARM_ROWS = 20_000;
+
+// Compression is memoised by column identity (validated by a checksum), so fitting and scoring the same
+// columns hashes them once.
+const memo = new WeakMap<object, { recency: object; T: object; weights: object | undefined; checksum: number; c: CompressedRfm }>();
+
+function checksum(cols: RfmColumns): number {
+  let s = 0;
+  const { frequency, recency, T, weights } = cols;
+  for (let i = 0; i < frequency.length; i++) s += frequency[i]! * 1.000001 + recency[i]! * 3.0000007 + T[i]! * 7.00003 + (weights ? weights[i]! * 11.1 : 0) + i * 1e-7 * frequency[i]!;
+  return s;
+}
+
+/** compressRows with memoisation on the identity of the input columns. */
+export function compressRowsCached(cols: RfmColumns): CompressedRfm {
+  const key = cols.frequency as unknown as object;
+  const hit = memo.get(key);
+  const sum = checksum(cols);
+  if (hit && hit.recency === (cols.recency as unknown as object) && hit.T === (cols.T as unknown as object) && hit.weights === (cols.weights as unknown as object | undefined) && hit.checksum === sum) return hit.c;
+  const c = compressRows(cols);
+  if (typeof key === "object" && key !== null) memo.set(key, { recency: cols.recency as unknown as object, T: cols.T as unknown as object, weights: cols.weights as unknown as object | undefined, checksum: sum, c });
+  return c;
+}

@@ -24,6 +24,8 @@ export interface MinimizeOptions {
   gradientTolerance?: number;
   /** ... or when the objective changes by less than this relative amount twice in a row. */
   functionTolerance?: number;
+  /** Starting inverse Hessian (row-major d × d), e.g. from a fit on a subsample; default scaled identity. */
+  initialInverseHessian?: ArrayLike<number>;
 }
 
 export interface MinimizeResult {
@@ -32,6 +34,10 @@ export interface MinimizeResult {
   iterations: number;
   evaluations: number;
   converged: boolean;
+  /** Gradient at x. */
+  gradient: Float64Array;
+  /** Final BFGS inverse-Hessian approximation (row-major). */
+  inverseHessian: Float64Array;
 }
 
 export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
@@ -53,6 +59,8 @@ export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, o
   let f = fg(x, g);
   let evaluations = 1;
   const H = identity(d);
+  const warmH = options.initialInverseHessian !== undefined && options.initialInverseHessian.length === d * d;
+  if (warmH) H.set(options.initialInverseHessian as ArrayLike<number>);
   const dir = new Float64Array(d);
   const xn = new Float64Array(d);
   const gn = new Float64Array(d);
@@ -62,7 +70,7 @@ export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, o
   let iterations = 0;
   let converged = false;
   let smallChanges = 0;
-  let firstStep = true;
+  let firstStep = !warmH;
 
   const projectedGradNorm = (): number => {
     let m = 0;
@@ -75,7 +83,7 @@ export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, o
     return m;
   };
 
-  if (!Number.isFinite(f)) return { x, value: f, iterations, evaluations, converged };
+  if (!Number.isFinite(f)) return { x, value: f, iterations, evaluations, converged, gradient: g, inverseHessian: H };
 
   for (iterations = 1; iterations <= maxIterations; iterations++) {
     if (projectedGradNorm() <= gtol) {
@@ -148,7 +156,7 @@ export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, o
     g.set(gn);
     f = fnew;
     if (sy > 1e-12 * Math.sqrt(yy) * norm(s)) {
-      if (iterations === 1) {
+      if (iterations === 1 && !warmH) {
         resetIdentity(H, d, sy / yy);
       }
       // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
@@ -175,7 +183,7 @@ export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, o
     } else smallChanges = 0;
   }
   if (iterations > maxIterations) iterations = maxIterations;
-  return { x, value: f, iterations, evaluations, converged };
+  return { x, value: f, iterations, evaluations, converged, gradient: g, inverseHessian: H };
 }
 
 function identity(d: number): Float64Array {

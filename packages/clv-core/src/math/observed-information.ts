@@ -1,12 +1,13 @@
 /**
  * Covariance of maximum-likelihood estimates from the observed information matrix.
  *
- * The Hessian of the negative log-likelihood in log-parameters θ = ln(params) is taken by central
- * differences of the gradient (or of the function, when no gradient is given); its inverse is the
+ * The Hessian of the negative log-likelihood in log-parameters θ = ln(params) is taken by forward
+ * differences of the analytic gradient (d + 1 gradient evaluations; relative error ~1e-5, ample for
+ * standard errors), or by central differences of the function when no gradient is given; its inverse is the
  * asymptotic covariance of θ̂, and the delta method gives SE(param) = param · SE(θ).
  *
  * Reference: Pawitan, In All Likelihood (2001), §2.7 and §4.7 (observed information, delta method).
- * Complexity: 2d gradient evaluations (or 2d² + 1 function evaluations) plus O(d³).
+ * Complexity: d + 1 gradient evaluations (or 2d² + 1 function evaluations) plus O(d³).
  *
  * @example
  * // for a fitted model: model.covariance[i][i] = Var(ln param_i)
@@ -29,22 +30,24 @@ export function observedInformation(
   negLogLik: (theta: Float64Array, grad: Float64Array | null) => number,
   theta: ArrayLike<number>,
   hasGradient: boolean,
+  /** Gradient at theta when already known (saves one evaluation). */
+  gradientAtTheta: ArrayLike<number> | null = null,
 ): InformationResult {
   const d = theta.length;
   const H: number[][] = Array.from({ length: d }, () => new Array<number>(d).fill(0));
   const t = Float64Array.from(theta);
   if (hasGradient) {
     const gp = new Float64Array(d);
-    const gm = new Float64Array(d);
+    const g0 = new Float64Array(d);
+    if (gradientAtTheta) g0.set(gradientAtTheta);
+    else negLogLik(t, g0);
     for (let j = 0; j < d; j++) {
       const h = 1e-5 * Math.max(1, Math.abs(t[j]!));
       const keep = t[j]!;
       t[j] = keep + h;
       negLogLik(t, gp);
-      t[j] = keep - h;
-      negLogLik(t, gm);
       t[j] = keep;
-      for (let i = 0; i < d; i++) H[i]![j] = (gp[i]! - gm[i]!) / (2 * h);
+      for (let i = 0; i < d; i++) H[i]![j] = (gp[i]! - g0[i]!) / h;
     }
     for (let i = 0; i < d; i++)
       for (let j = 0; j < i; j++) {

@@ -19,7 +19,7 @@
  * bgNbdExpectedPurchases(m, 39, 2, 30.43, 38.86);         // ≈ 1.226 purchases in the next 39 weeks
  * bgNbdProbabilityAlive(m, 2, 30.43, 38.86);              // ≈ 0.9287
  */
-import { compressRows, type CompressedRfm } from "../data/compress-rows.js";
+import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { digamma, gammaln } from "../math/special-functions.js";
 import { fitLogParameters, type FitOptions, type FittedModel } from "./fitted-model.js";
@@ -141,7 +141,9 @@ export function bgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad:
  */
 export function fitBgNbd(data: RfmColumns, options: FitOptions<BgNbdParams> = {}): BgNbdModel {
   validateRfm("fitBgNbd", data);
-  const c = compressRows(data);
+  const c = compressRowsCached(data);
+  const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
+  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => bgNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
   return fitLogParameters(
     "bg-nbd",
     NAMES,
@@ -149,7 +151,7 @@ export function fitBgNbd(data: RfmColumns, options: FitOptions<BgNbdParams> = {}
     true,
     { r: 1, alpha: meanT(c), a: 1, b: 1 },
     c.totalWeight,
-    options,
+    options, warm,
   );
 }
 

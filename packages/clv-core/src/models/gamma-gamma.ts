@@ -15,7 +15,7 @@
  */
 import { ClvInputError } from "../errors.js";
 import { requireFinite, requireLength } from "../data/validate-columns.js";
-import { distinct } from "../data/compress-rows.js";
+import { distinct, WARM_ROWS, WARM_THRESHOLD } from "../data/compress-rows.js";
 import { digamma, gammaln } from "../math/special-functions.js";
 import { fitLogParameters, type FitOptions, type FittedModel } from "./fitted-model.js";
 import { isScalar, type Num } from "./per-customer.js";
@@ -132,13 +132,34 @@ function negLogLik(s: SpendData, theta: ArrayLike<number>, grad: Float64Array | 
   return -ll;
 }
 
+/** Every k-th row: a systematic sample used to warm-start large fits. */
+function subsample(s: SpendData, k: number): SpendData {
+  const m = Math.ceil(s.n / k);
+  const pick = <A extends Float64Array | Int32Array>(a: A): A => {
+    const out = new (a.constructor as new (n: number) => A)(m);
+    for (let j = 0; j < m; j++) out[j] = a[j * k]!;
+    return out;
+  };
+  const w = pick(s.w);
+  const lnm = pick(s.lnm);
+  let totalWeight = 0;
+  let constant = 0;
+  for (let j = 0; j < m; j++) {
+    totalWeight += w[j]!;
+    constant -= w[j]! * lnm[j]!;
+  }
+  return { ...s, n: m, x: pick(s.x), m: pick(s.m), w, lnm, xIndex: pick(s.xIndex), totalWeight, constant };
+}
+
 /** Fit Gamma-Gamma on (frequency, mean repeat-purchase value); frequency-0 rows are ignored. */
 export function fitGammaGamma(data: SpendColumns, options: FitOptions<GammaGammaParams> = {}): GammaGammaModel {
   const s = prepare("fitGammaGamma", data);
   let mean = 0;
   for (let i = 0; i < s.n; i++) mean += s.w[i]! * s.m[i]!;
   mean /= s.totalWeight;
-  return fitLogParameters("gamma-gamma", NAMES, (th, g) => negLogLik(s, th, g), true, { p: 1, q: 2, v: Math.max(mean, 1e-6) }, s.totalWeight, options);
+  const sub = s.n > WARM_THRESHOLD ? subsample(s, Math.ceil(s.n / WARM_ROWS)) : null;
+  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => negLogLik(sub, th, g), observations: sub.totalWeight } : null;
+  return fitLogParameters("gamma-gamma", NAMES, (th, g) => negLogLik(s, th, g), true, { p: 1, q: 2, v: Math.max(mean, 1e-6) }, s.totalWeight, options, warm);
 }
 
 export function gammaGammaLogLikelihood(params: GammaGammaParams, data: SpendColumns): number {

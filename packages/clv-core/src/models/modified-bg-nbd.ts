@@ -14,7 +14,7 @@
  * const m = fitModifiedBgNbd({ frequency, recency, T }); // CDNOW: m.params.a ≈ 0.891
  * modifiedBgNbdProbabilityAlive(m, 0, 0, 38.86);          // < 1, unlike BG/NBD
  */
-import { compressRows, type CompressedRfm } from "../data/compress-rows.js";
+import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { digamma, gammaln } from "../math/special-functions.js";
 import { bgExpectationSeries, meanT } from "./bg-nbd.js";
@@ -109,8 +109,10 @@ export function modifiedBgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number
 
 export function fitModifiedBgNbd(data: RfmColumns, options: FitOptions<ModifiedBgNbdParams> = {}): ModifiedBgNbdModel {
   validateRfm("fitModifiedBgNbd", data);
-  const c = compressRows(data);
-  return fitLogParameters("mbg-nbd", NAMES, (th, g) => modifiedBgNbdNegLogLik(c, th, g), true, { r: 1, alpha: meanT(c), a: 1, b: 1 }, c.totalWeight, options);
+  const c = compressRowsCached(data);
+  const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
+  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => modifiedBgNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
+  return fitLogParameters("mbg-nbd", NAMES, (th, g) => modifiedBgNbdNegLogLik(c, th, g), true, { r: 1, alpha: meanT(c), a: 1, b: 1 }, c.totalWeight, options, warm);
 }
 
 export function modifiedBgNbdLogLikelihood(params: ModifiedBgNbdParams, data: RfmColumns): number {

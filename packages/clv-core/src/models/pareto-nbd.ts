@@ -23,7 +23,7 @@
  * const m = fitParetoNbd({ frequency, recency, T });      // CDNOW: LL ≈ −9595.0
  * paretoNbdProbabilityAlive(m, 2, 30.43, 38.86);           // ≈ 0.94
  */
-import { compressRows, type CompressedRfm } from "../data/compress-rows.js";
+import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { gaussLegendre } from "../math/gauss-legendre.js";
 import { digamma, gammaln } from "../math/special-functions.js";
@@ -313,9 +313,11 @@ export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, g
 
 export function fitParetoNbd(data: RfmColumns, options: FitOptions<ParetoNbdParams> = {}): ParetoNbdModel {
   validateRfm("fitParetoNbd", data);
-  const c = compressRows(data);
+  const c = compressRowsCached(data);
+  const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
+  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => paretoNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
   const t = meanT(c);
-  return fitLogParameters("pareto-nbd", NAMES, (th, g) => paretoNbdNegLogLik(c, th, g), true, { r: 1, alpha: t, s: 1, beta: t }, c.totalWeight, options);
+  return fitLogParameters("pareto-nbd", NAMES, (th, g) => paretoNbdNegLogLik(c, th, g), true, { r: 1, alpha: t, s: 1, beta: t }, c.totalWeight, options, warm);
 }
 
 export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: RfmColumns): number {

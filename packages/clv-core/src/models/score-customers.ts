@@ -22,7 +22,7 @@
  *   { horizons: [4.345, 13, 52], months: 12, unitsPerMonth: 4.345 });
  * s.probabilityAlive[0]; s.expectedPurchases[2][0]; s.clv?.[0]; s.clvLow?.[0]; s.total?.high;
  */
-import { compressRows } from "../data/compress-rows.js";
+import { compressRowsCached } from "../data/compress-rows.js";
 import { validateRfm } from "../data/validate-columns.js";
 import { ClvInputError } from "../errors.js";
 import type { Rng } from "../math/mulberry32.js";
@@ -81,7 +81,7 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
     validateSpendColumn(fn, input.monetaryValue, n);
   }
   const kernel = kernelOf(fn, input.purchaseModel);
-  const comp = compressRows(input);
+  const comp = compressRowsCached(input);
   const G = comp.size;
   const { rowGroup } = comp;
 
