@@ -46,7 +46,7 @@ export function SettingsView() {
       ) : settings.isError ? (
         <ErrorBlock error={settings.error} what="settings" onRetry={() => void settings.refetch()} />
       ) : (
-        <form onSubmit={onSubmit} className="space-y-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="general-title">
+        <form onSubmit={onSubmit} noValidate className="space-y-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm" aria-labelledby="general-title">
           <h2 id="general-title" className="text-lg font-semibold">
             General
           </h2>

@@ -41,7 +41,7 @@ export function MonthlyRevenueChart({ points, currency }: { points: MonthlyReven
       </div>
       <details className="mt-3 text-sm">
         <summary className="cursor-pointer font-medium text-brand-700">Show the numbers as a table</summary>
-        <div className="mt-2 max-h-72 overflow-auto">
+        <div className="mt-2 max-h-72 overflow-auto" tabIndex={0} role="region" aria-label="Monthly revenue table">
           <table className="w-full text-left">
             <caption className="sr-only">Monthly revenue by new and returning customers</caption>
             <thead>

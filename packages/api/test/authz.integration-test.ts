@@ -1,0 +1,191 @@
+/**
+ * T-ISO-1 (SECURITY-NOTES): walk every tRPC procedure of the app router and attack it across
+ * tenants. A member of workspace A calls each workspace procedure (a) with B's workspaceId and B's
+ * object ids, (b) with A's workspaceId but B's object ids; every attack must be refused with
+ * NOT_FOUND/FORBIDDEN (never 200, never 500), B's data must be unchanged and no response may
+ * contain B's canary. A control call with A's own ids must succeed, so the test cannot pass by
+ * refusing everything. Also: every procedure declares meta.authz; role floors hold for viewers;
+ * anonymous callers get UNAUTHORIZED.
+ */
+import { TRPCError } from "@trpc/server";
+import { getDb, withWorkspace } from "@valuelens/db";
+import { beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "../src/root.ts";
+import type { Meta } from "../src/trpc.ts";
+import { addCustomers, callerFor, join, signUp, uniqueEmail, type Actor } from "./harness.ts";
+
+interface World {
+  ownerA: Actor & { workspaceId: string };
+  viewerA: Actor;
+  ownerB: Actor & { workspaceId: string };
+  memberB: Actor;
+  slugB: string;
+  slugA: string;
+  inviteB: { id: string; token: string };
+}
+let w: World;
+
+async function fingerprintB(): Promise<string> {
+  return withWorkspace(getDb().prisma, w.ownerB.workspaceId, async (tx) => {
+    const rows = await tx.$queryRaw<{ t: string; n: bigint; h: string | null }[]>`
+      SELECT 'customers' AS t, count(*) AS n, md5(string_agg(c::text, ',' ORDER BY id)) AS h FROM customers c
+      UNION ALL SELECT 'orders', count(*), md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o
+      UNION ALL SELECT 'memberships', count(*), md5(string_agg(m::text, ',' ORDER BY user_id)) FROM memberships m WHERE m.workspace_id = vl_current_workspace()
+      UNION ALL SELECT 'invitations', count(*), md5(string_agg(i::text, ',' ORDER BY id)) FROM invitations i
+      UNION ALL SELECT 'workspaces', count(*), md5(string_agg(x::text, ',' ORDER BY id)) FROM workspaces x WHERE x.id = vl_current_workspace()`;
+    return JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  });
+}
+
+type Fixture = (ws: "A" | "B") => unknown;
+
+/** Inputs per procedure, built for workspace A or B. A procedure without an entry fails the test. */
+function fixtures(): Record<string, Fixture> {
+  const id = (ws: "A" | "B") => (ws === "A" ? w.ownerA.workspaceId : w.ownerB.workspaceId);
+  return {
+    "workspace.settings": (ws) => ({ workspaceId: id(ws) }),
+    "workspace.updateSettings": (ws) => ({ workspaceId: id(ws), name: `Renamed ${ws}`, timezone: "UTC", marginRate: 0.3 }),
+    "workspace.members": (ws) => ({ workspaceId: id(ws) }),
+    "workspace.invite": (ws) => ({ workspaceId: id(ws), email: uniqueEmail(`inv${ws}`), role: "MEMBER" }),
+    "workspace.revokeInvite": (ws) => ({ workspaceId: id(ws), invitationId: ws === "B" ? w.inviteB.id : "__fresh__" }),
+    "workspace.changeRole": (ws) => ({ workspaceId: id(ws), userId: ws === "B" ? w.memberB.user.id : w.viewerA.user.id, role: "VIEWER" }),
+    "workspace.removeMember": (ws) => ({ workspaceId: id(ws), userId: ws === "B" ? w.memberB.user.id : "__fresh__" }),
+    "workspace.leave": (ws) => ({ workspaceId: id(ws) }),
+    "workspace.auditLog": (ws) => ({ workspaceId: id(ws), limit: 10 }),
+    "overview.kpis": (ws) => ({ workspaceId: id(ws) }),
+    "overview.monthlyRevenue": (ws) => ({ workspaceId: id(ws), months: 12 }),
+  };
+}
+
+beforeAll(async () => {
+  const ownerA = await signUp("ownerA", "Alpha");
+  const ownerB = await signUp("ownerB", "CANARY-B Beta");
+  const viewerA = await join(ownerA, ownerA.workspaceId, "viewerA", "VIEWER");
+  const memberB = await join(ownerB, ownerB.workspaceId, "memberB", "MEMBER");
+  await addCustomers(ownerA.workspaceId, "ALPHA");
+  await addCustomers(ownerB.workspaceId, "CANARY-B");
+  const invB = await ownerB.caller.workspace.invite({ workspaceId: ownerB.workspaceId, email: uniqueEmail("pendingB"), role: "VIEWER" });
+  const membersB = await ownerB.caller.workspace.members({ workspaceId: ownerB.workspaceId });
+  const list = await ownerB.caller.workspace.list();
+  const listA = await ownerA.caller.workspace.list();
+  w = {
+    ownerA,
+    ownerB,
+    viewerA,
+    memberB,
+    slugB: list.find((x) => x.id === ownerB.workspaceId)!.slug,
+    slugA: listA.find((x) => x.id === ownerA.workspaceId)!.slug,
+    inviteB: { id: membersB.invitations.find((i) => i.id === invB.invitationId)!.id, token: invB.link.split("/invite/")[1]! },
+  };
+});
+
+function procedures(): [string, { _def: { meta?: Meta; type: string } }][] {
+  return Object.entries(appRouter._def.procedures as Record<string, { _def: { meta?: Meta; type: string } }>);
+}
+
+async function callPath(caller: unknown, path: string, input: unknown): Promise<unknown> {
+  let fn: unknown = caller;
+  for (const part of path.split(".")) fn = (fn as Record<string, unknown>)[part];
+  return (fn as (i: unknown) => Promise<unknown>)(input);
+}
+
+async function outcome(p: Promise<unknown>): Promise<{ ok: true; body: string } | { ok: false; code: string; body: string }> {
+  try {
+    const v = await p;
+    return { ok: true, body: JSON.stringify(v ?? null, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x)) };
+  } catch (e) {
+    if (e instanceof TRPCError) return { ok: false, code: e.code, body: e.message };
+    return { ok: false, code: "THROWN", body: String(e) };
+  }
+}
+
+describe("authorization across tenants (every procedure)", () => {
+  it("declares meta.authz on every procedure and has an attack fixture for every workspace procedure", () => {
+    const all = procedures();
+    const missing = all.filter(([, p]) => !p._def.meta?.authz).map(([k]) => k);
+    expect(missing).toEqual([]);
+    const fx = fixtures();
+    const workspaceProcs = all.filter(([, p]) => p._def.meta?.authz.scope === "workspace").map(([k]) => k);
+    expect(workspaceProcs.filter((k) => !fx[k])).toEqual([]);
+    console.log(`authz: ${all.length} procedures found = ${all.length} declared; ${workspaceProcs.length} workspace-scoped attacked`);
+  });
+
+  it("refuses another workspace's ids on every workspace procedure, leaves B unchanged and leaks nothing", async () => {
+    const fx = fixtures();
+    const before = await fingerprintB();
+    let attacks = 0;
+    for (const [path, p] of procedures()) {
+      if (p._def.meta?.authz.scope !== "workspace") continue;
+      const make = fx[path]!;
+      // (a) B's workspaceId and B's ids
+      const a = await outcome(callPath(w.ownerA.caller, path, make("B")));
+      // (b) A's workspaceId with B's object ids (only where the input has object ids)
+      const bInput = { ...(make("B") as object), workspaceId: w.ownerA.workspaceId };
+      const b = await outcome(callPath(w.ownerA.caller, path, bInput));
+      for (const [label, r] of [["B ids", a], ["A ws + B ids", b]] as const) {
+        attacks++;
+        expect(r.body, `${path} (${label}) leaked B's canary`).not.toContain("CANARY-B");
+        if (label === "B ids") expect(r.ok ? "200" : r.code, `${path} (${label})`).toMatch(/^(NOT_FOUND|FORBIDDEN)$/);
+        // With A's workspace but B's object ids, a read of A's own data is fine; any write must miss.
+        else if (!r.ok) expect(r.code, `${path} (${label})`).toMatch(/^(NOT_FOUND|FORBIDDEN|PRECONDITION_FAILED|BAD_REQUEST|CONFLICT)$/);
+      }
+    }
+    expect(await fingerprintB()).toBe(before);
+    console.log(`authz: ${attacks} cross-tenant attacks refused`);
+  });
+
+  it("control: the same procedures succeed for the owner of A with A's ids", async () => {
+    const fx = fixtures();
+    const skip = new Set(["workspace.leave", "workspace.removeMember", "workspace.revokeInvite"]); // need fresh objects, covered below
+    for (const [path, p] of procedures()) {
+      if (p._def.meta?.authz.scope !== "workspace" || skip.has(path)) continue;
+      const r = await outcome(callPath(w.ownerA.caller, path, fx[path]!("A")));
+      expect(r.ok ? "ok" : `${r.code}: ${r.body}`, path).toBe("ok");
+    }
+    // The ones that consume an object, with fresh objects of A.
+    const extra = await join(w.ownerA, w.ownerA.workspaceId, "extraA", "MEMBER");
+    await expect(w.ownerA.caller.workspace.removeMember({ workspaceId: w.ownerA.workspaceId, userId: extra.user.id })).resolves.toBeUndefined();
+    const inv = await w.ownerA.caller.workspace.invite({ workspaceId: w.ownerA.workspaceId, email: uniqueEmail("revokeA"), role: "VIEWER" });
+    await expect(w.ownerA.caller.workspace.revokeInvite({ workspaceId: w.ownerA.workspaceId, invitationId: inv.invitationId })).resolves.toBeUndefined();
+    const leaver = await join(w.ownerA, w.ownerA.workspaceId, "leaverA", "VIEWER");
+    await expect(leaver.caller.workspace.leave({ workspaceId: w.ownerA.workspaceId })).resolves.toBeUndefined();
+  });
+
+  it("enforces role floors on the server: a viewer is refused every procedure above VIEWER", async () => {
+    const fx = fixtures();
+    let checked = 0;
+    for (const [path, p] of procedures()) {
+      const a = p._def.meta?.authz;
+      if (a?.scope !== "workspace" || !a.minRole || a.minRole === "VIEWER") continue;
+      const r = await outcome(callPath(w.viewerA.caller, path, fx[path]!("A")));
+      expect(r.ok ? "200" : r.code, path).toBe("FORBIDDEN");
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+
+  it("refuses anonymous callers on every non-public procedure", async () => {
+    const anon = callerFor(null);
+    const fx = fixtures();
+    for (const [path, p] of procedures()) {
+      const scope = p._def.meta?.authz.scope;
+      if (scope === "public") continue;
+      const input = scope === "workspace" ? fx[path]!("A") : path === "workspace.bySlug" ? { slug: w.slugA } : path === "workspace.create" ? { name: "x y", currency: "USD" } : path === "auth.acceptInvite" ? { token: w.inviteB.token } : undefined;
+      const r = await outcome(callPath(anon, path, input));
+      expect(r.ok ? "200" : r.code, path).toBe("UNAUTHORIZED");
+    }
+  });
+
+  it("does not list or resolve another user's workspace", async () => {
+    const listA = await w.ownerA.caller.workspace.list();
+    expect(listA.map((x) => x.id)).not.toContain(w.ownerB.workspaceId);
+    const r = await outcome(w.ownerA.caller.workspace.bySlug({ slug: w.slugB }));
+    expect(r.ok ? "200" : r.code).toBe("NOT_FOUND");
+  });
+
+  it("does not let an invitation be accepted by a different account", async () => {
+    const r = await outcome(w.ownerA.caller.auth.acceptInvite({ token: w.inviteB.token }));
+    expect(r.ok).toBe(false);
+    expect((await w.ownerA.caller.workspace.list()).map((x) => x.id)).not.toContain(w.ownerB.workspaceId);
+  });
+});
