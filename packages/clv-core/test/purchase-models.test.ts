@@ -20,6 +20,8 @@ import {
   paretoNbdProbabilityAlive,
   probabilityAlive,
 } from "../src/index.js";
+import { compressRows } from "../src/data/compress-rows.js";
+import { paretoNbdNegLogLik } from "../src/models/pareto-nbd.js";
 import { cdnowSummary } from "./datasets.js";
 import { bgAlive, bgExpected, mbgAlive, mbgExpected, paretoAlive, paretoAliveSimpson, paretoExpected } from "./reference-formulas.js";
 
@@ -110,11 +112,35 @@ describe("Pareto/NBD on CDNOW (FHL 2005)", () => {
     }
   });
 
-  test("the quadrature branch (|β−α| large) agrees with brute-force integration", () => {
-    const params = { r: 0.8, alpha: 2, s: 1.3, beta: 60 };
-    for (const [x, tx, T] of [[0, 0, 40], [3, 10, 40], [20, 39, 40], [1, 0.5, 5]] as const) {
-      const got = paretoNbdProbabilityAlive({ params }, x, tx, T);
-      expect(Math.abs(got - paretoAliveSimpson(params, x, tx, T))).toBeLessThan(1e-7);
+  test("every branch (α-side series, β-side series, quadrature) agrees with brute-force integration", () => {
+    const branches = [
+      { r: 0.8, alpha: 60, s: 1.3, beta: 2 }, // α > β: α-side series
+      { r: 0.8, alpha: 2, s: 1.3, beta: 60 }, // β > α: β-side series
+      { r: 0.8, alpha: 0.5, s: 1.3, beta: 500 }, // |β−α| ≈ max(α,β): quadrature
+      { r: 0.8, alpha: 900, s: 1.3, beta: 0.2 }, // quadrature the other way round
+    ];
+    for (const params of branches) {
+      for (const [x, tx, T] of [[0, 0, 40], [3, 10, 40], [20, 39, 40], [1, 0.5, 5]] as const) {
+        const got = paretoNbdProbabilityAlive({ params }, x, tx, T);
+        expect(Math.abs(got - paretoAliveSimpson(params, x, tx, T))).toBeLessThan(1e-7);
+      }
+    }
+  });
+
+  test("analytic gradient of the log-likelihood matches central differences on every branch", () => {
+    const data = compressRows({ frequency: [0, 1, 4, 12, 2], recency: [0, 3, 20, 38, 39], T: [40, 30, 40, 39, 39] });
+    for (const p of [[0.55, 10.6, 0.6, 11.7], [0.8, 60, 1.3, 2], [0.8, 2, 1.3, 60], [0.8, 0.5, 1.3, 500]]) {
+      const th = p.map(Math.log);
+      const g = new Float64Array(4);
+      paretoNbdNegLogLik(data, th, g);
+      for (let j = 0; j < 4; j++) {
+        const a = th.slice();
+        const b = th.slice();
+        a[j]! += 1e-6;
+        b[j]! -= 1e-6;
+        const num = (paretoNbdNegLogLik(data, a, null) - paretoNbdNegLogLik(data, b, null)) / 2e-6;
+        expect(Math.abs(g[j]! - num)).toBeLessThan(1e-5 * Math.max(1, Math.abs(num)));
+      }
     }
   });
 

@@ -17,7 +17,7 @@
  * @example
  * const m = fitBgNbd({ frequency, recency, T });         // CDNOW: m.params.r ≈ 0.243
  * bgNbdExpectedPurchases(m, 39, 2, 30.43, 38.86);         // ≈ 1.226 purchases in the next 39 weeks
- * bgNbdProbabilityAlive(m, 2, 30.43, 38.86);              // ≈ 0.9287
+ * bgNbdProbabilityAlive(m, 2, 30.43, 38.86);              // ≈ 0.727
  */
 import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";

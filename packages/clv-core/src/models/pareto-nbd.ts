@@ -11,17 +11,21 @@
  * or α ≪ β. We use what A₀ stands for instead:
  *   L = Γ(r+x)α^r β^s / Γ(r) · [ (α+T)^{−(r+x)} (β+T)^{−s} + s·I ],
  *   I = ∫_{t_x}^{T} (α+τ)^{−(r+x)} (β+τ)^{−(s+1)} dτ,
- * (the customer was alive at t_x and died at τ ∈ (t_x, T]). With τ = (α+t_x)e^u − α the integrand
- * becomes (α+t_x)^{−c} e^{−cu} h(u)^{s+1} with c = r+s+x and h = (α+τ)/(β+τ) bounded between
- * min(1, α/β) and max(1, α/β); Gauss–Legendre panels of width ≤ 8/c over u ∈ [0, min(L, 40/c)]
- * integrate e^{−cu} to machine precision and drop only e^{−40} of the mass. All terms are
- * positive, so LL, P(alive) = E/(E + s·I) ∈ [0, 1] and the expectations stay finite. The same
- * nodes give the analytic gradient (∂ ln I = −⟨ln(α+τ)⟩ etc., averages under the integrand).
- * Complexity: O(16 × panels) per distinct row per evaluation (one panel for typical data).
+ * (the customer was alive at t_x and died at τ ∈ (t_x, T]). Substituting τ = (M+t_x)e^u − M turns
+ * it into e^{−cu}-like integrands on u ∈ [0, ln((M+T)/(M+t_x))], c = r+s+x, which we evaluate
+ *  - by a convergent binomial series, expanding around M = max(α, β) (the same branch choice as
+ *    lifetimes' ₂F₁ code): I = M₀^{−c} Σ_n (k)_n/n! (−q)^n (1 − ρ^{c+n})/(c+n), |q| =
+ *    |α−β|/(max(α,β)+t_x) < 1, used when |q| ≤ 0.8 — plain arithmetic, ~15 terms on CDNOW;
+ *  - otherwise (α and β orders of magnitude apart) by Gauss–Legendre panels around M = min(α, β),
+ *    which resolves the integrand's feature on the scale of the smaller one.
+ * Every term is positive or the series converges absolutely, so LL, P(alive) = E/(E + s·I) ∈ [0, 1]
+ * and the expectations stay finite. Both forms also give the analytic gradient (∂ ln I/∂r =
+ * −⟨ln(α+τ)⟩ etc., averages under the integrand), carried term by term or node by node.
+ * Complexity: O(series terms) or O(16 × panels) per distinct row per evaluation.
  *
  * @example
  * const m = fitParetoNbd({ frequency, recency, T });      // CDNOW: LL ≈ −9595.0
- * paretoNbdProbabilityAlive(m, 2, 30.43, 38.86);           // ≈ 0.94
+ * paretoNbdProbabilityAlive(m, 2, 30.43, 38.86);           // a probability in [0, 1]
  */
 import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
@@ -42,7 +46,6 @@ export type ParetoNbdModel = FittedModel<"pareto-nbd", ParetoNbdParams>;
 const NAMES: (keyof ParetoNbdParams)[] = ["r", "alpha", "s", "beta"];
 const GL = gaussLegendre(16);
 const PANEL = 8;
-const CUT = 40;
 
 /** Result of the death-time integral: ln I and the integrand-weighted means used by the gradient. */
 interface DeathIntegral {
@@ -55,40 +58,57 @@ interface DeathIntegral {
 
 /**
  * ln ∫_{tx}^{T} (α+τ)^{−p} (β+τ)^{−(s+1)} dτ (and integrand-weighted means when `out` is given).
- * Returns −Infinity when tx ≥ T. Uses the convergent series when |β−α| ≤ (α+tx)/2 (the usual
- * case: ~15 terms of plain arithmetic), else the quadrature, which has no restriction.
+ * Returns −Infinity when tx ≥ T. Uses a convergent binomial series expanded around the larger of
+ * α and β (so |q| = |α−β|/(max(α,β)+tx) < 1, as in lifetimes' choice of ₂F₁ branch) when
+ * |q| ≤ 0.8 (plain arithmetic, ~15 terms for typical data), else the quadrature.
  */
 export function paretoLogDeathIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, tables: SeriesTables | null = null, slot = 0): number {
   if (!(T > tx)) {
     if (out) out.logI = -Infinity;
     return -Infinity;
   }
-  if (Math.abs(beta - alpha) <= 0.5 * (alpha + tx)) {
-    const v = seriesIntegral(p, alpha, s, beta, tx, T, out, tables, slot);
+  if (Math.abs(beta - alpha) <= 0.8 * (Math.max(alpha, beta) + tx)) {
+    const v = seriesIntegral(p, alpha, s, beta, tx, T, out, tables ?? new SeriesTables(s), slot);
     if (!Number.isNaN(v)) return v;
   }
   return quadratureIntegral(p, alpha, s, beta, tx, T, out);
 }
 
-/**
- * Per-evaluation tables for the series: C_n = (s+1)_n/n!, H_n = Σ_{j<n} 1/(s+1+j) (depend on s
- * only) and 1/(c+n) per distinct frequency, filled lazily so the inner loop has no divisions.
- */
-export class SeriesTables {
+/** Lazily filled C_n = (b)_n/n! and H_n = Σ_{j<n} 1/(b+j) = ∂ ln C_n/∂b. */
+class RisingTable {
   readonly C = new Float64Array(MAX_TERMS + 1);
   readonly H = new Float64Array(MAX_TERMS + 1);
   private filled = 0;
-  private readonly inv: { c: number; v: Float64Array; n: number }[] = [];
-  constructor(private readonly s: number) {
+  constructor(readonly b: number) {
     this.C[0] = 1;
-    this.H[0] = 0;
   }
   ensure(n: number): void {
     for (let k = this.filled; k < n; k++) {
-      this.C[k + 1] = (this.C[k]! * (this.s + 1 + k)) / (k + 1);
-      this.H[k + 1] = this.H[k]! + 1 / (this.s + 1 + k);
+      this.C[k + 1] = (this.C[k]! * (this.b + k)) / (k + 1);
+      this.H[k + 1] = this.H[k]! + 1 / (this.b + k);
     }
     if (n > this.filled) this.filled = n;
+  }
+}
+
+/**
+ * Per-evaluation tables so the series' inner loop has no divisions: rising factorials in s+1
+ * (α-side expansion) and in p = r+x (β-side, per distinct frequency), and 1/(c+n) per frequency.
+ */
+export class SeriesTables {
+  readonly sSide: RisingTable;
+  private readonly pSide: (RisingTable | undefined)[] = [];
+  private readonly inv: { c: number; v: Float64Array; n: number }[] = [];
+  constructor(s: number) {
+    this.sSide = new RisingTable(s + 1);
+  }
+  pTable(slot: number, p: number): RisingTable {
+    let t = this.pSide[slot];
+    if (!t || t.b !== p) {
+      t = new RisingTable(p);
+      this.pSide[slot] = t;
+    }
+    return t;
   }
   /** 1/(c+k) for k < n; `slot` identifies c (the distinct-frequency index) so no hashing is needed. */
   invC(slot: number, c: number, n: number): Float64Array {
@@ -105,44 +125,40 @@ export class SeriesTables {
 
 const MAX_TERMS = 400;
 
+interface SeriesSums {
+  S: number;
+  Sc: number; // Σ C P ∂J/∂c
+  Sh: number; // Σ H C P J  (derivative through the rising factorial's base)
+  Sq: number; // Σ C (−n) q^{n−1}-term J  (= ∂S/∂q)
+  SL: number; // Σ C P ρ^{c+n}  (= ∂S/∂L)
+}
+
 /**
- * Series form: with A₀ = α+tx, q = (β−α)/A₀, ρ = A₀/(α+T), c = p+s,
- *   I = A₀^{−c} Σ_n (s+1)_n/n! (−q)^n (1 − ρ^{c+n})/(c+n),
- * from expanding h^{s+1} = (1+q e^{−u})^{−(s+1)} in the u-form of the integral (binomial series,
- * |q| ≤ 1/2 so it converges at least like 2^{−n}). Derivatives are carried term by term.
- * Returns NaN if MAX_TERMS terms did not converge (then the caller uses the quadrature).
+ * S = Σ_n C_n (−q)^n (1 − ρ^{c+n})/(c+n) with C_n = (b)_n/n!, plus the sums its derivatives need.
+ * Returns false if MAX_TERMS terms did not converge.
  */
-function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, tables: SeriesTables | null, slot: number): number {
-  const tab = tables ?? new SeriesTables(s);
-  const c = p + s;
-  const A0 = alpha + tx;
-  const lA0 = Math.log(A0);
-  const q = (beta - alpha) / A0;
-  const L = Math.log(alpha + T) - lA0;
-  const rho = A0 / (alpha + T);
-  // terms needed for |q|^n < 1e-17 (C_n grows at most polynomially; a margin of 8 covers it)
+function seriesSums(q: number, L: number, rho: number, c: number, tab: RisingTable, tables: SeriesTables, slot: number, withGrad: boolean, out: SeriesSums): boolean {
   let need = Math.min(MAX_TERMS, q === 0 ? 4 : Math.ceil(-36.8 / Math.log(Math.abs(q))) + 4);
   tab.ensure(need);
+  let ic = tables.invC(slot, c, need);
   const Ct = tab.C;
   const Ht = tab.H;
-  let ic = tab.invC(slot, c, need);
-  let Ecr = Math.exp(-c * L); // ρ^{c+n}, starting at n = 0
+  let Ecr = Math.exp(-c * L); // ρ^{c+n}
   let D = -Math.expm1(-c * L); // 1 − ρ^{c+n}, updated without cancellation: D' = Dρ + (1−ρ)
   const oneMinusRho = -Math.expm1(-L);
-  let Pn = 1; // (−q)^n
-  let Pnm1 = 0; // (−q)^{n−1}
+  let Pn = 1;
+  let Pnm1 = 0;
   let S = 0;
-  let Sc = 0; // Σ C P ∂J/∂c
-  let Ss = 0; // Σ C H P J
-  let Sq = 0; // Σ C (−n) P_{n−1} J  (= ∂S/∂q)
-  let SL = 0; // Σ C P ρ^{c+n}     (= ∂S/∂L)
-  let n = 0;
-  for (; ; n++) {
+  let Sc = 0;
+  let Sh = 0;
+  let Sq = 0;
+  let SL = 0;
+  for (let n = 0; ; n++) {
     if (n >= need) {
-      if (need >= MAX_TERMS) return NaN;
+      if (need >= MAX_TERMS) return false;
       need = Math.min(MAX_TERMS, 2 * need);
       tab.ensure(need);
-      ic = tab.invC(slot, c, need);
+      ic = tables.invC(slot, c, need);
     }
     const inv = ic[n]!;
     const Cn = Ct[n]!;
@@ -150,9 +166,9 @@ function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: n
     const CP = Cn * Pn;
     const t = CP * J;
     S += t;
-    if (out) {
+    if (withGrad) {
       Sc += CP * (L * Ecr - J) * inv;
-      Ss += Ht[n]! * t;
+      Sh += Ht[n]! * t;
       Sq -= Cn * n * Pnm1 * J;
       SL += CP * Ecr;
     }
@@ -163,17 +179,62 @@ function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: n
     Ecr *= rho;
     D = D * rho + oneMinusRho;
   }
-  if (!(S > 0)) return NaN;
-  const logI = -c * lA0 + Math.log(S);
+  out.S = S;
+  out.Sc = Sc;
+  out.Sh = Sh;
+  out.Sq = Sq;
+  out.SL = SL;
+  return S > 0;
+}
+
+const sums: SeriesSums = { S: 0, Sc: 0, Sh: 0, Sq: 0, SL: 0 };
+
+/**
+ * Series forms of the death-time integral (binomial expansion in the u-form, see the file comment):
+ *  α ≥ β: τ = (α+tx)e^u − α, A₀ = α+tx, q = (β−α)/A₀:
+ *    I = A₀^{−c} Σ (s+1)_n/n! (−q)^n (1 − ρ^{c+n})/(c+n), ρ = A₀/(α+T);
+ *  β > α: τ = (β+tx)e^u − β, B₀ = β+tx, q = (α−β)/B₀:
+ *    I = B₀^{−c} Σ (p)_n/n! (−q)^n (1 − ρ^{c+n})/(c+n), ρ = B₀/(β+T).
+ * Derivatives are carried term by term and reported as the integrand-weighted means.
+ * Returns NaN when the series did not converge (the caller then uses the quadrature).
+ */
+function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, tables: SeriesTables, slot: number): number {
+  const c = p + s;
+  const withGrad = out !== null;
+  if (alpha >= beta) {
+    const A0 = alpha + tx;
+    const lA0 = Math.log(A0);
+    const q = (beta - alpha) / A0;
+    const L = Math.log(alpha + T) - lA0;
+    if (!seriesSums(q, L, A0 / (alpha + T), c, tables.sSide, tables, slot, withGrad, sums)) return NaN;
+    const { S, Sc, Sh, Sq, SL } = sums;
+    const logI = -c * lA0 + Math.log(S);
+    if (out) {
+      out.logI = logI;
+      const dr = -lA0 + Sc / S;
+      const dalpha = -c / A0 + (Sq * (-(beta + tx) / (A0 * A0)) + SL * (1 / (alpha + T) - 1 / A0)) / S;
+      const ds = -lA0 + (Sc + Sh) / S;
+      const dbeta = Sq / (A0 * S);
+      out.meanLogA = -dr;
+      out.meanInvA = -dalpha / p;
+      out.meanLogB = -ds;
+      out.meanInvB = -dbeta / (s + 1);
+    }
+    return logI;
+  }
+  const B0 = beta + tx;
+  const lB0 = Math.log(B0);
+  const q = (alpha - beta) / B0;
+  const L = Math.log(beta + T) - lB0;
+  if (!seriesSums(q, L, B0 / (beta + T), c, tables.pTable(slot, p), tables, slot, withGrad, sums)) return NaN;
+  const { S, Sc, Sh, Sq, SL } = sums;
+  const logI = -c * lB0 + Math.log(S);
   if (out) {
     out.logI = logI;
-    // express through the same "means" the quadrature reports: ∂lnI/∂r = −⟨ln(α+τ)⟩, etc.
-    const dr = -lA0 + Sc / S;
-    const dqdAlpha = -(beta + tx) / (A0 * A0);
-    const dLdAlpha = 1 / (alpha + T) - 1 / A0;
-    const dalpha = -c / A0 + (Sq * dqdAlpha + SL * dLdAlpha) / S;
-    const ds = -lA0 + (Sc + Ss) / S;
-    const dbeta = Sq / (A0 * S);
+    const dr = -lB0 + (Sc + Sh) / S;
+    const ds = -lB0 + Sc / S;
+    const dalpha = Sq / (B0 * S);
+    const dbeta = -c / B0 + (Sq * (-(alpha + tx) / (B0 * B0)) + SL * (1 / (beta + T) - 1 / B0)) / S;
     out.meanLogA = -dr;
     out.meanInvA = -dalpha / p;
     out.meanLogB = -ds;
@@ -182,22 +243,27 @@ function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: n
   return logI;
 }
 
-/** Quadrature form (see the file comment); valid for any parameters. */
+/**
+ * Quadrature form, valid for any parameters: with m = min(α, β), M₀ = m + tx and τ = M₀e^u − m,
+ * the integrand becomes (α+τ)^{−p} (β+τ)^{−(s+1)} M₀e^u on u ∈ [0, ln((m+T)/M₀)], smooth on the
+ * scale of the smaller of α+τ and β+τ (where the integrand has its features) and decaying at most
+ * like e^{−cu}; Gauss–Legendre panels of width ≤ 8/max(c, 1) integrate it to rounding.
+ */
+const qbuf = new Float64Array(16);
 function quadratureIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null): number {
   const c = p + s;
-  const lA0 = Math.log(alpha + tx);
-  const L = Math.log(alpha + T) - lA0;
-  const span = Math.min(L, CUT / c);
-  const panels = Math.max(1, Math.ceil((c * span) / PANEL));
-  const width = span / panels;
   const s1 = s + 1;
-  // reference for scaling: (s+1)·ln h is monotone in u, so its max over [0, L] is at an endpoint
-  const lB0 = Math.log(beta + tx);
-  const lBT = Math.log(beta + T);
-  const ref = Math.max(s1 * (lA0 - lB0), s1 * (L + lA0 - lBT));
-  const A0 = alpha + tx;
-  const B0 = beta + tx;
+  const m = Math.min(alpha, beta);
+  const dA = alpha - m; // one of dA, dB is 0
+  const dB = beta - m;
+  const M0 = m + tx;
+  const lM0 = Math.log(M0);
+  const L = Math.log(m + T) - lM0;
+  const panels = Math.min(256, Math.max(1, Math.ceil((Math.max(c, 1) * L) / PANEL)));
+  const width = L / panels;
   const { nodes, weights } = GL;
+  // log-integrand at u: −p ln(α+τ) − (s+1) ln(β+τ) + ln M₀ + u; scale by its running maximum
+  let ref = -Infinity;
   let S0 = 0;
   let SlA = 0;
   let SiA = 0;
@@ -205,24 +271,42 @@ function quadratureIntegral(p: number, alpha: number, s: number, beta: number, t
   let SiB = 0;
   for (let j = 0; j < panels; j++) {
     const start = j * width;
+    let panelMax = -Infinity;
     for (let k = 0; k < 16; k++) {
       const u = start + width * nodes[k]!;
-      const em1 = Math.expm1(u);
-      const aTau = A0 * (em1 + 1); // α + τ
-      const bTau = B0 + A0 * em1; // β + τ, without cancelling α
-      const lBk = Math.log(bTau);
-      const lAk = lA0 + u;
-      const phi = weights[k]! * Math.exp(s1 * (lAk - lBk) - c * u - ref);
+      const lMu = lM0 + u;
+      const lAk = dA === 0 ? lMu : Math.log(dA + Math.exp(lMu));
+      const lBk = dB === 0 ? lMu : Math.log(dB + Math.exp(lMu));
+      const v = -p * lAk - s1 * lBk + lMu;
+      qbuf[k] = v;
+      if (v > panelMax) panelMax = v;
+    }
+    if (panelMax > ref) {
+      // rescale what was accumulated so far
+      const f = ref === -Infinity ? 0 : Math.exp(ref - panelMax);
+      S0 *= f;
+      SlA *= f;
+      SiA *= f;
+      SlB *= f;
+      SiB *= f;
+      ref = panelMax;
+    }
+    for (let k = 0; k < 16; k++) {
+      const phi = weights[k]! * Math.exp(qbuf[k]! - ref);
       S0 += phi;
       if (out) {
-        SlA += phi * lAk;
+        const u = start + width * nodes[k]!;
+        const Mu = M0 * Math.exp(u);
+        const aTau = dA + Mu;
+        const bTau = dB + Mu;
+        SlA += phi * Math.log(aTau);
         SiA += phi / aTau;
-        SlB += phi * lBk;
+        SlB += phi * Math.log(bTau);
         SiB += phi / bTau;
       }
     }
   }
-  const logI = -c * lA0 + Math.log(width) + ref + Math.log(S0);
+  const logI = Math.log(width) + ref + Math.log(S0);
   if (out) {
     out.logI = logI;
     out.meanLogA = SlA / S0;

@@ -22,6 +22,30 @@ export interface PurchaseKernel {
   logPAlive(x: number, tx: number, T: number): number;
   /** E[Y(t) | x, T, alive]. */
   horizon(x: number, T: number, t: number): number;
+  /** ln P(alive) and, into `g`, its gradient in the log-parameters (analytic, where cheap). */
+  logPAliveGrad?(x: number, tx: number, T: number, g: Float64Array): number;
+}
+
+/**
+ * ln P(alive) = −softplus(lr) for the BG family, lr = ln a − ln(b + x − shift) + (r+x)(ln(α+T) − ln(α+t_x));
+ * d ln P(alive) = −(1 − P(alive)) d lr. `shift` is 1 for BG/NBD (x > 0 only) and 0 for MBG/NBD.
+ */
+function bgFamilyLogPAliveGrad(p: BgNbdParams, shift: number, x: number, tx: number, T: number, g: Float64Array): number {
+  if (shift === 1 && x === 0) {
+    g.fill(0);
+    return 0;
+  }
+  const bx = p.b + x - shift;
+  const lAT = Math.log(p.alpha + T);
+  const lAt = Math.log(p.alpha + tx);
+  const lr = Math.log(p.a) - Math.log(bx) + (p.r + x) * (lAT - lAt);
+  const logPA = lr > 0 ? -lr - Math.log1p(Math.exp(-lr)) : -Math.log1p(Math.exp(lr));
+  const q = -(1 - Math.exp(logPA));
+  g[0] = q * p.r * (lAT - lAt);
+  g[1] = q * p.alpha * (p.r + x) * (1 / (p.alpha + T) - 1 / (p.alpha + tx));
+  g[2] = q;
+  g[3] = (-q * p.b) / bx;
+  return logPA;
 }
 
 /** Kernel for a model kind at a parameter vector in the model's `paramOrder`. */
@@ -29,11 +53,11 @@ export function purchaseKernel(kind: PurchaseModelKind, v: ArrayLike<number>): P
   switch (kind) {
     case "bg-nbd": {
       const p: BgNbdParams = { r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! };
-      return { logPAlive: (x, tx, T) => bgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => bgNbdHorizonFactor(p, x, T, t) };
+      return { logPAlive: (x, tx, T) => bgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => bgNbdHorizonFactor(p, x, T, t), logPAliveGrad: (x, tx, T, g) => bgFamilyLogPAliveGrad(p, 1, x, tx, T, g) };
     }
     case "mbg-nbd": {
       const p: ModifiedBgNbdParams = { r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! };
-      return { logPAlive: (x, tx, T) => modifiedBgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => modifiedBgNbdHorizonFactor(p, x, T, t) };
+      return { logPAlive: (x, tx, T) => modifiedBgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => modifiedBgNbdHorizonFactor(p, x, T, t), logPAliveGrad: (x, tx, T, g) => bgFamilyLogPAliveGrad(p, 0, x, tx, T, g) };
     }
     case "pareto-nbd": {
       const p: ParetoNbdParams = { r: v[0]!, alpha: v[1]!, s: v[2]!, beta: v[3]! };

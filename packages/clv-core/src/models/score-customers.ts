@@ -22,7 +22,7 @@
  *   { horizons: [4.345, 13, 52], months: 12, unitsPerMonth: 4.345 });
  * s.probabilityAlive[0]; s.expectedPurchases[2][0]; s.clv?.[0]; s.clvLow?.[0]; s.total?.high;
  */
-import { compressRowsCached } from "../data/compress-rows.js";
+import { compressRowsCached, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm } from "../data/validate-columns.js";
 import { ClvInputError } from "../errors.js";
 import type { Rng } from "../math/mulberry32.js";
@@ -87,14 +87,27 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
 
   // P(alive) per pattern
   const logPA = new Float64Array(G);
-  for (let g = 0; g < G; g++) logPA[g] = kernel.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!);
+  const PA = new Float64Array(G);
+  for (let g = 0; g < G; g++) {
+    logPA[g] = kernel.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!);
+    PA[g] = Math.exp(logPA[g]!);
+  }
   const probabilityAlive = new Float64Array(n);
-  for (let i = 0; i < n; i++) probabilityAlive[i] = Math.exp(logPA[rowGroup[i]!]!);
+  for (let i = 0; i < n; i++) probabilityAlive[i] = PA[rowGroup[i]!]!;
+
+  // distinct (x, T) pairs: the alive-conditional expectations depend on nothing else
+  const pairs = distinctPairs(comp);
+  const perPair = (f: (x: number, T: number) => number): Float64Array => {
+    const out = new Float64Array(pairs.x.length);
+    for (let k = 0; k < out.length; k++) out[k] = f(pairs.x[k]!, pairs.T[k]!);
+    return out;
+  };
+  const pairOf = pairs.index;
 
   const expectedPurchases = horizons.map((h) => {
-    const cache = new XTCache((x, T) => kernel.horizon(x, T, h));
+    const hp = perPair((x, T) => kernel.horizon(x, T, h));
     const perGroup = new Float64Array(G);
-    for (let g = 0; g < G; g++) perGroup[g] = Math.exp(logPA[g]!) * cache.get(comp.x[g]!, comp.T[g]!);
+    for (let g = 0; g < G; g++) perGroup[g] = PA[g]! * hp[pairOf[g]!]!;
     const col = new Float64Array(n);
     for (let i = 0; i < n; i++) col[i] = perGroup[rowGroup[i]!]!;
     return col;
@@ -106,9 +119,9 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
   const spendModel = input.spendModel;
   const m = input.monetaryValue;
   const gp = spendModel.params;
-  const Kc = new XTCache((x, T) => discountedPurchases(kernel, sched, x, T));
+  const Kp = perPair((x, T) => discountedPurchases(kernel, sched, x, T));
   const factor = new Float64Array(G); // P(alive) · K(x, T)
-  for (let g = 0; g < G; g++) factor[g] = Math.exp(logPA[g]!) * Kc.get(comp.x[g]!, comp.T[g]!);
+  for (let g = 0; g < G; g++) factor[g] = PA[g]! * Kp[pairOf[g]!]!;
   const expectedSpend = new Float64Array(n);
   const clv = new Float64Array(n);
   let total = 0;
@@ -132,20 +145,30 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
     const covP = input.purchaseModel.covariance;
     const covS = spendModel.covariance;
     const dP = covP.length;
-    // gradient of ln(P(alive)·K) in the purchase log-parameters, by forward differences per pattern
+    // gradient of ln(P(alive)·K) in the purchase log-parameters: ln K by forward differences per (x, T)
+    // pair; ln P(alive) analytically where the kernel offers it, else by forward differences per pattern
     const theta = paramVector(input.purchaseModel).map(Math.log);
-    const base = new Float64Array(G);
-    for (let g = 0; g < G; g++) base[g] = Math.log(factor[g]!);
     const grad = new Float64Array(G * dP);
     const h = 1e-6;
+    const lnK = new Float64Array(Kp.length);
+    for (let k = 0; k < Kp.length; k++) lnK[k] = Math.log(Kp[k]!);
+    const gPA = new Float64Array(dP);
+    if (kernel.logPAliveGrad) {
+      for (let g = 0; g < G; g++) {
+        kernel.logPAliveGrad(comp.x[g]!, comp.tx[g]!, comp.T[g]!, gPA);
+        for (let j = 0; j < dP; j++) grad[g * dP + j] = gPA[j]!;
+      }
+    }
     for (let j = 0; j < dP; j++) {
       const th = theta.slice();
       th[j] = th[j]! + h;
       const kj = purchaseKernel(input.purchaseModel.kind, th.map(Math.exp));
-      const Kj = new XTCache((x, T) => discountedPurchases(kj, sched, x, T));
+      const Kj = perPair((x, T) => discountedPurchases(kj, sched, x, T));
+      const dK = new Float64Array(Kj.length);
+      for (let k = 0; k < Kj.length; k++) dK[k] = (Math.log(Kj[k]!) - lnK[k]!) / h;
       for (let g = 0; g < G; g++) {
-        const v = kj.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!) + Math.log(Kj.get(comp.x[g]!, comp.T[g]!));
-        grad[g * dP + j] = (v - base[g]!) / h;
+        const dPA = kernel.logPAliveGrad ? grad[g * dP + j]! : (kj.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!) - logPA[g]!) / h;
+        grad[g * dP + j] = dPA + dK[pairOf[g]!]!;
       }
     }
     const varP = new Float64Array(G);
@@ -166,8 +189,9 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
       gs[2] = v / vx;
       const sd = Math.sqrt(varP[rowGroup[i]!]! + quadForm(covS, gs, 0, 3));
       const c = clv[i]!;
-      clvLow[i] = c * Math.exp(-z * sd);
-      clvHigh[i] = c * Math.exp(z * sd);
+      const spread = Math.exp(z * sd);
+      clvLow[i] = c / spread;
+      clvHigh[i] = c * spread;
       const off = rowGroup[i]! * dP;
       for (let j = 0; j < dP; j++) totP[j] = totP[j]! + c * grad[off + j]!;
       for (let j = 0; j < 3; j++) totS[j] = totS[j]! + c * gs[j]!;
@@ -216,6 +240,27 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
   result.clvHigh = clvHigh;
   result.total = { clv: total, low: quantileSorted(totals, lo), high: quantileSorted(totals, hi) };
   return result;
+}
+
+/** Distinct (x, T) pairs of the compressed rows, keyed by their value indexes (no hashing of doubles). */
+function distinctPairs(comp: CompressedRfm): { x: Float64Array; T: Float64Array; index: Int32Array } {
+  const nT = comp.TValues.length;
+  const map = new Map<number, number>();
+  const index = new Int32Array(comp.size);
+  const xs: number[] = [];
+  const Ts: number[] = [];
+  for (let g = 0; g < comp.size; g++) {
+    const key = comp.xIndex[g]! * nT + comp.TIndex[g]!;
+    let k = map.get(key);
+    if (k === undefined) {
+      k = xs.length;
+      map.set(key, k);
+      xs.push(comp.x[g]!);
+      Ts.push(comp.T[g]!);
+    }
+    index[g] = k;
+  }
+  return { x: Float64Array.from(xs), T: Float64Array.from(Ts), index };
 }
 
 function quadForm(cov: number[][], g: Float64Array, off: number, d: number): number {
