@@ -37,6 +37,11 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
 function mix(h: number, v: number): number {
+  if ((v | 0) === v) {
+    // small integers (day counts, frequencies): hash the value itself, no float-bit round trip
+    h = Math.imul(h ^ v, 0x9e3779b1);
+    return h ^ (h >>> 15);
+  }
   f64[0] = v + 0; // folds −0 into +0
   h = Math.imul(h ^ u32[0]!, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 15) ^ u32[1]!, 0x85ebca6b);

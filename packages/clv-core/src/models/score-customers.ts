@@ -175,26 +175,40 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
     for (let g = 0; g < G; g++) varP[g] = quadForm(covP, grad, g * dP, dP);
     const clvLow = new Float64Array(n);
     const clvHigh = new Float64Array(n);
+    const clvByGroup = new Float64Array(G);
     const totP = new Float64Array(dP);
     const totS = new Float64Array(3);
-    const gs = new Float64Array(3);
     const { p, q, v } = gp;
+    const [s00, s01, s02] = covS[0]!;
+    const [, s11, s12] = covS[1]!;
+    const s22 = covS[2]![2]!;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
     for (let i = 0; i < n; i++) {
       const x = input.frequency[i]!;
       const den = p * x + q - 1;
-      const vx = v + x * m[i]!;
       // ∂ ln spend / ∂ ln (p, q, v)
-      gs[0] = 1 - (p * x) / den;
-      gs[1] = -q / den;
-      gs[2] = v / vx;
-      const sd = Math.sqrt(varP[rowGroup[i]!]! + quadForm(covS, gs, 0, 3));
+      const a0 = 1 - (p * x) / den;
+      const a1 = -q / den;
+      const a2 = v / (v + x * m[i]!);
+      const varS = a0 * (a0 * s00! + 2 * (a1 * s01! + a2 * s02!)) + a1 * (a1 * s11! + 2 * a2 * s12!) + a2 * a2 * s22;
+      const g = rowGroup[i]!;
+      const spread = Math.exp(z * Math.sqrt(varP[g]! + varS));
       const c = clv[i]!;
-      const spread = Math.exp(z * sd);
       clvLow[i] = c / spread;
       clvHigh[i] = c * spread;
-      const off = rowGroup[i]! * dP;
-      for (let j = 0; j < dP; j++) totP[j] = totP[j]! + c * grad[off + j]!;
-      for (let j = 0; j < 3; j++) totS[j] = totS[j]! + c * gs[j]!;
+      clvByGroup[g] = clvByGroup[g]! + c;
+      t0 += c * a0;
+      t1 += c * a1;
+      t2 += c * a2;
+    }
+    totS[0] = t0;
+    totS[1] = t1;
+    totS[2] = t2;
+    for (let g = 0; g < G; g++) {
+      const c = clvByGroup[g]!;
+      for (let j = 0; j < dP; j++) totP[j] = totP[j]! + c * grad[g * dP + j]!;
     }
     const sdTot = total > 0 ? Math.sqrt(quadForm(covP, totP, 0, dP) + quadForm(covS, totS, 0, 3)) / total : NaN;
     result.clvLow = clvLow;
