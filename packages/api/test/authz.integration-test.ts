@@ -80,7 +80,7 @@ beforeAll(async () => {
 });
 
 function procedures(): [string, { _def: { meta?: Meta; type: string } }][] {
-  return Object.entries(appRouter._def.procedures as Record<string, { _def: { meta?: Meta; type: string } }>);
+  return Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta; type: string } }>);
 }
 
 async function callPath(caller: unknown, path: string, input: unknown): Promise<unknown> {

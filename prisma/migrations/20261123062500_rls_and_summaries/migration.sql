@@ -61,22 +61,31 @@ CREATE OR REPLACE FUNCTION vl_refresh_customers(p_ws uuid, p_ids uuid[]) RETURNS
 LANGUAGE plpgsql AS $fn$
 DECLARE
   w record;
+  only_o text := '';
+  only_c text := '';
 BEGIN
   IF p_ws IS NULL OR (p_ids IS NOT NULL AND cardinality(p_ids) = 0) THEN RETURN; END IF;
   SELECT currency, timezone, margin_rate INTO w FROM workspaces WHERE id = p_ws;
   IF NOT FOUND THEN RETURN; END IF;
+  -- Dynamic SQL so every call is planned for its own arguments: with a static
+  -- "(p_ids IS NULL OR customer_id = ANY(p_ids))" plpgsql settles on a generic plan that reads every
+  -- order of the workspace and tests each against the array (quadratic per import batch).
+  IF p_ids IS NOT NULL THEN
+    only_o := 'AND o.customer_id = ANY($2)';
+    only_c := 'AND c.id = ANY($2)';
+  END IF;
 
+  EXECUTE format($q$
   WITH o AS (
     SELECT o.customer_id, o.ordered_at,
            (o.ordered_at AT TIME ZONE 'UTC')::date AS d,
-           date_trunc('month', o.ordered_at AT TIME ZONE w.timezone)::date AS m,
-           CASE WHEN o.currency = w.currency THEN o.amount_minor ELSE 0 END AS amt,
-           CASE WHEN o.currency = w.currency
-                THEN o.amount_minor - coalesce(o.cost_minor, round(o.amount_minor * (1 - w.margin_rate))::bigint)
+           date_trunc('month', o.ordered_at AT TIME ZONE $4)::date AS m,
+           CASE WHEN o.currency = $3 THEN o.amount_minor ELSE 0 END AS amt,
+           CASE WHEN o.currency = $3
+                THEN o.amount_minor - coalesce(o.cost_minor, round(o.amount_minor * (1 - $5))::bigint)
                 ELSE 0 END AS mar
       FROM orders o
-     WHERE o.workspace_id = p_ws AND NOT o.refunded
-       AND (p_ids IS NULL OR o.customer_id = ANY(p_ids))
+     WHERE o.workspace_id = $1 AND NOT o.refunded %s
   ), f AS (
     SELECT customer_id, min(ordered_at) AS first_at, max(ordered_at) AS last_at, count(*)::int AS n,
            count(DISTINCT d)::int AS days, sum(amt)::bigint AS rev, sum(mar)::bigint AS margin,
@@ -102,23 +111,23 @@ BEGIN
       FROM customers c
       LEFT JOIN f ON f.customer_id = c.id
       LEFT JOIN g ON g.customer_id = c.id
-     WHERE c.workspace_id = p_ws AND (p_ids IS NULL OR c.id = ANY(p_ids))
+     WHERE c.workspace_id = $1 %s
   ), upd AS (
     UPDATE customers c
        SET order_count = s.new_orders, purchase_days = s.new_days, first_order_at = s.new_first,
            last_order_at = s.new_last, revenue_minor = s.new_rev, margin_minor = s.new_margin,
            first_day_revenue_minor = s.new_fdr, first_month_revenue_minor = s.new_fmr, summary_updated_at = now()
       FROM s
-     WHERE c.workspace_id = p_ws AND c.id = s.id AND s.changed
+     WHERE c.workspace_id = $1 AND c.id = s.id AND s.changed
     RETURNING c.id
   ), roll AS (
     INSERT INTO monthly_rollups AS r (workspace_id, month, new_customers, new_customer_revenue_minor)
-    SELECT p_ws, x.m, sum(x.dn)::int, sum(x.dr)::bigint
+    SELECT $1, x.m, sum(x.dn)::int, sum(x.dr)::bigint
       FROM (
-        SELECT date_trunc('month', s.old_first AT TIME ZONE w.timezone)::date AS m, -1 AS dn, -s.old_fmr AS dr
+        SELECT date_trunc('month', s.old_first AT TIME ZONE $4)::date AS m, -1 AS dn, -s.old_fmr AS dr
           FROM s WHERE s.changed AND s.old_first IS NOT NULL
         UNION ALL
-        SELECT date_trunc('month', s.new_first AT TIME ZONE w.timezone)::date, 1, s.new_fmr
+        SELECT date_trunc('month', s.new_first AT TIME ZONE $4)::date, 1, s.new_fmr
           FROM s WHERE s.changed AND s.new_first IS NOT NULL
       ) x
      GROUP BY x.m
@@ -129,12 +138,14 @@ BEGIN
     RETURNING 1
   )
   INSERT INTO workspace_stats AS st (workspace_id, customers_with_orders, repeat_customers)
-  SELECT p_ws, coalesce(sum((s.new_orders > 0)::int - (s.old_orders > 0)::int), 0),
-               coalesce(sum((s.new_days >= 2)::int - (s.old_days >= 2)::int), 0)
+  SELECT $1, coalesce(sum((s.new_orders > 0)::int - (s.old_orders > 0)::int), 0),
+             coalesce(sum((s.new_days >= 2)::int - (s.old_days >= 2)::int), 0)
     FROM s WHERE s.changed
   ON CONFLICT (workspace_id) DO UPDATE
      SET customers_with_orders = st.customers_with_orders + EXCLUDED.customers_with_orders,
-         repeat_customers = st.repeat_customers + EXCLUDED.repeat_customers, updated_at = now();
+         repeat_customers = st.repeat_customers + EXCLUDED.repeat_customers, updated_at = now()
+  $q$, only_o, only_c)
+  USING p_ws, p_ids, w.currency, w.timezone, w.margin_rate;
 END $fn$;
 
 CREATE TYPE vl_order_change AS (workspace_id uuid, customer_id uuid, ordered_at timestamptz,

@@ -1,6 +1,7 @@
 import argon2 from "argon2";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { withTenant, withWorkspace, type Tx } from "../tenant.ts";
+import { bulkInsertCustomers, bulkInsertOrders, bulkInsertSpend } from "../bulk.ts";
+import { withTenant, withWorkspace } from "../tenant.ts";
 import { generateDemoData, type DemoData, type DemoDataOptions } from "./demo-data.ts";
 
 export const DEMO_WORKSPACE_SLUG = "demo";
@@ -11,7 +12,7 @@ export const DEMO_USERS = [
 export const DEMO_PASSWORD = "valuelens-demo";
 
 const CUSTOMER_BATCH = 1_000;
-const ORDER_BATCH = 2_000;
+const ORDER_BATCH = 5_000;
 
 /**
  * Writes the demo store into a workspace through the same tenant transactions and triggers the
@@ -72,24 +73,21 @@ export async function writeDemoData(
       });
       campaignIds.set(c.externalId, row.id);
     }
-    await tx.campaignSpend.createMany({
-      data: data.spend.map((s) => ({
-        workspaceId,
-        campaignId: campaignIds.get(s.campaignExternalId)!,
-        day: s.day,
-        amountMinor: BigInt(s.amountMinor),
-        currency: s.currency,
-      })),
-    });
+    await bulkInsertSpend(
+      tx,
+      workspaceId,
+      data.spend.map((s) => ({ campaignId: campaignIds.get(s.campaignExternalId)!, day: s.day, amountMinor: s.amountMinor, currency: s.currency })),
+    );
   });
 
   const customerIds = new Map<string, string>();
   for (let i = 0; i < data.customers.length; i += CUSTOMER_BATCH) {
     const batch = data.customers.slice(i, i + CUSTOMER_BATCH);
-    await withWorkspace(prisma, workspaceId, async (tx: Tx) => {
-      const rows = await tx.customer.createManyAndReturn({
-        data: batch.map((c) => ({
-          workspaceId,
+    await withWorkspace(prisma, workspaceId, async (tx) => {
+      const ids = await bulkInsertCustomers(
+        tx,
+        workspaceId,
+        batch.map((c) => ({
           externalId: c.externalId,
           email: c.email,
           name: c.name,
@@ -98,9 +96,8 @@ export async function writeDemoData(
           acquisitionCampaignId: c.campaignExternalId ? (campaignIds.get(c.campaignExternalId) ?? null) : null,
           attributes: c.attributes,
         })),
-        select: { id: true, externalId: true },
-      });
-      for (const r of rows) customerIds.set(r.externalId, r.id);
+      );
+      for (const [ext, id] of ids) customerIds.set(ext, id);
     });
   }
   log(`seed: ${data.customers.length} customers`);
@@ -108,18 +105,19 @@ export async function writeDemoData(
   for (let i = 0; i < data.orders.length; i += ORDER_BATCH) {
     const batch = data.orders.slice(i, i + ORDER_BATCH);
     await withWorkspace(prisma, workspaceId, (tx) =>
-      tx.order.createMany({
-        data: batch.map((o) => ({
-          workspaceId,
+      bulkInsertOrders(
+        tx,
+        workspaceId,
+        batch.map((o) => ({
           externalId: o.externalId,
           customerId: customerIds.get(o.customerExternalId)!,
           orderedAt: o.orderedAt,
-          amountMinor: BigInt(o.amountMinor),
+          amountMinor: o.amountMinor,
           currency: o.currency,
-          costMinor: BigInt(o.costMinor),
+          costMinor: o.costMinor,
           refunded: o.refunded,
         })),
-      }),
+      ),
     );
   }
   log(`seed: ${data.orders.length} orders`);
