@@ -30,6 +30,17 @@ export function requireLength(fn: string, field: string, col: ArrayLike<number> 
 }
 
 export function requireFinite(fn: string, field: string, col: ArrayLike<number>, min: number | null): void {
+  // fast path: one comparison chain per value (NaN fails every comparison); details only on failure
+  const lo = min ?? -Infinity;
+  let ok = true;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i]!;
+    if (!(v >= lo && v < Infinity && v > -Infinity)) {
+      ok = false;
+      break;
+    }
+  }
+  if (ok && (col instanceof Float64Array || col instanceof Float32Array || col instanceof Int32Array || col instanceof Uint32Array || col instanceof Int16Array || col instanceof Uint16Array || col instanceof Int8Array || col instanceof Uint8Array)) return;
   for (let i = 0; i < col.length; i++) {
     const v = col[i]!;
     if (typeof v !== "number" || !Number.isFinite(v)) throw new ClvInputError(fn, field, i, `is not a finite number (${String(v)})`);

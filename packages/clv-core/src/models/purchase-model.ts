@@ -9,6 +9,7 @@
  * @example
  * expectedPurchases(anyModel, 39, 2, 30.43, 38.86);
  */
+import type { CompressedRfm } from "../data/compress-rows.js";
 import { ClvInputError } from "../errors.js";
 import { bgNbdHorizonFactor, bgNbdLogPAlive, type BgNbdModel, type BgNbdParams } from "./bg-nbd.js";
 import { modifiedBgNbdHorizonFactor, modifiedBgNbdLogPAlive, type ModifiedBgNbdModel, type ModifiedBgNbdParams } from "./modified-bg-nbd.js";
@@ -24,6 +25,49 @@ export interface PurchaseKernel {
   horizon(x: number, T: number, t: number): number;
   /** ln P(alive) and, into `g`, its gradient in the log-parameters (analytic, where cheap). */
   logPAliveGrad?(x: number, tx: number, T: number, g: Float64Array): number;
+  /**
+   * Column form over compressed rows, with per-distinct-value caches of the logarithms: fills ln P(alive),
+   * P(alive) and (when `grad` is given, row-major size × d) the log-parameter gradient of ln P(alive).
+   */
+  logPAliveRows?(c: CompressedRfm, logPA: Float64Array, PA: Float64Array, grad: Float64Array | null): void;
+}
+
+function bgFamilyLogPAliveRows(p: BgNbdParams, shift: number, c: CompressedRfm, logPA: Float64Array, PA: Float64Array, grad: Float64Array | null): void {
+  const la = Math.log(p.a);
+  const lAT = c.TValues.map((T) => Math.log(p.alpha + T));
+  const iAT = c.TValues.map((T) => 1 / (p.alpha + T));
+  const lAt = c.txValues.map((t) => Math.log(p.alpha + t));
+  const iAt = c.txValues.map((t) => 1 / (p.alpha + t));
+  const lbx = c.xValues.map((x) => Math.log(p.b + x - shift));
+  const ibx = c.xValues.map((x) => 1 / (p.b + x - shift));
+  for (let g = 0; g < c.size; g++) {
+    const x = c.x[g]!;
+    if (shift === 1 && x === 0) {
+      logPA[g] = 0;
+      PA[g] = 1;
+      if (grad) grad.fill(0, g * 4, g * 4 + 4);
+      continue;
+    }
+    const kT = c.TIndex[g]!;
+    const kt = c.txIndex[g]!;
+    const kx = c.xIndex[g]!;
+    const dl = lAT[kT]! - lAt[kt]!;
+    const lr = la - lbx[kx]! + (p.r + x) * dl;
+    // ln P = −softplus(lr), P = sigmoid(−lr), from one exp
+    const e = Math.exp(-Math.abs(lr));
+    const l = lr > 0 ? -lr - Math.log1p(e) : -Math.log1p(e);
+    const pa = lr > 0 ? e / (1 + e) : 1 / (1 + e);
+    logPA[g] = l;
+    PA[g] = pa;
+    if (grad) {
+      const q = pa - 1; // d ln P = −(1 − P) d lr
+      const o = g * 4;
+      grad[o] = q * p.r * dl;
+      grad[o + 1] = q * p.alpha * (p.r + x) * (iAT[kT]! - iAt[kt]!);
+      grad[o + 2] = q;
+      grad[o + 3] = -q * p.b * ibx[kx]!;
+    }
+  }
 }
 
 /**
@@ -53,11 +97,11 @@ export function purchaseKernel(kind: PurchaseModelKind, v: ArrayLike<number>): P
   switch (kind) {
     case "bg-nbd": {
       const p: BgNbdParams = { r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! };
-      return { logPAlive: (x, tx, T) => bgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => bgNbdHorizonFactor(p, x, T, t), logPAliveGrad: (x, tx, T, g) => bgFamilyLogPAliveGrad(p, 1, x, tx, T, g) };
+      return { logPAlive: (x, tx, T) => bgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => bgNbdHorizonFactor(p, x, T, t), logPAliveGrad: (x, tx, T, g) => bgFamilyLogPAliveGrad(p, 1, x, tx, T, g), logPAliveRows: (c, l, P, g) => bgFamilyLogPAliveRows(p, 1, c, l, P, g) };
     }
     case "mbg-nbd": {
       const p: ModifiedBgNbdParams = { r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! };
-      return { logPAlive: (x, tx, T) => modifiedBgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => modifiedBgNbdHorizonFactor(p, x, T, t), logPAliveGrad: (x, tx, T, g) => bgFamilyLogPAliveGrad(p, 0, x, tx, T, g) };
+      return { logPAlive: (x, tx, T) => modifiedBgNbdLogPAlive(p, x, tx, T), horizon: (x, T, t) => modifiedBgNbdHorizonFactor(p, x, T, t), logPAliveGrad: (x, tx, T, g) => bgFamilyLogPAliveGrad(p, 0, x, tx, T, g), logPAliveRows: (c, l, P, g) => bgFamilyLogPAliveRows(p, 0, c, l, P, g) };
     }
     case "pareto-nbd": {
       const p: ParetoNbdParams = { r: v[0]!, alpha: v[1]!, s: v[2]!, beta: v[3]! };

@@ -88,9 +88,18 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
   // P(alive) per pattern
   const logPA = new Float64Array(G);
   const PA = new Float64Array(G);
-  for (let g = 0; g < G; g++) {
-    logPA[g] = kernel.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!);
-    PA[g] = Math.exp(logPA[g]!);
+  const wantDelta = input.spendModel !== undefined && (options.interval === undefined || (options.interval !== false && options.interval.method === "delta"));
+  const dP = input.purchaseModel.paramOrder.length;
+  // gradient of ln P(alive) per pattern (delta method), filled here when the kernel has a column form
+  let gradPA: Float64Array | null = null;
+  if (kernel.logPAliveRows) {
+    gradPA = wantDelta ? new Float64Array(G * dP) : null;
+    kernel.logPAliveRows(comp, logPA, PA, gradPA);
+  } else {
+    for (let g = 0; g < G; g++) {
+      logPA[g] = kernel.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!);
+      PA[g] = Math.exp(logPA[g]!);
+    }
   }
   const probabilityAlive = new Float64Array(n);
   for (let i = 0; i < n; i++) probabilityAlive[i] = PA[rowGroup[i]!]!;
@@ -144,16 +153,16 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
     const z = normalQuantile(0.5 + level / 2);
     const covP = input.purchaseModel.covariance;
     const covS = spendModel.covariance;
-    const dP = covP.length;
     // gradient of ln(P(alive)·K) in the purchase log-parameters: ln K by forward differences per (x, T)
     // pair; ln P(alive) analytically where the kernel offers it, else by forward differences per pattern
     const theta = paramVector(input.purchaseModel).map(Math.log);
-    const grad = new Float64Array(G * dP);
+    const grad = gradPA ?? new Float64Array(G * dP);
+    const analyticPA = gradPA !== null || kernel.logPAliveGrad !== undefined;
     const h = 1e-6;
     const lnK = new Float64Array(Kp.length);
     for (let k = 0; k < Kp.length; k++) lnK[k] = Math.log(Kp[k]!);
     const gPA = new Float64Array(dP);
-    if (kernel.logPAliveGrad) {
+    if (!gradPA && kernel.logPAliveGrad) {
       for (let g = 0; g < G; g++) {
         kernel.logPAliveGrad(comp.x[g]!, comp.tx[g]!, comp.T[g]!, gPA);
         for (let j = 0; j < dP; j++) grad[g * dP + j] = gPA[j]!;
@@ -167,7 +176,7 @@ export function scoreCustomers(input: ScoreInput, options: ScoreOptions = {}): C
       const dK = new Float64Array(Kj.length);
       for (let k = 0; k < Kj.length; k++) dK[k] = (Math.log(Kj[k]!) - lnK[k]!) / h;
       for (let g = 0; g < G; g++) {
-        const dPA = kernel.logPAliveGrad ? grad[g * dP + j]! : (kj.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!) - logPA[g]!) / h;
+        const dPA = analyticPA ? grad[g * dP + j]! : (kj.logPAlive(comp.x[g]!, comp.tx[g]!, comp.T[g]!) - logPA[g]!) / h;
         grad[g * dP + j] = dPA + dK[pairOf[g]!]!;
       }
     }
