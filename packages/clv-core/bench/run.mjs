@@ -2,7 +2,7 @@
 // (or `pnpm bench` from the repo root: turbo builds first). Imports the built package from dist/, reads
 // CDNOW from ../shared/datasets (beside the repo), and writes the "clv-core" section of BENCHMARKS.md.
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { cpus, platform, release, totalmem } from "node:os";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as clv from "../dist/index.js";
@@ -14,6 +14,7 @@ const datasets = resolve(repoRoot, "../shared/datasets");
 function readCsv(name) {
   return readFileSync(resolve(datasets, name), "utf8").trim().split(/\r?\n/).slice(1).map((l) => l.split(",").map(Number));
 }
+const loadAtStart = loadavg();
 const rows = readCsv("cdnow_customers_summary_with_transactions.csv");
 const cdnow = { frequency: rows.map((r) => r[1]), recency: rows.map((r) => r[2]), T: rows.map((r) => r[3]), monetaryValue: rows.map((r) => r[4]) };
 
@@ -127,6 +128,7 @@ const section = `<!-- clv-core:start -->
 
 Command: \`pnpm --filter @valuelens/clv-core build && pnpm --filter @valuelens/clv-core bench\` (runs \`node bench/run.mjs\` against \`dist/\`).
 Date: ${date}. Machine: ${machine}.
+Load average (1/5/15 min) at start ${loadAtStart.map((v) => v.toFixed(1)).join(" / ")}, at end ${loadavg().map((v) => v.toFixed(1)).join(" / ")} — the machine is shared with other work, so figures vary by ±20 % between runs.
 
 | What | Result | Goal |
 |---|---|---|

@@ -51,16 +51,17 @@ function mix(h: number, v: number): number {
 export function compressRows(cols: RfmColumns): CompressedRfm {
   const n = cols.frequency.length;
   const { frequency, recency, T, weights } = cols;
-  let cap = 16;
-  while (cap < 2 * n) cap *= 2;
-  const mask = cap - 1;
-  const table = new Int32Array(cap).fill(-1);
+  // the table grows with the number of distinct rows (not n), which keeps it cache-friendly
+  let cap = 1 << 12;
+  let mask = cap - 1;
+  let table = new Int32Array(cap).fill(-1);
   const rowGroup = new Int32Array(n);
   // worst case every row distinct; trimmed below
   const gx = new Float64Array(n);
   const gt = new Float64Array(n);
   const gT = new Float64Array(n);
   const gw = new Float64Array(n);
+  const gh = new Int32Array(n); // hash of each distinct row, for rehashing
   let size = 0;
   let totalWeight = 0;
   for (let i = 0; i < n; i++) {
@@ -69,7 +70,8 @@ export function compressRows(cols: RfmColumns): CompressedRfm {
     const t = T[i]! + 0;
     const w = weights === undefined ? 1 : weights[i]!;
     totalWeight += w;
-    let slot = mix(mix(mix(0x811c9dc5, x), tx), t) & mask;
+    const h = mix(mix(mix(0x811c9dc5, x), tx), t);
+    let slot = h & mask;
     for (;;) {
       const g = table[slot]!;
       if (g === -1) {
@@ -78,6 +80,7 @@ export function compressRows(cols: RfmColumns): CompressedRfm {
         gt[size] = tx;
         gT[size] = t;
         gw[size] = w;
+        gh[size] = h;
         rowGroup[i] = size;
         size++;
         break;
@@ -88,6 +91,16 @@ export function compressRows(cols: RfmColumns): CompressedRfm {
         break;
       }
       slot = (slot + 1) & mask;
+    }
+    if (2 * size > cap) {
+      cap *= 2;
+      mask = cap - 1;
+      table = new Int32Array(cap).fill(-1);
+      for (let g = 0; g < size; g++) {
+        let sl = gh[g]! & mask;
+        while (table[sl] !== -1) sl = (sl + 1) & mask;
+        table[sl] = g;
+      }
     }
   }
   const x = gx.slice(0, size);
