@@ -128,7 +128,7 @@ const section = `<!-- clv-core:start -->
 
 Command: \`pnpm --filter @valuelens/clv-core build && pnpm --filter @valuelens/clv-core bench\` (runs \`node bench/run.mjs\` against \`dist/\`).
 Date: ${date}. Machine: ${machine}.
-Load average (1/5/15 min) at start ${loadAtStart.map((v) => v.toFixed(1)).join(" / ")}, at end ${loadavg().map((v) => v.toFixed(1)).join(" / ")} — the machine is shared with other work, so figures vary by ±20 % between runs.
+Load average (1/5/15 min) at start ${loadAtStart.map((v) => v.toFixed(1)).join(" / ")}, at end ${loadavg().map((v) => v.toFixed(1)).join(" / ")} — the machine is shared with other work, so figures vary between runs (under heavy concurrent load we saw up to about 2× slower).
 
 | What | Result | Goal |
 |---|---|---|

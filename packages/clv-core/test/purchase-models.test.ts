@@ -13,11 +13,13 @@ import {
   fitBgNbd,
   fitModifiedBgNbd,
   fitParetoNbd,
+  gammaSampler,
   modifiedBgNbdExpectedPurchases,
   modifiedBgNbdProbabilityAlive,
   paretoNbdExpectedPurchases,
   paretoNbdLogLikelihood,
   paretoNbdProbabilityAlive,
+  mulberry32,
   probabilityAlive,
 } from "../src/index.js";
 import { compressRows } from "../src/data/compress-rows.js";
@@ -195,5 +197,47 @@ describe("expectation series at the a = 1 removable singularity and large freque
     const big = bgNbdExpectedPurchases({ params: { ...base, a: 0.8 } }, 52, 400, 99.5, 100);
     expect(Number.isFinite(big)).toBe(true);
     expect(big).toBeGreaterThan(100); // ~4 purchases per unit time for ~52 units, discounted by churn risk
+  });
+});
+
+describe("large data (> 40,000 distinct rows): subsample warm start", () => {
+  test("the warm-started fit equals a tightly converged fit and recovers the simulation's parameters", () => {
+    // 60,000 customers simulated from the BG/NBD process (continuous time, so rows are distinct)
+    const truth = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+    const rng = mulberry32(11);
+    const gamma = gammaSampler(rng);
+    const n = 60_000;
+    const frequency = new Float64Array(n);
+    const recency = new Float64Array(n);
+    const T = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const lambda = gamma(truth.r, truth.alpha);
+      const g1 = gamma(truth.a, 1);
+      const p = g1 / (g1 + gamma(truth.b, 1));
+      const age = 39 * rng() + 13;
+      let t = 0;
+      let x = 0;
+      let last = 0;
+      for (;;) {
+        t += -Math.log(1 - rng()) / lambda;
+        if (t > age) break;
+        x++;
+        last = t;
+        if (rng() < p) break;
+      }
+      frequency[i] = x;
+      recency[i] = last;
+      T[i] = age;
+    }
+    const fast = fitBgNbd({ frequency, recency, T });
+    const tight = fitBgNbd({ frequency, recency, T }, { gradientTolerance: 1e-10 });
+    expect(fast.converged && tight.converged).toBe(true);
+    for (const k of ["r", "alpha", "a", "b"] as const) {
+      // optimisation error well below 1 % of a standard error
+      expect(Math.abs(fast.params[k] - tight.params[k])).toBeLessThan(0.01 * tight.standardErrors[k]);
+      // and the truth within 4 standard errors
+      expect(Math.abs(tight.params[k] - truth[k])).toBeLessThan(4 * tight.standardErrors[k]);
+    }
+    expect(Math.abs(fast.logLikelihood - tight.logLikelihood)).toBeLessThan(1e-3);
   });
 });
