@@ -5,9 +5,13 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as clv from "../dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+if (!existsSync(resolve(here, "../dist/index.js"))) {
+  console.error("clv-core bench: dist/ is missing — run `pnpm --filter @valuelens/clv-core build` first.");
+  process.exit(1);
+}
+const clv = await import("../dist/index.js");
 const repoRoot = resolve(here, "../../..");
 const datasets = resolve(repoRoot, "../shared/datasets");
 
