@@ -1,0 +1,25 @@
+/**
+ * Churn-risk band from P(alive) at the data cut-off. Thresholds (documented on the Model page):
+ * low ≥ 0.7, medium 0.3 – 0.7, high < 0.3.
+ */
+export const CHURN_THRESHOLDS = { low: 0.7, medium: 0.3 } as const;
+
+export type ChurnRisk = "low" | "medium" | "high";
+
+export function churnRisk(pAlive: number): ChurnRisk {
+  if (pAlive >= CHURN_THRESHOLDS.low) return "low";
+  if (pAlive >= CHURN_THRESHOLDS.medium) return "medium";
+  return "high";
+}
+
+/**
+ * Holdout verdict from the aggregate error |Σ predicted − Σ actual| / Σ actual of holdout purchases:
+ * good ≤ 10 %, fair ≤ 25 %, poor above.
+ */
+export const VERDICT_THRESHOLDS = { good: 10, fair: 25 } as const;
+
+export function holdoutVerdict(errorPct: number): "good" | "fair" | "poor" {
+  if (errorPct <= VERDICT_THRESHOLDS.good) return "good";
+  if (errorPct <= VERDICT_THRESHOLDS.fair) return "fair";
+  return "poor";
+}

@@ -1,0 +1,272 @@
+import {
+  fitBgNbd,
+  fitGammaGamma,
+  fitModifiedBgNbd,
+  fitParetoNbd,
+  holdoutByFrequency,
+  rfmScores,
+  scoreCustomers,
+  valueTiers,
+  type GammaGammaModel,
+  type HoldoutBin,
+  type PurchaseModel,
+  type ScoreOptions,
+} from "@valuelens/clv-core";
+import { withWorkspace, type PrismaClient, type Prisma } from "@valuelens/db";
+import { log, logError } from "../../log.ts";
+import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
+import { claimRun, failRun, setProgress } from "./ledger.ts";
+import { readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
+import { replaceScores, type ScoreRow } from "./write-scores.ts";
+
+export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
+export type PurchaseModelName = (typeof PURCHASE_MODELS)[number];
+
+/** Below this many repeat buyers the models are not fitted (small-data mode). */
+export const MIN_REPEAT_BUYERS = 100;
+/** Share of the history window held out for validation. */
+export const HOLDOUT_SHARE = 0.25;
+/** Model time unit is the day; lifetimes' CLV convention of 30 days per month, 1 % monthly discount. */
+const CLV_OPTIONS: ScoreOptions = { horizons: [30, 90, 365], months: 12, discountRate: 0.01, unitsPerMonth: 30 };
+const HISTOGRAM_BINS = 20;
+
+interface Cols {
+  frequency: ArrayLike<number>;
+  recency: ArrayLike<number>;
+  T: ArrayLike<number>;
+}
+
+function fitPurchase(kind: PurchaseModelName, cols: Cols): PurchaseModel {
+  if (kind === "pnbd") return fitParetoNbd(cols);
+  if (kind === "mbgnbd") return fitModifiedBgNbd(cols);
+  return fitBgNbd(cols);
+}
+
+export function isPurchaseModel(v: string): v is PurchaseModelName {
+  return (PURCHASE_MODELS as readonly string[]).includes(v);
+}
+
+/** Gamma-Gamma on repeat buyers with a positive mean spend (net refunds can make it ≤ 0). */
+export function fitSpend(s: Pick<SummaryColumns, "frequency" | "monetaryValue">): GammaGammaModel {
+  const f = Float64Array.from(s.frequency, (x, i) => (s.monetaryValue[i]! > 0 ? x : 0));
+  return fitGammaGamma({ frequency: f, monetaryValue: s.monetaryValue });
+}
+
+export interface HoldoutResult {
+  calibrationEnd: string;
+  holdoutDays: number;
+  customers: number;
+  bins: HoldoutBin[];
+  actualTotal: number;
+  predictedTotal: number;
+  errorPct: number;
+  verdict: "good" | "fair" | "poor";
+}
+
+function holdoutMetrics(model: PurchaseModel, cal: Parameters<typeof holdoutByFrequency>[1], days: number, calEndDay: number): HoldoutResult {
+  const bins = holdoutByFrequency(model, cal, days, 7).map((b) => ({
+    ...b,
+    actual: Number.isFinite(b.actual) ? b.actual : 0,
+    predicted: Number.isFinite(b.predicted) ? b.predicted : 0,
+  }));
+  const actualTotal = bins.reduce((s, b) => s + b.actual * b.customers, 0);
+  const predictedTotal = bins.reduce((s, b) => s + b.predicted * b.customers, 0);
+  const errorPct = actualTotal > 0 ? (Math.abs(predictedTotal - actualTotal) / actualTotal) * 100 : 0;
+  return {
+    calibrationEnd: new Date(calEndDay * 86_400_000).toISOString().slice(0, 10),
+    holdoutDays: days,
+    customers: cal.frequency.length,
+    bins,
+    actualTotal,
+    predictedTotal,
+    errorPct,
+    verdict: holdoutVerdict(errorPct),
+  };
+}
+
+export interface RecomputeOptions {
+  triggeredBy?: string;
+  /** Skip the Pareto/NBD + MBG/NBD comparison (faster; tests). */
+  compare?: boolean;
+  timeoutMs?: number;
+}
+
+export type RecomputeOutcome =
+  | { status: "locked" }
+  | { status: "succeeded"; runId: string; predictions: boolean; customers: number; durationMs: number }
+  | { status: "failed"; runId: string; error: string };
+
+/**
+ * Recompute one workspace: read summaries → fit → holdout → compare → score → write, all inside one
+ * tenant transaction holding pg_try_advisory_xact_lock(hashtext(workspace)), so a concurrent run
+ * (a retried or duplicated job, another worker) exits at once as a no-op and scores are replaced
+ * atomically. Progress goes to the ModelRun row through separate short transactions (ledger.ts).
+ */
+export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: string, opts: RecomputeOptions = {}): Promise<RecomputeOutcome> {
+  const started = Date.now();
+  let runId: string | null = null;
+  try {
+    return await withWorkspace(
+      prisma,
+      workspaceId,
+      async (tx) => {
+        const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${workspaceId})) AS ok`;
+        if (!lock?.ok) {
+          log("recompute.locked", { workspaceId });
+          return { status: "locked" } as const;
+        }
+        const ws = await tx.workspace.findUnique({ where: { id: workspaceId }, select: { purchaseModel: true } });
+        if (!ws) throw new Error("workspace not found");
+        const kind: PurchaseModelName = isPurchaseModel(ws.purchaseModel) ? ws.purchaseModel : "bgnbd";
+        const runStart = new Date();
+        const id = await claimRun(prisma, workspaceId, kind, opts.triggeredBy ?? "manual");
+        runId = id;
+        const progress = (step: string, pct: number) => setProgress(prisma, workspaceId, id, step, pct);
+
+        await progress("reading summaries", 5);
+        const s = await readSummaries(tx, workspaceId);
+        const n = s.ids.length;
+        const rfm = n > 0 ? rfmScores({ recency: s.daysSinceLast, frequency: s.frequency, monetary: s.revenue }) : null;
+
+        let reason: string | null = null;
+        if (n === 0) reason = "No customer has an order yet. Import orders to see predictions.";
+        else if (s.repeatBuyers < MIN_REPEAT_BUYERS)
+          reason = `Only ${s.repeatBuyers} customers have bought on more than one day; the models need at least ${MIN_REPEAT_BUYERS} repeat buyers. Historical values and RFM segments are shown meanwhile.`;
+
+        const update: Prisma.ModelRunUpdateInput = {
+          customers: n,
+          repeatBuyers: s.repeatBuyers,
+          orders: s.orders,
+          dataCutoff: s.cutoff,
+          reason,
+        };
+        let rows: ScoreRow[];
+
+        if (reason === null) {
+          // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window.
+          await progress("holdout validation", 15);
+          const window = s.cutoffDay - s.firstDay;
+          const holdoutDays = Math.max(1, Math.round(window * HOLDOUT_SHARE));
+          const calEnd = s.cutoffDay - holdoutDays;
+          const cal = await readCalibration(tx, workspaceId, calEnd);
+          const calOk = cal.repeatBuyers >= MIN_REPEAT_BUYERS && cal.frequency.length > 0;
+
+          await progress("fitting " + kind, 30);
+          const model = fitPurchase(kind, s);
+          const spend = fitSpend(s);
+
+          const comparison: { model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object }[] = [];
+          let holdout: HoldoutResult | null = null;
+          const kinds = opts.compare === false ? [kind] : PURCHASE_MODELS;
+          let k = 0;
+          for (const other of kinds) {
+            await progress(`comparing models (${other})`, 40 + (k++ * 30) / kinds.length);
+            const full = other === kind ? model : fitPurchase(other, s);
+            let h: HoldoutResult | null = null;
+            if (calOk) h = holdoutMetrics(fitPurchase(other, cal), cal, holdoutDays, calEnd);
+            if (other === kind) holdout = h;
+            comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params });
+          }
+
+          await progress("scoring customers", 75);
+          const sc = scoreCustomers({ purchaseModel: model, spendModel: spend, ...s }, CLV_OPTIONS);
+          const clv = sc.clv!;
+          const tiers = valueTiers(clv);
+          const [e30, e90, e365] = sc.expectedPurchases;
+          rows = s.ids.map((cid, i) => ({
+            customerId: cid,
+            pAlive: sc.probabilityAlive[i]!,
+            e30: e30![i]!,
+            e90: e90![i]!,
+            e365: e365![i]!,
+            clv: clv[i]!,
+            clvLow: sc.clvLow?.[i] ?? null,
+            clvHigh: sc.clvHigh?.[i] ?? null,
+            churnRisk: churnRisk(sc.probabilityAlive[i]!),
+            r: rfm!.r[i]!,
+            f: rfm!.f[i]!,
+            m: rfm!.m[i]!,
+            segment: rfm!.segment[i]!,
+            tier: tiers[i]!,
+          }));
+          let atRisk = 0;
+          for (const r of rows) if (r.churnRisk === "high") atRisk++;
+          const historical = s.revenue.reduce((a, b) => a + b, 0);
+          Object.assign(update, {
+            params: model.params as unknown as Prisma.InputJsonValue,
+            standardErrors: model.standardErrors as unknown as Prisma.InputJsonValue,
+            spendParams: { params: spend.params, standardErrors: spend.standardErrors } as unknown as Prisma.InputJsonValue,
+            logLikelihood: model.logLikelihood,
+            converged: model.converged,
+            holdout: (holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` }) as unknown as Prisma.InputJsonValue,
+            comparison: comparison as unknown as Prisma.InputJsonValue,
+            totals: {
+              predicted12m: { clv: Math.round(sc.total!.clv), low: Math.round(sc.total!.low), high: Math.round(sc.total!.high) },
+              historical: Math.round(historical),
+              equity: Math.round(historical + sc.total!.clv),
+              atRisk,
+              scored: n,
+              histogram: histogram(clv),
+            } as unknown as Prisma.InputJsonValue,
+          });
+        } else {
+          // Small-data mode: historical values and RFM only; tiers by historical value.
+          const tiers = n > 0 ? valueTiers(s.revenue) : [];
+          rows = s.ids.map((cid, i) => ({
+            customerId: cid,
+            pAlive: null,
+            e30: null,
+            e90: null,
+            e365: null,
+            clv: null,
+            clvLow: null,
+            clvHigh: null,
+            churnRisk: null,
+            r: rfm!.r[i]!,
+            f: rfm!.f[i]!,
+            m: rfm!.m[i]!,
+            segment: rfm!.segment[i]!,
+            tier: tiers[i]!,
+          }));
+        }
+
+        await progress("writing scores", 85);
+        await replaceScores(tx, workspaceId, id, rows, runStart);
+        const durationMs = Date.now() - started;
+        await tx.modelRun.update({
+          where: { workspaceId_id: { workspaceId, id } },
+          data: { ...update, status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), durationMs },
+        });
+        // Writes after runStart keep the workspace stale (another recompute follows).
+        await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${runStart}`;
+        log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs });
+        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs } as const;
+      },
+      { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
+    );
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    logError("recompute.failed", { workspaceId, runId, error: e });
+    if (runId) {
+      await failRun(prisma, workspaceId, runId, msg, Date.now() - started).catch(() => undefined);
+      return { status: "failed", runId, error: msg };
+    }
+    throw e;
+  }
+}
+
+/** Equal-width histogram of predicted CLV (minor units), stored on the run for the Overview. */
+function histogram(values: ArrayLike<number>): { from: number; to: number; customers: number }[] {
+  const sorted = Float64Array.from(values).sort();
+  if (sorted.length === 0) return [];
+  // Clip the long tail at the 99th percentile so the bins stay readable; the last bin is open-ended.
+  const lo = Math.max(0, sorted[0]!);
+  const hi = sorted[Math.floor(0.99 * (sorted.length - 1))]!;
+  const width = Math.max(1, (hi - lo) / HISTOGRAM_BINS);
+  const bins = Array.from({ length: HISTOGRAM_BINS }, (_, i) => ({ from: Math.round(lo + i * width), to: Math.round(lo + (i + 1) * width), customers: 0 }));
+  for (const v of sorted) {
+    const b = Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((v - lo) / width)));
+    bins[b]!.customers++;
+  }
+  return bins;
+}

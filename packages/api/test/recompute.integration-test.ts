@@ -1,0 +1,95 @@
+/**
+ * The recompute pipeline against a real PostgreSQL (issue 9): demo data → summaries → fit → scores.
+ * Reference for the parameters: a direct clv-core fit on the same summary columns (tolerance 1e-9
+ * relative: same code, same input, deterministic optimiser).
+ */
+import { fitBgNbd } from "@valuelens/clv-core";
+import { getDb, withWorkspace } from "@valuelens/db";
+import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fitSpend, readSummaries, recomputeWorkspace, MIN_REPEAT_BUYERS } from "../src/services/recompute/index.ts";
+import { addCustomers, signUp } from "./harness.ts";
+
+let demo: Awaited<ReturnType<typeof signUp>>;
+
+beforeAll(async () => {
+  demo = await signUp("recompute", "Recompute demo");
+  const data = generateDemoData({ seed: 7, customers: 1500, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 11, 31)) });
+  await writeDemoData(getDb().prisma, demo.workspaceId, data, () => undefined);
+});
+
+describe("recompute pipeline", () => {
+  it("stores parameters equal to a direct clv-core fit on the same summaries, and scores every customer", async () => {
+    const { prisma } = getDb();
+    const out = await recomputeWorkspace(prisma, demo.workspaceId, { triggeredBy: "test" });
+    expect(out.status).toBe("succeeded");
+    if (out.status !== "succeeded") return;
+    expect(out.predictions).toBe(true);
+
+    const s = await withWorkspace(prisma, demo.workspaceId, (tx) => readSummaries(tx, demo.workspaceId));
+    const direct = fitBgNbd(s);
+    const spend = fitSpend(s);
+    const run = await withWorkspace(prisma, demo.workspaceId, (tx) =>
+      tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: demo.workspaceId, id: out.runId } } }),
+    );
+    expect(run.status).toBe("succeeded");
+    expect(run.progress).toBe(100);
+    expect(run.modelKind).toBe("bgnbd");
+    const p = run.params as Record<string, number>;
+    for (const k of ["r", "alpha", "a", "b"] as const) expect(p[k]).toBeCloseTo(direct.params[k], 9);
+    expect(run.logLikelihood).toBeCloseTo(direct.logLikelihood, 6);
+    expect((run.spendParams as { params: Record<string, number> }).params.p).toBeCloseTo(spend.params.p, 9);
+    expect(run.customers).toBe(s.ids.length);
+    expect(run.repeatBuyers).toBeGreaterThanOrEqual(MIN_REPEAT_BUYERS);
+    const holdout = run.holdout as { bins: unknown[]; errorPct: number; verdict: string };
+    expect(holdout.bins.length).toBe(8);
+    expect(["good", "fair", "poor"]).toContain(holdout.verdict);
+    const comparison = run.comparison as { model: string; logLikelihood: number }[];
+    expect(comparison.map((c) => c.model)).toEqual(["bgnbd", "pnbd", "mbgnbd"]);
+
+    const scores = await withWorkspace(prisma, demo.workspaceId, (tx) =>
+      tx.$queryRaw<{ n: number; with_clv: number; bad: number; hist_ok: number }[]>`
+        SELECT count(*)::int AS n, count(predicted_clv_minor)::int AS with_clv,
+               count(*) FILTER (WHERE predicted_clv_low_minor > predicted_clv_minor OR predicted_clv_high_minor < predicted_clv_minor OR p_alive < 0 OR p_alive > 1)::int AS bad,
+               count(*) FILTER (WHERE s.historical_clv_minor = c.revenue_minor)::int AS hist_ok
+          FROM customer_scores s JOIN customers c ON c.workspace_id = s.workspace_id AND c.id = s.customer_id`,
+    );
+    expect(scores[0]).toEqual({ n: s.ids.length, with_clv: s.ids.length, bad: 0, hist_ok: s.ids.length });
+  });
+
+  it("racing runs leave one consistent result: the loser exits as a no-op", async () => {
+    const { prisma } = getDb();
+    const [a, b] = await Promise.all([
+      recomputeWorkspace(prisma, demo.workspaceId, { compare: false }),
+      recomputeWorkspace(prisma, demo.workspaceId, { compare: false }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual(["locked", "succeeded"]);
+    const winner = a.status === "succeeded" ? a : b;
+    const again = await recomputeWorkspace(prisma, demo.workspaceId, { compare: false });
+    expect(again.status).toBe("succeeded");
+    const rows = await withWorkspace(prisma, demo.workspaceId, (tx) =>
+      tx.$queryRaw<{ runs: number; n: number }[]>`SELECT count(DISTINCT model_run_id)::int AS runs, count(*)::int AS n FROM customer_scores`,
+    );
+    expect(rows[0]!.runs).toBe(1);
+    expect(winner.status).toBe("succeeded");
+  });
+
+  it("small-data workspace: RFM and historical values, no predictions, and a reason", async () => {
+    const { prisma } = getDb();
+    const small = await signUp("smalldata");
+    await addCustomers(small.workspaceId, "SMALL", 5);
+    const out = await recomputeWorkspace(prisma, small.workspaceId);
+    expect(out).toMatchObject({ status: "succeeded", predictions: false, customers: 5 });
+    const run = await withWorkspace(prisma, small.workspaceId, (tx) => tx.modelRun.findFirstOrThrow({ where: { workspaceId: small.workspaceId } }));
+    expect(run.reason).toMatch(/at least 100 repeat buyers/);
+    expect(run.params).toBeNull();
+    const scores = await withWorkspace(prisma, small.workspaceId, (tx) => tx.customerScore.findMany({ where: { workspaceId: small.workspaceId } }));
+    expect(scores).toHaveLength(5);
+    for (const sc of scores) {
+      expect(sc.predictedClvMinor).toBeNull();
+      expect(sc.rfmSegment.length).toBeGreaterThan(0);
+      expect(sc.historicalClvMinor > 0n).toBe(true);
+    }
+  });
+});
