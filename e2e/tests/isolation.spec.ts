@@ -32,3 +32,17 @@ test("health endpoint reports the database", async ({ request }) => {
   expect(res.status()).toBe(200);
   expect(await res.json()).toMatchObject({ status: "ok", database: { ok: true } });
 });
+
+test("pages carry a per-request nonce CSP and the hardening headers", async ({ request }) => {
+  const a = await request.get("/sign-in");
+  const b = await request.get("/sign-in");
+  const csp = a.headers()["content-security-policy"] ?? "";
+  expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toBe(b.headers()["content-security-policy"]);
+  expect(a.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(a.headers()["x-powered-by"]).toBeUndefined();
+  const api = await request.get("/api/health");
+  expect(api.headers()["cache-control"]).toContain("no-store");
+});

@@ -4,3 +4,4 @@ export * from "./members.ts";
 export * from "./overview.ts";
 export { sendMail, type OutgoingMail } from "./mailer.ts";
 export { checkHealth, type Health } from "./health.ts";
+export { validateDbEnv, shutdownDb } from "./db-lifecycle.ts";
