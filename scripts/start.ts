@@ -87,6 +87,12 @@ try {
       void shutdown(code ?? 1);
     }
   });
+  // The background worker (apps/worker): recompute jobs on a pg-boss queue; stopped with the web server.
+  const worker = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: path.join(ROOT, "apps/worker"), env: process.env, stdio: "inherit" });
+  children.push(worker);
+  worker.on("exit", (code) => {
+    if (!stopping) say("app.worker_exited", { code });
+  });
   say("app.ready", { url: process.env.APP_URL });
   process.stdout.write(
     `\n  ValueLens is starting on ${process.env.APP_URL}\n` +

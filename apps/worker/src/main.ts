@@ -1,0 +1,91 @@
+/**
+ * The background worker: a pg-boss (10.4.2, Node 20) queue of per-workspace recompute jobs.
+ * - Every WORKER_SCAN_MS each worker looks for due workspaces (scan.ts) and enqueues one job per
+ *   workspace with singletonKey = workspace id on a "stately" queue: at most one queued and one
+ *   active job per workspace, however many workers or scans there are.
+ * - A nightly cron job enqueues every workspace.
+ * - Jobs are idempotent: recomputeWorkspace takes pg_try_advisory_xact_lock(hashtext(workspace)) and
+ *   a second concurrent run exits as a no-op; the ModelRun ledger records every run. A job that ran
+ *   twice (pg-boss#555) just replaces the scores with the same result.
+ * Graceful shutdown on SIGTERM/SIGINT: stop scanning, let the active job finish (30 s), close pools.
+ */
+import { createDb, getDb, closeDb } from "@valuelens/db";
+import { log, logError } from "@valuelens/api/log";
+import { recomputeWorkspace } from "@valuelens/api/recompute";
+import PgBoss from "pg-boss";
+import { z } from "zod";
+import { workerEnv } from "./env.ts";
+import { allWorkspaces, findDueWorkspaces } from "./scan.ts";
+
+const RECOMPUTE = "recompute";
+const NIGHTLY = "recompute-nightly";
+const ZJob = z.object({ workspaceId: z.string().uuid(), triggeredBy: z.string().max(40).default("worker") });
+
+const env = workerEnv();
+const ownerUrl = env.DATABASE_OWNER_URL ?? env.DATABASE_URL;
+const owner = createDb(ownerUrl, { max: 2, log: (e, f) => log(e, f) });
+const app = getDb((e, f) => log(e, f));
+
+const boss = new PgBoss({ connectionString: ownerUrl, schema: "pgboss", max: 4, application_name: "valuelens-worker" });
+boss.on("error", (err: Error) => logError("worker.queue_error", { error: err }));
+
+let stopping = false;
+let scanTimer: NodeJS.Timeout | null = null;
+
+async function enqueue(workspaceId: string, triggeredBy: string): Promise<void> {
+  await boss.send(RECOMPUTE, { workspaceId, triggeredBy }, { singletonKey: workspaceId });
+}
+
+async function scan(): Promise<void> {
+  if (stopping) return;
+  try {
+    for (const d of await findDueWorkspaces(owner.prisma, env.RECOMPUTE_DEBOUNCE_MS)) {
+      await enqueue(d.id, d.why === "queued" ? "manual" : d.why === "stale" ? "data-change" : "initial");
+    }
+  } catch (e) {
+    logError("worker.scan_failed", { error: e });
+  } finally {
+    if (!stopping) scanTimer = setTimeout(() => void scan(), env.WORKER_SCAN_MS);
+  }
+}
+
+async function main(): Promise<void> {
+  await boss.start();
+  await boss.createQueue(RECOMPUTE, { name: RECOMPUTE, policy: "stately", retryLimit: 2, retryDelay: 30, expireInSeconds: 3600 });
+  await boss.createQueue(NIGHTLY, { name: NIGHTLY, policy: "short" });
+  await boss.schedule(NIGHTLY, env.RECOMPUTE_CRON, {}, { tz: "UTC" });
+
+  await boss.work(RECOMPUTE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+    if (!job) return;
+    const data = ZJob.parse(job.data);
+    const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy: data.triggeredBy });
+    log("worker.job_done", { jobId: job.id, workspaceId: data.workspaceId, status: out.status });
+    if (out.status === "failed") throw new Error(out.error);
+  });
+  await boss.work(NIGHTLY, async () => {
+    const ids = await allWorkspaces(owner.prisma);
+    for (const id of ids) await enqueue(id, "nightly");
+    log("worker.nightly_enqueued", { workspaces: ids.length });
+  });
+  log("worker.ready", { scanMs: env.WORKER_SCAN_MS, debounceMs: env.RECOMPUTE_DEBOUNCE_MS, cron: env.RECOMPUTE_CRON });
+  void scan();
+}
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log("worker.stopping", { signal });
+  if (scanTimer) clearTimeout(scanTimer);
+  await boss.stop({ graceful: true, timeout: 30_000, wait: true }).catch((e: unknown) => logError("worker.stop_failed", { error: e }));
+  await owner.close().catch(() => undefined);
+  await closeDb().catch(() => undefined);
+  log("worker.stopped");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+main().catch((e: unknown) => {
+  logError("worker.crashed", { error: e });
+  process.exit(1);
+});
