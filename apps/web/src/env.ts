@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnv } from "@valuelens/validators";
 
 const ZWebEnv = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -15,12 +16,6 @@ let cached: TWebEnv | undefined;
 /** Web settings, validated on first use (not at build time); a bad value names the variable. */
 export function webEnv(): TWebEnv {
   if (cached) return cached;
-  const parsed = ZWebEnv.safeParse(process.env);
-  if (!parsed.success) {
-    throw new Error(
-      "Invalid configuration:\n" + parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n") + "\nSee .env.example.",
-    );
-  }
-  cached = parsed.data;
+  cached = parseEnv(ZWebEnv, process.env);
   return cached;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnv } from "@valuelens/validators";
 
 const ZApiEnv = z.object({
   APP_URL: z.string().url("APP_URL must be the public URL of the app, e.g. http://localhost:3000").default("http://localhost:3000"),
@@ -14,12 +15,6 @@ export type TApiEnv = z.infer<typeof ZApiEnv>;
 let cached: TApiEnv | undefined;
 export function apiEnv(): TApiEnv {
   if (cached) return cached;
-  const parsed = ZApiEnv.safeParse(process.env);
-  if (!parsed.success) {
-    throw new Error(
-      "Invalid configuration:\n" + parsed.error.issues.map((i) => `  - ${i.path.join(".")}: ${i.message}`).join("\n") + "\nSee .env.example.",
-    );
-  }
-  cached = parsed.data;
+  cached = parseEnv(ZApiEnv, process.env);
   return cached;
 }
