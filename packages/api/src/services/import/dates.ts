@@ -1,0 +1,126 @@
+/**
+ * Dates from text, without floats or a date library. Formats:
+ * - ISO 8601 / RFC 3339-like: YYYY-MM-DD, "YYYY-MM-DD[T ]HH:MM[:SS[.fff]]" with an optional offset
+ *   (Z, UTC, ±HH, ±HHMM, ±HH:MM, separated by nothing or a space). Without an offset the wall time
+ *   is read in the chosen time zone.
+ * - YYYYMMDD (8 digits), YYYY/MM/DD.
+ * - MM/DD/YYYY or DD/MM/YYYY (also with - or .), per the chosen format, optional " HH:MM[:SS]".
+ * - Unix epoch seconds (9–10 digits) or milliseconds (12–13 digits).
+ * Dates after `now` are rejected (a purchase or sign-up cannot be in the future).
+ */
+export type DateFormat = "auto" | "MDY" | "DMY";
+export type DateResult = { ok: true; date: Date } | { ok: false; reason: string };
+
+const dtfCache = new Map<string, Intl.DateTimeFormat>();
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset (ms) of a time zone at an instant: local wall time minus UTC. */
+function tzOffsetMs(tz: string, utcMs: number): number {
+  let f = dtfCache.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    dtfCache.set(tz, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(utcMs))) if (part.type !== "literal") p[part.type] = Number(part.value);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** The UTC instant of a wall-clock time in a time zone (DST gaps resolve forward, overlaps to the first). */
+export function zonedToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, tz: string): number {
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  if (tz === "UTC") return wall;
+  let guess = wall - tzOffsetMs(tz, wall);
+  const off2 = tzOffsetMs(tz, guess);
+  guess = wall - off2;
+  return guess;
+}
+
+function validYmd(y: number, mo: number, d: number): boolean {
+  if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1) return false;
+  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= dim;
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+const SLASH = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+const YMD_SLASH = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
+
+export function parseDate(input: string, opts: { format: DateFormat; timeZone: string; now: Date }): DateResult {
+  const s = input.trim();
+  if (s === "") return { ok: false, reason: "date is empty" };
+  const r = parseInstant(s, opts);
+  if (!r.ok) return r;
+  if (r.date.getTime() > opts.now.getTime()) return { ok: false, reason: `date ${s} is in the future` };
+  return r;
+}
+
+function parseInstant(s: string, opts: { format: DateFormat; timeZone: string }): DateResult {
+  let m = ISO.exec(s);
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (!validYmd(y, mo, d)) return { ok: false, reason: `no such date: ${s}` };
+    const h = Number(m[4] ?? 0);
+    const mi = Number(m[5] ?? 0);
+    const sec = Number(m[6] ?? 0);
+    const ms = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
+    if (h > 23 || mi > 59 || sec > 59) return { ok: false, reason: `no such time: ${s}` };
+    const off = m[8];
+    if (off) {
+      let offMin = 0;
+      if (!/^(Z|UTC|GMT)$/i.test(off)) {
+        const om = /^([+-])(\d{2}):?(\d{2})?$/.exec(off)!;
+        offMin = (om[1] === "-" ? -1 : 1) * (Number(om[2]) * 60 + Number(om[3] ?? 0));
+        if (Math.abs(offMin) > 18 * 60) return { ok: false, reason: `bad UTC offset in ${s}` };
+      }
+      return { ok: true, date: new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offMin * 60_000) };
+    }
+    return { ok: true, date: new Date(zonedToUtc(y, mo, d, h, mi, sec, ms, opts.timeZone)) };
+  }
+  if (/^\d{8}$/.test(s)) {
+    const [y, mo, d] = [Number(s.slice(0, 4)), Number(s.slice(4, 6)), Number(s.slice(6, 8))];
+    if (!validYmd(y, mo, d)) return { ok: false, reason: `no such date: ${s}` };
+    return { ok: true, date: new Date(zonedToUtc(y, mo, d, 0, 0, 0, 0, opts.timeZone)) };
+  }
+  if (/^\d{9,10}$/.test(s)) return { ok: true, date: new Date(Number(s) * 1000) };
+  if (/^\d{12,13}$/.test(s)) return { ok: true, date: new Date(Number(s)) };
+  m = YMD_SLASH.exec(s);
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (!validYmd(y, mo, d)) return { ok: false, reason: `no such date: ${s}` };
+    return { ok: true, date: new Date(zonedToUtc(y, mo, d, 0, 0, 0, 0, opts.timeZone)) };
+  }
+  m = SLASH.exec(s);
+  if (m) {
+    if (opts.format === "auto") return { ok: false, reason: `ambiguous date ${s}: choose MM/DD/YYYY or DD/MM/YYYY` };
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    const [mo, d] = opts.format === "MDY" ? [a, b] : [b, a];
+    const y = Number(m[3]);
+    if (!validYmd(y, mo, d)) return { ok: false, reason: `no such date for ${opts.format === "MDY" ? "MM/DD/YYYY" : "DD/MM/YYYY"}: ${s}` };
+    const h = Number(m[4] ?? 0);
+    const mi = Number(m[5] ?? 0);
+    const sec = Number(m[6] ?? 0);
+    if (h > 23 || mi > 59 || sec > 59) return { ok: false, reason: `no such time: ${s}` };
+    return { ok: true, date: new Date(zonedToUtc(y, mo, d, h, mi, sec, 0, opts.timeZone)) };
+  }
+  return { ok: false, reason: `unrecognised date: ${s}` };
+}

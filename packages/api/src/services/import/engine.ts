@@ -1,0 +1,279 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
+import { ZColumnMapping, ZImportOptions, type TImportKind, type TImportOptions } from "@valuelens/validators";
+import { z } from "zod";
+import { log, logError } from "../../log.ts";
+import { onWorkspaceDataChanged } from "../data-changed.ts";
+import { ChunkDecoder, detectEncoding, type DetectedEncoding } from "./decode.ts";
+import { autoMap, checkMapping, normaliseHeader } from "./mapping.ts";
+import { CsvParser, sniffDelimiter, type Delimiter, type ParseEvent } from "./parser.ts";
+import { RowValidator } from "./rows.ts";
+import { writeBatch, type BatchItem } from "./writer.ts";
+
+export const BATCH_ROWS = 5_000;
+const SAMPLE_BYTES = 64 * 1024;
+
+/** What a job stores in import_jobs.mapping: the columns as mapped and the options used. */
+export const ZStoredMapping = z.object({
+  columns: ZColumnMapping.optional(),
+  headers: z.array(z.string()).optional(),
+  options: ZImportOptions,
+  encoding: z.string().optional(),
+  delimiter: z.string().optional(),
+});
+export type TStoredMapping = z.infer<typeof ZStoredMapping>;
+
+export interface ImportOutcome {
+  status: "COMPLETED" | "FAILED" | "CANCELLED";
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  error: string | null;
+  encoding: string | null;
+  delimiter: Delimiter | null;
+}
+
+interface Rejection {
+  line: number;
+  column: string | null;
+  reason: string;
+  raw: string;
+}
+
+class ImportFailure extends Error {}
+class Cancelled extends Error {}
+
+/** Jobs running in this process (a sweep never fails these). */
+const running = new Set<string>();
+export function isRunningHere(jobId: string): boolean {
+  return running.has(jobId);
+}
+
+/**
+ * Runs one import job from a file already on disk: stream → decode → parse → validate → batched
+ * upserts, one transaction per batch that also records the batch's rejections and the job's progress
+ * (so committed progress and committed data always agree). Never throws: the outcome is stored on the job.
+ */
+export async function runImportJob(
+  prisma: PrismaClient,
+  workspaceId: string,
+  jobId: string,
+  filePath: string,
+  opts: { now?: Date; batchRows?: number } = {},
+): Promise<ImportOutcome> {
+  running.add(jobId);
+  const started = Date.now();
+  const out: ImportOutcome = { status: "COMPLETED", rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, error: null, encoding: null, delimiter: null };
+  try {
+    const job = await withWorkspace(prisma, workspaceId, async (tx) => {
+      const j = await tx.importJob.findUnique({
+        where: { workspaceId_id: { workspaceId, id: jobId } },
+        select: { kind: true, mapping: true, status: true, cancelRequestedAt: true },
+      });
+      if (!j) throw new ImportFailure("import job not found");
+      if (j.status !== "QUEUED") throw new ImportFailure(`import job is ${j.status}, not QUEUED`);
+      const size = (await stat(filePath)).size;
+      await tx.importJob.update({
+        where: { workspaceId_id: { workspaceId, id: jobId } },
+        data: { status: "RUNNING", startedAt: new Date(), bytesTotal: BigInt(size) },
+        select: { id: true },
+      });
+      return j;
+    });
+    const stored = ZStoredMapping.parse(job.mapping);
+    await streamFile(prisma, workspaceId, jobId, job.kind, stored, filePath, out, opts);
+  } catch (e) {
+    if (e instanceof Cancelled) out.status = "CANCELLED";
+    else {
+      out.status = "FAILED";
+      out.error = e instanceof ImportFailure ? e.message : "internal error";
+      if (!(e instanceof ImportFailure)) logError("import.failed", { workspaceId, jobId, error: e });
+    }
+  } finally {
+    running.delete(jobId);
+  }
+  if (out.status === "COMPLETED" && out.created + out.updated + out.unchanged + out.rejected !== out.rows) {
+    out.status = "FAILED";
+    out.error = `count invariant broken: ${out.created} + ${out.updated} + ${out.unchanged} + ${out.rejected} ≠ ${out.rows}`;
+  }
+  await withWorkspace(prisma, workspaceId, (tx) =>
+    tx.importJob.update({
+      where: { workspaceId_id: { workspaceId, id: jobId } },
+      data: { status: out.status, error: out.error, finishedAt: new Date() },
+      select: { id: true },
+    }),
+  ).catch((e: unknown) => logError("import.finish_failed", { workspaceId, jobId, error: e }));
+  const ms = Date.now() - started;
+  log("import.finished", { workspaceId, jobId, status: out.status, rows: out.rows, ms, rowsPerSecond: ms > 0 ? Math.round((out.rows * 1000) / ms) : null });
+  return out;
+}
+
+async function streamFile(
+  prisma: PrismaClient,
+  workspaceId: string,
+  jobId: string,
+  kind: TImportKind,
+  stored: TStoredMapping,
+  filePath: string,
+  out: ImportOutcome,
+  opts: { now?: Date; batchRows?: number },
+): Promise<void> {
+  const batchRows = opts.batchRows ?? BATCH_ROWS;
+  const options: TImportOptions = stored.options;
+  const stream = createReadStream(filePath, { highWaterMark: 1024 * 1024 });
+  let det: DetectedEncoding | null = null as DetectedEncoding | null;
+  let decoder: ChunkDecoder | null = null;
+  let parser: CsvParser | null = null;
+  let head = new Uint8Array(0);
+  let headers: string[] | null = null;
+  let validator: RowValidator | null = null;
+  let columnOf: (field: string) => string | null = () => null;
+  const seen = new Set<string>();
+  let batch: BatchItem[] = [];
+  let rejections: Rejection[] = [];
+  let bytes = 0;
+
+  const flush = async () => {
+    if (batch.length === 0 && rejections.length === 0) return;
+    const items = batch;
+    const rej = rejections;
+    batch = [];
+    rejections = [];
+    await withWorkspace(
+      prisma,
+      workspaceId,
+      async (tx) => {
+        const j = await tx.importJob.findUnique({ where: { workspaceId_id: { workspaceId, id: jobId } }, select: { cancelRequestedAt: true } });
+        if (j?.cancelRequestedAt) throw new Cancelled();
+        const w = await writeBatch(tx, workspaceId, items, { mapped: (f) => validator?.mapped(f) ?? false, unknownCustomers: options.unknownCustomers });
+        const all = [...rej, ...w.rejected.map((r) => ({ ...r, column: r.column ? (columnOf(r.column) ?? r.column) : null, raw: rawOf.get(r.line) ?? "" }))];
+        await insertRejections(tx, workspaceId, jobId, all);
+        const n = items.length + rej.length;
+        await tx.importJob.update({
+          where: { workspaceId_id: { workspaceId, id: jobId } },
+          data: {
+            rowsTotal: { increment: n },
+            rowsCreated: { increment: w.created },
+            rowsUpdated: { increment: w.updated },
+            rowsUnchanged: { increment: w.unchanged },
+            rowsRejected: { increment: all.length },
+            bytesProcessed: BigInt(bytes),
+          },
+          select: { id: true },
+        });
+        if (w.created + w.updated + w.customersCreated > 0) await onWorkspaceDataChanged(tx, workspaceId);
+        out.rows += n;
+        out.created += w.created;
+        out.updated += w.updated;
+        out.unchanged += w.unchanged;
+        out.rejected += all.length;
+      },
+      { timeoutMs: 300_000 },
+    );
+    rawOf.clear();
+  };
+  // Raw text of the rows of the current batch (for writer-side rejections such as unknown customers).
+  const rawOf = new Map<number, string>();
+
+  const handle = async (events: ParseEvent[]) => {
+    for (const e of events) {
+      if (headers === null) {
+        if (e.kind === "error") throw new ImportFailure(`the header row (line ${e.line}) cannot be read: ${e.reason}`);
+        headers = e.fields.map((h) => h.trim());
+        const mapping = stored.columns ?? autoMap(kind, headers);
+        const check = checkMapping(kind, headers, mapping);
+        if (!check.ok) throw new ImportFailure(check.reason);
+        validator = new RowValidator(kind, headers, mapping, options, opts.now ?? new Date());
+        const h = headers;
+        columnOf = (field) => {
+          const i = mapping.indexOf(field);
+          return i >= 0 ? (h[i] ?? null) : null;
+        };
+        parser!.expectFields = headers.length;
+        await withWorkspace(prisma, workspaceId, async (tx) => {
+          await tx.importJob.update({
+            where: { workspaceId_id: { workspaceId, id: jobId } },
+            data: { mapping: { ...stored, columns: mapping, headers: h, encoding: det?.label, delimiter: out.delimiter ?? undefined } },
+            select: { id: true },
+          });
+          // Remembered for the next import of this kind (by normalised header name).
+          const columns = Object.fromEntries(h.map((name, i) => [normaliseHeader(name), mapping[i] ?? "ignore"]));
+          const { delimiter: _d, ...savedOptions } = options;
+          await tx.importMapping.upsert({
+            where: { workspaceId_kind: { workspaceId, kind } },
+            create: { workspaceId, kind, columns, options: savedOptions },
+            update: { columns, options: savedOptions },
+            select: { kind: true },
+          });
+        });
+        continue;
+      }
+      if (e.kind === "error") {
+        rejections.push({ line: e.line, column: null, reason: e.reason, raw: e.raw });
+      } else {
+        const r = validator!.validate(e.fields);
+        if (!r.ok) rejections.push({ line: e.line, column: r.error.column, reason: r.error.reason, raw: e.raw });
+        else if (seen.has(r.key)) {
+          rejections.push({ line: e.line, column: columnOf(kind === "CAMPAIGN_SPEND" ? "day" : "external_id"), reason: "duplicate: the same key appears earlier in this file (the first one is imported)", raw: e.raw });
+        } else {
+          seen.add(r.key);
+          batch.push({ line: e.line, row: r.row });
+          rawOf.set(e.line, e.raw);
+        }
+      }
+      if (batch.length + rejections.length >= batchRows) await flush();
+    }
+  };
+
+  const start = (sample: Uint8Array): [CsvParser, ChunkDecoder] => {
+    const d = detectEncoding(sample);
+    det = d;
+    out.encoding = d.label;
+    const delimiter: Delimiter = options.delimiter ?? sniffDelimiter(new ChunkDecoder(d).write(sample.subarray(0, SAMPLE_BYTES)));
+    out.delimiter = delimiter;
+    return [new CsvParser({ delimiter }), new ChunkDecoder(d)];
+  };
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (!parser) {
+      // Collect a sample for encoding and delimiter detection first.
+      const merged = new Uint8Array(head.length + chunk.length);
+      merged.set(head);
+      merged.set(chunk, head.length);
+      head = merged;
+      if (head.length < SAMPLE_BYTES) continue;
+      [parser, decoder] = start(head);
+      await handle(parser.push(decoder.write(head)));
+      head = new Uint8Array(0);
+      continue;
+    }
+    await handle(parser.push(decoder!.write(chunk)));
+  }
+  if (!parser || !decoder) {
+    if (head.length === 0) throw new ImportFailure("the file is empty");
+    [parser, decoder] = start(head);
+    await handle(parser.push(decoder.write(head)));
+  }
+  await handle(parser.push(decoder.end()));
+  await handle(parser.end());
+  if (headers === null) throw new ImportFailure("the file is empty (no header row)");
+  await flush();
+}
+
+async function insertRejections(tx: Tx, workspaceId: string, jobId: string, rows: Rejection[]): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows.map((r) => ({ line: r.line, column: r.column, reason: r.reason.slice(0, 1000), raw: r.raw })));
+  await tx.$executeRawUnsafe(
+    `INSERT INTO import_rejections (workspace_id, import_job_id, line, "column", reason, raw)
+       SELECT $2::uuid, $3::uuid, x.line, x."column", x.reason, x.raw
+         FROM jsonb_to_recordset($1::jsonb) AS x(line int, "column" text, reason text, raw text)
+     ON CONFLICT DO NOTHING`,
+    json,
+    workspaceId,
+    jobId,
+  );
+}
