@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth.ts";
+import { importRouter } from "./routers/import.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { workspaceRouter } from "./routers/workspace.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -7,6 +8,7 @@ export const appRouter = router({
   auth: authRouter,
   workspace: workspaceRouter,
   overview: overviewRouter,
+  import: importRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -22,6 +22,9 @@ interface World {
   slugB: string;
   slugA: string;
   inviteB: { id: string; token: string };
+  /** An import job of each workspace (issue 4). */
+  jobA: string;
+  jobB: string;
 }
 let w: World;
 
@@ -54,6 +57,12 @@ function fixtures(): Record<string, Fixture> {
     "workspace.auditLog": (ws) => ({ workspaceId: id(ws), limit: 10 }),
     "overview.kpis": (ws) => ({ workspaceId: id(ws) }),
     "overview.monthlyRevenue": (ws) => ({ workspaceId: id(ws), months: 12 }),
+    // import (issue 4)
+    "import.list": (ws) => ({ workspaceId: id(ws), limit: 5 }),
+    "import.get": (ws) => ({ workspaceId: id(ws), jobId: ws === "B" ? w.jobB : w.jobA }),
+    "import.rejections": (ws) => ({ workspaceId: id(ws), jobId: ws === "B" ? w.jobB : w.jobA, limit: 10 }),
+    "import.cancel": (ws) => ({ workspaceId: id(ws), jobId: ws === "B" ? w.jobB : w.jobA }),
+    "import.savedMapping": (ws) => ({ workspaceId: id(ws), kind: "ORDERS" }),
   };
 }
 
@@ -68,7 +77,14 @@ beforeAll(async () => {
   const membersB = await ownerB.caller.workspace.members({ workspaceId: ownerB.workspaceId });
   const list = await ownerB.caller.workspace.list();
   const listA = await ownerA.caller.workspace.list();
+  const importJob = (ws: string, tag: string) =>
+    withWorkspace(getDb().prisma, ws, (tx) =>
+      tx.importJob.create({ data: { workspaceId: ws, kind: "ORDERS", status: "COMPLETED", fileName: `${tag}.csv` }, select: { id: true } }),
+    );
+  const [jobA, jobB] = [(await importJob(ownerA.workspaceId, "ALPHA")).id, (await importJob(ownerB.workspaceId, "CANARY-B")).id];
   w = {
+    jobA,
+    jobB,
     ownerA,
     ownerB,
     viewerA,

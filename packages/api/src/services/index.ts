@@ -5,3 +5,5 @@ export * from "./overview.ts";
 export { sendMail, type OutgoingMail } from "./mailer.ts";
 export { checkHealth, type Health } from "./health.ts";
 export { validateDbEnv, shutdownDb } from "./db-lifecycle.ts";
+export * from "./import/index.ts";
+export { onWorkspaceDataChanged } from "./data-changed.ts";
