@@ -1,5 +1,7 @@
 import { authRouter } from "./routers/auth.ts";
 import { importRouter } from "./routers/import.ts";
+import { customersRouter } from "./routers/customers.ts";
+import { modelRouter } from "./routers/model.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { workspaceRouter } from "./routers/workspace.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -9,6 +11,8 @@ export const appRouter = router({
   workspace: workspaceRouter,
   overview: overviewRouter,
   import: importRouter,
+  customers: customersRouter,
+  model: modelRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ import { TRPCError } from "@trpc/server";
 import { getDb, withWorkspace } from "@valuelens/db";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/root.ts";
+import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import type { Meta } from "../src/trpc.ts";
 import { addCustomers, callerFor, join, signUp, uniqueEmail, type Actor } from "./harness.ts";
 
@@ -25,6 +26,9 @@ interface World {
   /** An import job of each workspace (issue 4). */
   jobA: string;
   jobB: string;
+  /** A customer of each workspace (predictions, issue 9). */
+  custA: string;
+  custB: string;
 }
 let w: World;
 
@@ -63,6 +67,15 @@ function fixtures(): Record<string, Fixture> {
     "import.rejections": (ws) => ({ workspaceId: id(ws), jobId: ws === "B" ? w.jobB : w.jobA, limit: 10 }),
     "import.cancel": (ws) => ({ workspaceId: id(ws), jobId: ws === "B" ? w.jobB : w.jobA }),
     "import.savedMapping": (ws) => ({ workspaceId: id(ws), kind: "ORDERS" }),
+    // predictions (issue 9)
+    "overview.predictions": (ws) => ({ workspaceId: id(ws) }),
+    "customers.list": (ws) => ({ workspaceId: id(ws), sort: "historicalClv", filters: { search: ws === "B" ? "CANARY-B-c0" : "ALPHA-c0" } }),
+    "customers.get": (ws) => ({ workspaceId: id(ws), customerId: ws === "B" ? w.custB : w.custA }),
+    "customers.filterOptions": (ws) => ({ workspaceId: id(ws) }),
+    "model.status": (ws) => ({ workspaceId: id(ws) }),
+    "model.runs": (ws) => ({ workspaceId: id(ws), limit: 5 }),
+    "model.recomputeNow": (ws) => ({ workspaceId: id(ws) }),
+    "model.setPurchaseModel": (ws) => ({ workspaceId: id(ws), model: "bgnbd" }),
   };
 }
 
@@ -77,6 +90,12 @@ beforeAll(async () => {
   const membersB = await ownerB.caller.workspace.members({ workspaceId: ownerB.workspaceId });
   const list = await ownerB.caller.workspace.list();
   const listA = await ownerA.caller.workspace.list();
+  // Scores for both workspaces, so the predictions procedures have B data to leak if they could.
+  await recomputeWorkspace(getDb().prisma, ownerA.workspaceId);
+  await recomputeWorkspace(getDb().prisma, ownerB.workspaceId);
+  const firstCustomer = (ws: string) =>
+    withWorkspace(getDb().prisma, ws, (tx) => tx.customer.findFirstOrThrow({ where: { workspaceId: ws }, select: { id: true } }));
+  const [custA, custB] = [(await firstCustomer(ownerA.workspaceId)).id, (await firstCustomer(ownerB.workspaceId)).id];
   const importJob = (ws: string, tag: string) =>
     withWorkspace(getDb().prisma, ws, (tx) =>
       tx.importJob.create({ data: { workspaceId: ws, kind: "ORDERS", status: "COMPLETED", fileName: `${tag}.csv` }, select: { id: true } }),
@@ -85,6 +104,8 @@ beforeAll(async () => {
   w = {
     jobA,
     jobB,
+    custA,
+    custB,
     ownerA,
     ownerB,
     viewerA,

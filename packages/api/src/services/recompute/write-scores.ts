@@ -51,9 +51,9 @@ export async function replaceScores(tx: Tx, workspaceId: string, runId: string, 
     await tx.$executeRaw`
       INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90,
              expected_purchases_365, predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor,
-             churn_risk, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier, scored_at)
+             churn_risk, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier, scored_at, last_order_at)
       SELECT ${workspaceId}::uuid, x.c, ${runId}::uuid, x.pa, x.e30, x.e90, x.e365, x.clv, x.lo, x.hi, c.revenue_minor,
-             x.cr, x.r, x.f, x.m, x.s, x.t, ${scoredAt}
+             x.cr, x.r, x.f, x.m, x.s, x.t, ${scoredAt}, c.last_order_at
         FROM jsonb_to_recordset(${json}::jsonb) AS x(c uuid, pa float8, e30 float8, e90 float8, e365 float8, clv bigint, lo bigint,
              hi bigint, cr text, r smallint, f smallint, m smallint, s text, t text)
         JOIN customers c ON c.workspace_id = ${workspaceId}::uuid AND c.id = x.c`;

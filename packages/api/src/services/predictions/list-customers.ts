@@ -1,0 +1,161 @@
+import { Prisma, type Tx } from "@valuelens/db";
+import type { TCustomerFilters, TCustomerSort } from "@valuelens/validators";
+import { DomainError } from "../domain-error.ts";
+
+export interface CustomerRow {
+  id: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  channel: string | null;
+  campaign: string | null;
+  orders: number;
+  firstOrderAt: Date | null;
+  lastOrderAt: Date | null;
+  historicalClvMinor: string;
+  predictedClvMinor: string | null;
+  predictedClvLowMinor: string | null;
+  predictedClvHighMinor: string | null;
+  pAlive: number | null;
+  expectedPurchases90: number | null;
+  churnRisk: string | null;
+  rfmSegment: string;
+  valueTier: string;
+}
+
+export interface CustomerPage {
+  rows: CustomerRow[];
+  nextCursor: { v: string; id: string } | null;
+}
+
+/** Sort key per sort option: column on customer_scores (each has an index starting with workspace_id) and its cast. */
+const SORTS: Record<TCustomerSort, { col: Prisma.Sql; cast: Prisma.Sql; nullable: boolean }> = {
+  predictedClv: { col: Prisma.sql`s.predicted_clv_minor`, cast: Prisma.sql`bigint`, nullable: true },
+  historicalClv: { col: Prisma.sql`s.historical_clv_minor`, cast: Prisma.sql`bigint`, nullable: false },
+  pAlive: { col: Prisma.sql`s.p_alive`, cast: Prisma.sql`float8`, nullable: true },
+  lastOrder: { col: Prisma.sql`s.last_order_at`, cast: Prisma.sql`timestamptz`, nullable: true },
+};
+
+function cursorValue(sort: TCustomerSort, v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === "bigint" || typeof v === "number") return String(v);
+  return String(v);
+}
+
+function checkCursor(sort: TCustomerSort, v: string): void {
+  const ok = sort === "lastOrder" ? !Number.isNaN(Date.parse(v)) : sort === "pAlive" ? Number.isFinite(Number(v)) : /^-?\d{1,19}$/.test(v);
+  if (!ok) throw new DomainError("BAD_REQUEST", "Invalid page cursor.");
+}
+
+const likePrefix = (q: string) => q.replace(/[\\%_]/g, (c) => "\\" + c) + "%";
+
+/**
+ * Customers of the workspace with their latest scores, keyset-paginated on (sort value, id) — no
+ * OFFSET, no total count — so every page is an index range scan whatever the workspace size.
+ * Customers without orders have no score row and are not listed (nothing to predict yet).
+ * Rows whose sort value is NULL (e.g. predictions unavailable) are excluded from that sort.
+ */
+export async function listCustomers(
+  tx: Tx,
+  workspaceId: string,
+  input: { sort: TCustomerSort; dir: "asc" | "desc"; limit: number; cursor?: { v: string; id: string } | null; filters: TCustomerFilters },
+): Promise<CustomerPage> {
+  const s = SORTS[input.sort];
+  const f = input.filters;
+  const where: Prisma.Sql[] = [Prisma.sql`s.workspace_id = ${workspaceId}::uuid`];
+  if (s.nullable) where.push(Prisma.sql`${s.col} IS NOT NULL`);
+  if (input.cursor) {
+    checkCursor(input.sort, input.cursor.v);
+    where.push(
+      input.dir === "desc"
+        ? Prisma.sql`(${s.col}, s.customer_id) < (${input.cursor.v}::${s.cast}, ${input.cursor.id}::uuid)`
+        : Prisma.sql`(${s.col}, s.customer_id) > (${input.cursor.v}::${s.cast}, ${input.cursor.id}::uuid)`,
+    );
+  }
+  if (f.tier) where.push(Prisma.sql`s.value_tier = ${f.tier}`);
+  if (f.segment) where.push(Prisma.sql`s.rfm_segment = ${f.segment}`);
+  if (f.churnRisk) where.push(Prisma.sql`s.churn_risk = ${f.churnRisk}`);
+  if (f.channel) where.push(Prisma.sql`c.acquisition_channel = ${f.channel}`);
+  if (f.campaignId) where.push(Prisma.sql`c.acquisition_campaign_id = ${f.campaignId}::uuid`);
+  if (f.firstOrderFrom) where.push(Prisma.sql`c.first_order_at >= ${f.firstOrderFrom}::date`);
+  if (f.firstOrderTo) where.push(Prisma.sql`c.first_order_at < ${f.firstOrderTo}::date + 1`);
+  if (f.lastOrderFrom) where.push(Prisma.sql`s.last_order_at >= ${f.lastOrderFrom}::date`);
+  if (f.lastOrderTo) where.push(Prisma.sql`s.last_order_at < ${f.lastOrderTo}::date + 1`);
+  if (f.minPredictedClv) where.push(Prisma.sql`s.predicted_clv_minor >= ${f.minPredictedClv}::bigint`);
+  if (f.maxPredictedClv) where.push(Prisma.sql`s.predicted_clv_minor <= ${f.maxPredictedClv}::bigint`);
+  if (f.minHistoricalClv) where.push(Prisma.sql`s.historical_clv_minor >= ${f.minHistoricalClv}::bigint`);
+  if (f.maxHistoricalClv) where.push(Prisma.sql`s.historical_clv_minor <= ${f.maxHistoricalClv}::bigint`);
+  if (f.search) {
+    // external id: exact (unique index); e-mail: prefix on the (workspace_id, email) index; name: prefix, case-insensitive.
+    const q = f.search;
+    where.push(Prisma.sql`(c.external_id = ${q} OR c.email LIKE ${likePrefix(q.toLowerCase())} OR c.email = ${q} OR lower(c.name) LIKE ${likePrefix(q.toLowerCase())})`);
+  }
+  const order = input.dir === "desc" ? Prisma.sql`${s.col} DESC, s.customer_id DESC` : Prisma.sql`${s.col} ASC, s.customer_id ASC`;
+  const rows = await tx.$queryRaw<
+    {
+      id: string;
+      external_id: string;
+      email: string | null;
+      name: string | null;
+      channel: string | null;
+      campaign: string | null;
+      orders: number;
+      first_order_at: Date | null;
+      last_order_at: Date | null;
+      hist: bigint;
+      pred: bigint | null;
+      lo: bigint | null;
+      hi: bigint | null;
+      p_alive: number | null;
+      e90: number | null;
+      churn_risk: string | null;
+      rfm_segment: string;
+      value_tier: string;
+      sortv: unknown;
+    }[]
+  >`
+    SELECT s.customer_id::text AS id, c.external_id, c.email, c.name, c.acquisition_channel AS channel, k.name AS campaign,
+           c.order_count AS orders, c.first_order_at, s.last_order_at, s.historical_clv_minor AS hist,
+           s.predicted_clv_minor AS pred, s.predicted_clv_low_minor AS lo, s.predicted_clv_high_minor AS hi,
+           s.p_alive, s.expected_purchases_90 AS e90, s.churn_risk, s.rfm_segment, s.value_tier, ${s.col} AS sortv
+      FROM customer_scores s
+      JOIN customers c ON c.workspace_id = s.workspace_id AND c.id = s.customer_id
+      LEFT JOIN campaigns k ON k.workspace_id = c.workspace_id AND k.id = c.acquisition_campaign_id
+     WHERE ${Prisma.join(where, " AND ")}
+     ORDER BY ${order}
+     LIMIT ${input.limit + 1}`;
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map((r) => ({
+      id: r.id,
+      externalId: r.external_id,
+      email: r.email,
+      name: r.name,
+      channel: r.channel,
+      campaign: r.campaign,
+      orders: r.orders,
+      firstOrderAt: r.first_order_at,
+      lastOrderAt: r.last_order_at,
+      historicalClvMinor: r.hist.toString(),
+      predictedClvMinor: r.pred?.toString() ?? null,
+      predictedClvLowMinor: r.lo?.toString() ?? null,
+      predictedClvHighMinor: r.hi?.toString() ?? null,
+      pAlive: r.p_alive,
+      expectedPurchases90: r.e90,
+      churnRisk: r.churn_risk,
+      rfmSegment: r.rfm_segment,
+      valueTier: r.value_tier,
+    })),
+    nextCursor: rows.length > input.limit && last ? { v: cursorValue(input.sort, last.sortv), id: last.id } : null,
+  };
+}
+
+/** Filter choices for the Customers page (channels and campaigns are small sets). */
+export async function customerFilterOptions(tx: Tx, workspaceId: string): Promise<{ channels: string[]; campaigns: { id: string; name: string }[] }> {
+  const [campaigns, channels] = await Promise.all([
+    tx.campaign.findMany({ where: { workspaceId }, select: { id: true, name: true, channel: true }, orderBy: { name: "asc" }, take: 500 }),
+    tx.$queryRaw<{ channel: string }[]>`SELECT DISTINCT channel FROM campaigns WHERE workspace_id = ${workspaceId}::uuid ORDER BY 1 LIMIT 100`,
+  ]);
+  return { channels: channels.map((c) => c.channel), campaigns: campaigns.map((c) => ({ id: c.id, name: c.name })) };
+}
