@@ -10,6 +10,7 @@ import { useWorkspace } from "./workspace-context";
 
 const NAV = [
   { href: "overview", label: "Overview", minRole: "VIEWER" as const },
+  { href: "import", label: "Import", minRole: "ADMIN" as const },
   { href: "settings", label: "Settings", minRole: "ADMIN" as const },
   { href: "settings/members", label: "Members", minRole: "ADMIN" as const },
 ];
