@@ -32,7 +32,7 @@ async function imp(
   const { jobId } = await startImportUpload(
     getDb().prisma,
     who.user.id,
-    { workspaceId: who.workspaceId, kind, fileName: "test.csv", mapping, options: { dateFormat: "auto", timeZone: "UTC", defaultCurrency: "USD", unknownCustomers: "create", ...options } },
+    { workspaceId: who.workspaceId, kind, fileName: "test.csv", mapping, options: { dateFormat: "auto", timeZone: "UTC", defaultCurrency: "USD", unknownCustomers: "create", deriveOrderIds: false, ...options } },
     body,
     { wait: true, now: NOW },
   );
@@ -235,6 +235,25 @@ describe("import: bad input (each case of the issue)", () => {
   });
 });
 
+describe("import: CDNOW layout (whitespace, derived order ids)", () => {
+  it("imports whitespace-separated rows with ids derived from customer, date and line; re-running changes nothing", async () => {
+    const text = " customer_id date number_of_cds dollar_value\r\n 00001 19970101 1  11.77\r\n 00002 19970112 1  12.00\r\n 00002 19970112 5  77.00\r\n";
+    const opts = { delimiter: "whitespace" as const, deriveOrderIds: true };
+    const mapping = ["customer_external_id", "ordered_at", "ignore", "amount"];
+    const r = await imp(a, "ORDERS", text, opts, mapping);
+    expect(counts(r)).toEqual({ rows: 3, created: 3, updated: 0, unchanged: 0, rejected: 0 });
+    const again = await imp(a, "ORDERS", text, opts, mapping);
+    expect(counts(again)).toEqual({ rows: 3, created: 0, updated: 0, unchanged: 3, rejected: 0 });
+    const ids = await withWorkspace(getDb().prisma, a.workspaceId, (tx) =>
+      tx.order.findMany({ where: { workspaceId: a.workspaceId, externalId: { startsWith: "00002-" } }, select: { externalId: true, amountMinor: true }, orderBy: { externalId: "asc" } }),
+    );
+    expect(ids).toEqual([
+      { externalId: "00002-19970112-L3", amountMinor: 1200n },
+      { externalId: "00002-19970112-L4", amountMinor: 7700n },
+    ]);
+  });
+});
+
 describe("import: invariant, cancel, interruption, isolation", () => {
   it("created + updated + unchanged + rejected = rows for random valid and invalid rows (property)", async () => {
     const cell = {
@@ -298,7 +317,7 @@ describe("import: invariant, cancel, interruption, isolation", () => {
     const leaked = await withWorkspace(getDb().prisma, b.workspaceId, (tx) => tx.importRejection.count({ where: { importJobId: r.id } }));
     expect(leaked).toBe(0);
     await expect(
-      startImportUpload(getDb().prisma, b.user.id, { workspaceId: a.workspaceId, kind: "CUSTOMERS", fileName: "x.csv", options: { dateFormat: "auto", timeZone: "UTC", defaultCurrency: "USD", unknownCustomers: "create" } }, Readable.from([Buffer.from("customer_id\nx\n")])),
+      startImportUpload(getDb().prisma, b.user.id, { workspaceId: a.workspaceId, kind: "CUSTOMERS", fileName: "x.csv", options: { dateFormat: "auto", timeZone: "UTC", defaultCurrency: "USD", unknownCustomers: "create", deriveOrderIds: false } }, Readable.from([Buffer.from("customer_id\nx\n")])),
     ).rejects.toThrow(/not found/i);
     const gen = rejectionReportCsv(getDb().prisma, b.user.id, a.workspaceId, r.id);
     await expect(gen.next()).rejects.toThrow(/not found/i);

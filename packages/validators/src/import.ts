@@ -52,6 +52,8 @@ export const ZImportOptions = z.strictObject({
   timeZone: z.string().min(1).max(64).default("UTC"),
   defaultCurrency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
   unknownCustomers: z.enum(["create", "reject"]).default("create"),
+  /** Orders without an id column (e.g. CDNOW): id = customer id + date text + line number (stable for an unchanged file). */
+  deriveOrderIds: z.boolean().default(false),
 });
 export type TImportOptions = z.infer<typeof ZImportOptions>;
 

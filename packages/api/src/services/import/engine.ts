@@ -184,7 +184,7 @@ async function streamFile(
         if (e.kind === "error") throw new ImportFailure(`the header row (line ${e.line}) cannot be read: ${e.reason}`);
         headers = e.fields.map((h) => h.trim());
         const mapping = stored.columns ?? autoMap(kind, headers);
-        const check = checkMapping(kind, headers, mapping);
+        const check = checkMapping(kind, headers, mapping, { deriveOrderIds: options.deriveOrderIds });
         if (!check.ok) throw new ImportFailure(check.reason);
         validator = new RowValidator(kind, headers, mapping, options, opts.now ?? new Date());
         const h = headers;
@@ -214,7 +214,7 @@ async function streamFile(
       if (e.kind === "error") {
         rejections.push({ line: e.line, column: null, reason: e.reason, raw: e.raw });
       } else {
-        const r = validator!.validate(e.fields);
+        const r = validator!.validate(e.fields, e.line);
         if (!r.ok) rejections.push({ line: e.line, column: r.error.column, reason: r.error.reason, raw: e.raw });
         else if (seen.has(r.key)) {
           rejections.push({ line: e.line, column: columnOf(kind === "CAMPAIGN_SPEND" ? "day" : "external_id"), reason: "duplicate: the same key appears earlier in this file (the first one is imported)", raw: e.raw });

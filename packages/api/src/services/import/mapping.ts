@@ -76,7 +76,7 @@ export function autoMap(kind: TImportKind, headers: readonly string[]): string[]
 export type MappingCheck = { ok: true } | { ok: false; reason: string };
 
 /** A mapping must name every required field once and only use known targets. */
-export function checkMapping(kind: TImportKind, headers: readonly string[], mapping: readonly string[]): MappingCheck {
+export function checkMapping(kind: TImportKind, headers: readonly string[], mapping: readonly string[], opts: { deriveOrderIds?: boolean } = {}): MappingCheck {
   if (mapping.length !== headers.length) return { ok: false, reason: `the mapping has ${mapping.length} entries for ${headers.length} columns` };
   const allowed = new Set<string>([...IMPORT_FIELDS[kind], "ignore", ...(kind === "CUSTOMERS" ? ["attribute"] : [])]);
   const seen = new Set<string>();
@@ -87,7 +87,7 @@ export function checkMapping(kind: TImportKind, headers: readonly string[], mapp
       seen.add(t);
     }
   }
-  const missing = IMPORT_REQUIRED[kind].filter((f) => !seen.has(f));
+  const missing = IMPORT_REQUIRED[kind].filter((f) => !seen.has(f) && !(f === "external_id" && kind === "ORDERS" && opts.deriveOrderIds));
   if (kind === "ORDERS" && !seen.has("customer_external_id") && !seen.has("customer_email")) missing.push("customer_external_id or customer_email");
   if (missing.length > 0) return { ok: false, reason: `missing required column${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}` };
   return { ok: true };

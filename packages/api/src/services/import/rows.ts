@@ -123,7 +123,7 @@ export class RowValidator {
     return { ok: false, error: { column: this.col(field), reason: `${FIELD_NAME[field] ?? field} ${issue.message}` } };
   }
 
-  validate(fields: readonly string[]): RowResult {
+  validate(fields: readonly string[], line = 0): RowResult {
     const g = (f: string) => this.get(fields, f);
     switch (this.kind) {
       case "CUSTOMERS": {
@@ -160,8 +160,9 @@ export class RowValidator {
         };
       }
       case "ORDERS": {
+        const derived = this.opts.deriveOrderIds && !this.idx.has("external_id");
         const z1 = this.zod(schemas.ORDERS, {
-          external_id: g("external_id") ?? "",
+          external_id: derived ? `${g("customer_external_id") ?? g("customer_email") ?? ""}-${g("ordered_at") ?? ""}-L${line}` : (g("external_id") ?? ""),
           customer_external_id: g("customer_external_id"),
           customer_email: g("customer_email")?.toLowerCase() ?? null,
           currency: (g("currency") ?? this.opts.defaultCurrency).toUpperCase(),
