@@ -5,6 +5,7 @@ import { useTRPC } from "~/trpc/react";
 import { formatCount, formatMoney, formatPercent } from "~/lib/money";
 import { MonthlyRevenueChart } from "./charts/monthly-revenue-chart";
 import { KpiCard } from "./kpi-card";
+import { OverviewPredictions } from "./overview-predictions";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
 
@@ -69,6 +70,8 @@ export function OverviewView() {
           <MonthlyRevenueChart points={monthly.data} currency={ws.currency} />
         )}
       </section>
+
+      <OverviewPredictions />
     </div>
   );
 }

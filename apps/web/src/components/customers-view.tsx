@@ -1,0 +1,306 @@
+"use client";
+
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { RFM_SEGMENTS } from "@valuelens/clv-core";
+import type { TCustomerFilters, TCustomerSort } from "@valuelens/validators";
+import { useTRPC } from "~/trpc/react";
+import { formatMoney, formatPercent } from "~/lib/money";
+import { formatDate } from "~/lib/predictions";
+import { DataFreshness, useModelStatus } from "./data-freshness";
+import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
+import { useWorkspace } from "./workspace-context";
+
+const SORT_LABELS: Record<TCustomerSort, string> = {
+  predictedClv: "Predicted 12-month CLV",
+  historicalClv: "Historical CLV",
+  pAlive: "P(alive)",
+  lastOrder: "Last order",
+};
+
+const PAGE = 25;
+const field = "mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
+
+/** Money input in major units → minor-unit string (2 decimals; the workspace currency's digits are assumed ≤ 2). */
+function toMinor(v: string): string | undefined {
+  const t = v.trim();
+  if (!/^\d+(\.\d{1,2})?$/.test(t)) return undefined;
+  const [i, f = ""] = t.split(".");
+  return String(BigInt(i!) * 100n + BigInt((f + "00").slice(0, 2)));
+}
+
+export function CustomersView() {
+  const ws = useWorkspace();
+  const trpc = useTRPC();
+  const st = useModelStatus();
+  const predictions = Boolean(st.data?.latest?.params);
+  const [sortState, setSort] = useState<TCustomerSort | null>(null);
+  const sort: TCustomerSort = sortState ?? (predictions ? "predictedClv" : "historicalClv");
+  const [dir, setDir] = useState<"asc" | "desc">("desc");
+  const [filters, setFilters] = useState<TCustomerFilters>({});
+  const [cursors, setCursors] = useState<({ v: string; id: string } | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const options = useQuery(trpc.customers.filterOptions.queryOptions({ workspaceId: ws.id }));
+  const list = useQuery({
+    ...trpc.customers.list.queryOptions({ workspaceId: ws.id, sort, dir, limit: PAGE, cursor, filters }),
+    placeholderData: keepPreviousData,
+    enabled: Boolean(st.data),
+  });
+
+  const resetPages = () => setCursors([null]);
+
+  function applyFilters(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const fd = new FormData(e.currentTarget);
+    const s = (k: string) => {
+      const v = String(fd.get(k) ?? "").trim();
+      return v === "" ? undefined : v;
+    };
+    const next: TCustomerFilters = {
+      search: s("search"),
+      tier: s("tier") as TCustomerFilters["tier"],
+      segment: s("segment"),
+      churnRisk: s("churnRisk") as TCustomerFilters["churnRisk"],
+      channel: s("channel"),
+      campaignId: s("campaignId"),
+      lastOrderFrom: s("lastOrderFrom"),
+      lastOrderTo: s("lastOrderTo"),
+      minPredictedClv: s("minPredictedClv") ? toMinor(s("minPredictedClv")!) : undefined,
+      minHistoricalClv: s("minHistoricalClv") ? toMinor(s("minHistoricalClv")!) : undefined,
+    };
+    setFilters(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as TCustomerFilters);
+    resetPages();
+  }
+
+  const sorts = (Object.keys(SORT_LABELS) as TCustomerSort[]).filter((k) => predictions || (k !== "predictedClv" && k !== "pAlive"));
+
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Customers</h1>
+        <p className="mb-2 text-sm text-slate-700">Every customer with at least one order, with value to date and what the model expects next.</p>
+        <DataFreshness />
+      </div>
+
+      {st.data?.latest && !predictions ? (
+        <div role="note" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950">
+          <p className="font-medium">Predictions are not available yet.</p>
+          <p className="mt-1">{st.data.latest.reason}</p>
+        </div>
+      ) : null}
+
+      <form onSubmit={applyFilters} className="grid grid-cols-2 gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-4 xl:grid-cols-6" aria-label="Filter customers">
+        <label className="col-span-2 text-sm">
+          <span className="font-medium">Search</span>
+          <input name="search" type="search" placeholder="E-mail, name or external id" className={field} />
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Value tier</span>
+          <select name="tier" className={field} defaultValue="">
+            <option value="">Any</option>
+            <option value="high">High</option>
+            <option value="medium">Medium</option>
+            <option value="low">Low</option>
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">RFM segment</span>
+          <select name="segment" className={field} defaultValue="">
+            <option value="">Any</option>
+            {RFM_SEGMENTS.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Churn risk</span>
+          <select name="churnRisk" className={field} defaultValue="" disabled={!predictions}>
+            <option value="">Any</option>
+            <option value="low">Low</option>
+            <option value="medium">Medium</option>
+            <option value="high">High</option>
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Channel</span>
+          <select name="channel" className={field} defaultValue="">
+            <option value="">Any</option>
+            {(options.data?.channels ?? []).map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Campaign</span>
+          <select name="campaignId" className={field} defaultValue="">
+            <option value="">Any</option>
+            {(options.data?.campaigns ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Last order from</span>
+          <input name="lastOrderFrom" type="date" className={field} />
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Last order to</span>
+          <input name="lastOrderTo" type="date" className={field} />
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Min. historical CLV ({ws.currency})</span>
+          <input name="minHistoricalClv" inputMode="decimal" className={field} />
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Min. predicted CLV ({ws.currency})</span>
+          <input name="minPredictedClv" inputMode="decimal" className={field} disabled={!predictions} />
+        </label>
+        <div className="flex items-end gap-2">
+          <button type="submit" className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700">
+            Apply filters
+          </button>
+        </div>
+      </form>
+
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="font-medium">Sort by</span>
+          <select
+            className={field}
+            value={sort}
+            onChange={(e) => {
+              setSort(e.target.value as TCustomerSort);
+              resetPages();
+            }}
+          >
+            {sorts.map((k) => (
+              <option key={k} value={k}>
+                {SORT_LABELS[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Direction</span>
+          <select
+            className={field}
+            value={dir}
+            onChange={(e) => {
+              setDir(e.target.value as "asc" | "desc");
+              resetPages();
+            }}
+          >
+            <option value="desc">Highest first</option>
+            <option value="asc">Lowest first</option>
+          </select>
+        </label>
+      </div>
+
+      {st.isPending || list.isPending ? (
+        <LoadingBlock label="customers" className="h-96" />
+      ) : st.isError || list.isError ? (
+        <ErrorBlock error={st.error ?? list.error} what="customers" onRetry={() => void list.refetch()} />
+      ) : !st.data.latest ? (
+        <EmptyState title="Predictions are not available yet">
+          {st.data.active ? "The first recompute is running; customers appear here when it finishes." : "No customer has been scored yet: import orders, then the background recompute scores every customer."}
+        </EmptyState>
+      ) : list.data.rows.length === 0 ? (
+        <EmptyState title="No customers match these filters">Clear a filter or widen a date range.</EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm" aria-busy={list.isFetching} data-testid="customers-table">
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">
+              Customers sorted by {SORT_LABELS[sort]}, {dir === "desc" ? "highest" : "lowest"} first
+            </caption>
+            <thead className="bg-slate-50">
+              <tr className="border-b border-slate-200">
+                <th scope="col" className="px-3 py-2">Customer</th>
+                <th scope="col" className="px-3 py-2">Segment</th>
+                <th scope="col" className="px-3 py-2">Tier</th>
+                <th scope="col" className="px-3 py-2 text-right" aria-sort={sort === "historicalClv" ? (dir === "desc" ? "descending" : "ascending") : undefined}>
+                  Historical CLV
+                </th>
+                <th scope="col" className="px-3 py-2 text-right" aria-sort={sort === "predictedClv" ? (dir === "desc" ? "descending" : "ascending") : undefined}>
+                  Predicted 12-mo CLV (80 % range)
+                </th>
+                <th scope="col" className="px-3 py-2 text-right" aria-sort={sort === "pAlive" ? (dir === "desc" ? "descending" : "ascending") : undefined}>
+                  P(alive)
+                </th>
+                <th scope="col" className="px-3 py-2">Churn risk</th>
+                <th scope="col" className="px-3 py-2" aria-sort={sort === "lastOrder" ? (dir === "desc" ? "descending" : "ascending") : undefined}>
+                  Last order
+                </th>
+                <th scope="col" className="px-3 py-2 text-right">Orders</th>
+                <th scope="col" className="px-3 py-2">Channel</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.rows.map((c) => (
+                <tr key={c.id} className="border-b border-slate-100 hover:bg-slate-50">
+                  <th scope="row" className="px-3 py-2 font-normal">
+                    <Link href={`/w/${ws.slug}/customers/${c.id}`} className="font-medium text-brand-700 underline-offset-2 hover:underline">
+                      {c.name ?? c.email ?? c.externalId}
+                    </Link>
+                    <div className="text-xs text-slate-600">{c.email ?? c.externalId}</div>
+                  </th>
+                  <td className="px-3 py-2">{c.rfmSegment}</td>
+                  <td className="px-3 py-2 capitalize">{c.valueTier}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{formatMoney(c.historicalClvMinor, ws.currency)}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">
+                    {c.predictedClvMinor !== null ? (
+                      <>
+                        {formatMoney(c.predictedClvMinor, ws.currency)}
+                        {c.predictedClvLowMinor !== null && c.predictedClvHighMinor !== null ? (
+                          <div className="text-xs text-slate-600">
+                            {formatMoney(c.predictedClvLowMinor, ws.currency)} – {formatMoney(c.predictedClvHighMinor, ws.currency)}
+                          </div>
+                        ) : null}
+                      </>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td className="px-3 py-2 text-right tabular-nums">{formatPercent(c.pAlive, 0)}</td>
+                  <td className="px-3 py-2 capitalize">{c.churnRisk ?? "—"}</td>
+                  <td className="px-3 py-2">{formatDate(c.lastOrderAt)}</td>
+                  <td className="px-3 py-2 text-right tabular-nums">{c.orders}</td>
+                  <td className="px-3 py-2">{c.channel ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <nav aria-label="Pages" className="flex items-center justify-between gap-3 p-3 text-sm">
+            <span className="text-slate-700">
+              Page {cursors.length} · {list.data.rows.length} customers shown
+            </span>
+            <div className="flex gap-2">
+              <button
+                type="button"
+                disabled={cursors.length <= 1}
+                onClick={() => setCursors((c) => c.slice(0, -1))}
+                className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-50 disabled:opacity-50"
+              >
+                Previous
+              </button>
+              <button
+                type="button"
+                disabled={!list.data.nextCursor}
+                onClick={() => list.data.nextCursor && setCursors((c) => [...c, list.data.nextCursor])}
+                className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-50 disabled:opacity-50"
+              >
+                Next
+              </button>
+            </div>
+          </nav>
+        </div>
+      )}
+    </div>
+  );
+}
