@@ -7,7 +7,7 @@ import { fitBgNbd } from "@valuelens/clv-core";
 import { getDb, withWorkspace } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fitSpend, readSummaries, recomputeWorkspace, MIN_REPEAT_BUYERS } from "../src/services/recompute/index.ts";
+import { fitSpend, readCalibration, readSummaries, recomputeWorkspace, MIN_REPEAT_BUYERS } from "../src/services/recompute/index.ts";
 import { addCustomers, signUp } from "./harness.ts";
 
 let demo: Awaited<ReturnType<typeof signUp>>;
@@ -41,8 +41,14 @@ describe("recompute pipeline", () => {
     expect((run.spendParams as { params: Record<string, number> }).params.p).toBeCloseTo(spend.params.p, 9);
     expect(run.customers).toBe(s.ids.length);
     expect(run.repeatBuyers).toBeGreaterThanOrEqual(MIN_REPEAT_BUYERS);
-    const holdout = run.holdout as { bins: unknown[]; errorPct: number; verdict: string };
+    const holdout = run.holdout as { bins: unknown[]; errorPct: number; verdict: string; calibrationEnd: string; actualTotal: number; predictedTotal: number; customers: number };
     expect(holdout.bins.length).toBe(8);
+    // Actual holdout purchases = distinct purchase days after the calibration end, from raw orders.
+    const calEndDay = Date.parse(holdout.calibrationEnd) / 86_400_000;
+    const cal = await withWorkspace(prisma, demo.workspaceId, (tx) => readCalibration(tx, demo.workspaceId, calEndDay));
+    expect(holdout.customers).toBe(cal.frequency.length);
+    expect(holdout.actualTotal).toBe(cal.holdoutFrequency.reduce((a, b) => a + b, 0));
+    expect(holdout.predictedTotal).not.toBe(holdout.actualTotal);
     expect(["good", "fair", "poor"]).toContain(holdout.verdict);
     const comparison = run.comparison as { model: string; logLikelihood: number }[];
     expect(comparison.map((c) => c.model)).toEqual(["bgnbd", "pnbd", "mbgnbd"]);
@@ -91,5 +97,31 @@ describe("recompute pipeline", () => {
       expect(sc.rfmSegment.length).toBeGreaterThan(0);
       expect(sc.historicalClvMinor > 0n).toBe(true);
     }
+  });
+});
+
+describe("recompute ledger", () => {
+  it("closes a run left 'running' by a crashed worker when the next run takes the lock", async () => {
+    const { prisma } = getDb();
+    const ws = await signUp("crashed");
+    await addCustomers(ws.workspaceId, "CRASH", 2);
+    const stuck = await withWorkspace(prisma, ws.workspaceId, (tx) =>
+      tx.modelRun.create({ data: { workspaceId: ws.workspaceId, modelKind: "bgnbd", status: "running", step: "fitting", progress: 30 }, select: { id: true } }),
+    );
+    const out = await recomputeWorkspace(prisma, ws.workspaceId);
+    expect(out.status).toBe("succeeded");
+    const row = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: ws.workspaceId, id: stuck.id } } }));
+    expect(row.status).toBe("failed");
+    expect(row.error).toMatch(/Interrupted/);
+  });
+
+  it("clears metrics_stale_at only for writes before the run started", async () => {
+    const { prisma } = getDb();
+    const ws = await signUp("stale");
+    await addCustomers(ws.workspaceId, "STALE", 2);
+    await withWorkspace(prisma, ws.workspaceId, (tx) => tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws.workspaceId}::uuid`);
+    await recomputeWorkspace(prisma, ws.workspaceId);
+    const after = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.workspace.findUniqueOrThrow({ where: { id: ws.workspaceId }, select: { metricsStaleAt: true } }));
+    expect(after.metricsStaleAt).toBeNull();
   });
 });

@@ -35,6 +35,14 @@ export async function claimRun(prisma: PrismaClient, workspaceId: string, modelK
     (p) => p.$executeRaw`UPDATE model_runs SET status = 'skipped', reason = ${"Merged into run " + id}, finished_at = now()
                           WHERE workspace_id = ${workspaceId}::uuid AND status = 'queued' AND id <> ${id}::uuid`,
   );
+  // The caller holds the workspace's advisory lock, so no other run is really running: any row still
+  // "running" belongs to a worker that died mid-run (its transaction rolled back). Close it.
+  await ledgerExec(
+    prisma,
+    workspaceId,
+    (p) => p.$executeRaw`UPDATE model_runs SET status = 'failed', error = 'Interrupted (the worker stopped before finishing).', finished_at = now()
+                          WHERE workspace_id = ${workspaceId}::uuid AND status = 'running' AND id <> ${id}::uuid`,
+  );
   return id;
 }
 
