@@ -76,6 +76,10 @@ function fixtures(): Record<string, Fixture> {
     "model.runs": (ws) => ({ workspaceId: id(ws), limit: 5 }),
     "model.recomputeNow": (ws) => ({ workspaceId: id(ws) }),
     "model.setPurchaseModel": (ws) => ({ workspaceId: id(ws), model: "bgnbd" }),
+    // retention (issue 7)
+    "retention.cohorts": (ws) => ({ workspaceId: id(ws), grain: "month", split: "channel" }),
+    "retention.curves": (ws) => ({ workspaceId: id(ws), split: "none", windowMonths: 3, horizonMonths: 24 }),
+    "retention.rates": (ws) => ({ workspaceId: id(ws) }),
   };
 }
 

@@ -5,3 +5,4 @@ export * from "./import.ts";
 export * from "./csv-cell.ts";
 export * from "./env.ts";
 export * from "./predictions.ts";
+export * from "./retention.ts";

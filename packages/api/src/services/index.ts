@@ -7,3 +7,4 @@ export { checkHealth, type Health } from "./health.ts";
 export { validateDbEnv, shutdownDb } from "./db-lifecycle.ts";
 export * from "./import/index.ts";
 export { onWorkspaceDataChanged } from "./data-changed.ts";
+export * from "./retention.ts";

@@ -1,0 +1,394 @@
+/**
+ * Retention: cohort matrices, retention curves with sBG projections, repeat-purchase rates.
+ * Everything reads customer_months (kept current on write) and customers, never orders.
+ * Cohort = calendar month (or quarter) of the customer's first non-refunded order, workspace time zone.
+ * The period holding the last month with data is "incomplete": flagged, never shown as a drop.
+ */
+import { fitShiftedBetaGeometric, mulberry32, quantileSorted, sampleParameters, sbgSurvival, type SbgModel } from "@valuelens/clv-core";
+import type { Tx } from "@valuelens/db";
+import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
+import { divRound } from "./overview.ts";
+
+export interface CohortCell {
+  /** Periods since the cohort's period (0 = acquisition period). */
+  period: number;
+  /** Customers of the cohort with an order in that period. */
+  active: number;
+  revenueMinor: string;
+  marginMinor: string;
+  /** The period is not over yet at the data cut-off: not a drop. */
+  incomplete: boolean;
+}
+
+export interface CohortRow {
+  /** Split key ("" for none / unknown). */
+  group: string;
+  groupLabel: string;
+  /** First day of the cohort's period, YYYY-MM-DD. */
+  cohort: string;
+  size: number;
+  /** Spend ÷ cohort size for campaigns attributed to this row's group in its period (blended without a split). */
+  cacMinor: string | null;
+  cells: CohortCell[];
+}
+
+export interface CohortMatrix {
+  currency: string;
+  grain: TCohortGrain;
+  split: TCohortSplit;
+  /** First day of the last month with orders (treated as incomplete), or null without data. */
+  lastDataMonth: string | null;
+  rows: CohortRow[];
+}
+
+const GROUP_SQL: Record<TCohortSplit, string> = {
+  none: "''",
+  channel: "coalesce(c.acquisition_channel, '')",
+  campaign: "coalesce(c.acquisition_campaign_id::text, '')",
+};
+
+const MONTH_IDX = (col: string) => `((extract(year from ${col})::int * 12) + extract(month from ${col})::int - 1)`;
+
+export function monthIndex(d: Date | string): number {
+  const s = typeof d === "string" ? d : d.toISOString();
+  return Number(s.slice(0, 4)) * 12 + Number(s.slice(5, 7)) - 1;
+}
+
+export function monthStart(idx: number): string {
+  const y = Math.floor(idx / 12);
+  return `${String(y).padStart(4, "0")}-${String((idx % 12) + 1).padStart(2, "0")}-01`;
+}
+
+async function lastDataMonthIndex(tx: Tx, workspaceId: string): Promise<number | null> {
+  const r = await tx.monthlyRollup.findFirst({ where: { workspaceId, orders: { gt: 0 } }, orderBy: { month: "desc" }, select: { month: true } });
+  return r ? monthIndex(r.month) : null;
+}
+
+async function groupLabels(tx: Tx, workspaceId: string, split: TCohortSplit): Promise<(key: string) => string> {
+  if (split === "none") return () => "All customers";
+  if (split === "channel") return (k) => (k === "" ? "Unknown channel" : k);
+  const campaigns = await tx.campaign.findMany({ where: { workspaceId }, select: { id: true, name: true } });
+  const names = new Map(campaigns.map((c) => [c.id, c.name]));
+  return (k) => (k === "" ? "No campaign" : (names.get(k) ?? "Unknown campaign"));
+}
+
+export async function getCohortMatrix(
+  tx: Tx,
+  workspace: { id: string; currency: string; timezone: string },
+  opts: { grain: TCohortGrain; split: TCohortSplit },
+): Promise<CohortMatrix> {
+  const ws = workspace.id;
+  const last = await lastDataMonthIndex(tx, ws);
+  const base = { currency: workspace.currency, grain: opts.grain, split: opts.split };
+  if (last === null) return { ...base, lastDataMonth: null, rows: [] };
+  const div = opts.grain === "quarter" ? 3 : 1;
+  const rows = await tx.$queryRawUnsafe<{ grp: string; c0: number; p: number; active: number; rev: string; mar: string }[]>(
+    `WITH c AS (
+       SELECT c.id, date_trunc('month', c.first_order_at AT TIME ZONE $2)::date AS cm, ${GROUP_SQL[opts.split]} AS grp
+         FROM customers c
+        WHERE c.workspace_id = $1 AND c.first_order_at IS NOT NULL
+     )
+     SELECT c.grp, (${MONTH_IDX("c.cm")} / $3)::int AS c0, (${MONTH_IDX("m.month")} / $3)::int AS p,
+            ${div === 1 ? "count(*)" : "count(DISTINCT m.customer_id)"}::int AS active,
+            sum(m.revenue_minor)::text AS rev, sum(m.margin_minor)::text AS mar
+       FROM customer_months m JOIN c ON c.id = m.customer_id
+      WHERE m.workspace_id = $1
+      GROUP BY 1, 2, 3`,
+    ws,
+    workspace.timezone,
+    div,
+  );
+  const lastP = Math.floor(last / div);
+  const spend = await spendByGroupPeriod(tx, workspace, opts.split, div);
+  const label = await groupLabels(tx, ws, opts.split);
+  const byRow = new Map<string, { grp: string; c0: number; cells: Map<number, (typeof rows)[number]> }>();
+  for (const r of rows) {
+    const key = `${r.grp}\u0000${r.c0}`;
+    let row = byRow.get(key);
+    if (!row) byRow.set(key, (row = { grp: r.grp, c0: r.c0, cells: new Map() }));
+    row.cells.set(r.p - r.c0, r);
+  }
+  const out: CohortRow[] = [];
+  for (const row of byRow.values()) {
+    const size = row.cells.get(0)?.active ?? 0;
+    if (size === 0) continue;
+    const cells: CohortCell[] = [];
+    for (let k = 0; row.c0 + k <= lastP; k++) {
+      const c = row.cells.get(k);
+      cells.push({ period: k, active: c?.active ?? 0, revenueMinor: c?.rev ?? "0", marginMinor: c?.mar ?? "0", incomplete: row.c0 + k >= lastP });
+    }
+    const s = spend.get(`${row.grp}\u0000${row.c0}`);
+    out.push({
+      group: row.grp,
+      groupLabel: label(row.grp),
+      cohort: monthStart(row.c0 * div),
+      size,
+      cacMinor: s && s > 0n ? divRound(s, BigInt(size)).toString() : null,
+      cells,
+    });
+  }
+  out.sort((a, b) => (a.groupLabel === b.groupLabel ? a.cohort.localeCompare(b.cohort) : a.groupLabel.localeCompare(b.groupLabel)));
+  return { ...base, lastDataMonth: monthStart(last), rows: out };
+}
+
+/** Campaign spend in the workspace currency per (split group, cohort period). */
+async function spendByGroupPeriod(tx: Tx, workspace: { id: string; currency: string }, split: TCohortSplit, div: number): Promise<Map<string, bigint>> {
+  const rows = await tx.$queryRawUnsafe<{ p: number; campaign: string; channel: string; amount: string }[]>(
+    `SELECT (${MONTH_IDX("s.day")} / $3)::int AS p, s.campaign_id::text AS campaign, k.channel, sum(s.amount_minor)::text AS amount
+       FROM campaign_spend s JOIN campaigns k ON k.workspace_id = s.workspace_id AND k.id = s.campaign_id
+      WHERE s.workspace_id = $1 AND s.currency = $2
+      GROUP BY 1, 2, 3`,
+    workspace.id,
+    workspace.currency,
+    div,
+  );
+  const out = new Map<string, bigint>();
+  for (const r of rows) {
+    const g = split === "none" ? "" : split === "channel" ? r.channel : r.campaign;
+    const key = `${g}\u0000${r.p}`;
+    out.set(key, (out.get(key) ?? 0n) + BigInt(r.amount));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Retention curves
+
+export interface CurvePoint {
+  month: number;
+  survival: number;
+  low: number | null;
+  high: number | null;
+}
+
+export interface RetentionCurve {
+  group: string;
+  groupLabel: string;
+  cohort: string;
+  size: number;
+  /** Share still active after k months, k = 0..known (only months whose outcome is already known). */
+  observed: number[];
+  fit: { alpha: number; beta: number; alphaSe: number | null; betaSe: number | null } | null;
+  /** sBG projection from month 0 to the horizon, with an 80 % band from the parameters' sampling distribution. */
+  projection: CurvePoint[];
+}
+
+export interface RetentionCurves {
+  windowMonths: number;
+  horizonMonths: number;
+  lastDataMonth: string | null;
+  curves: RetentionCurve[];
+  /** Share of customers active at the start of a calendar month who churned in it (all cohorts). */
+  churnTrend: { month: string; churn: number; atRisk: number }[];
+}
+
+const BAND_DRAWS = 400;
+
+/** Fit sBG to a cohort's still-active counts and project it with an 80 % band (pure; exported for tests). */
+export function projectSbg(alive: readonly number[], horizon: number, seed = 7): { fit: RetentionCurve["fit"]; projection: CurvePoint[] } {
+  const n0 = alive[0] ?? 0;
+  if (alive.length < 3 || n0 < 10 || alive[alive.length - 1] === n0) return { fit: null, projection: [] };
+  let model: SbgModel;
+  try {
+    model = fitShiftedBetaGeometric(alive);
+  } catch {
+    return { fit: null, projection: [] };
+  }
+  if (!model.converged || !Number.isFinite(model.params.alpha) || !Number.isFinite(model.params.beta)) return { fit: null, projection: [] };
+  const covOk = model.covariance.every((r) => r.every((v) => Number.isFinite(v)));
+  let draws: { alpha: number; beta: number }[] = [];
+  if (covOk) {
+    try {
+      draws = sampleParameters(model, mulberry32(seed), BAND_DRAWS);
+    } catch {
+      draws = [];
+    }
+  }
+  const projection: CurvePoint[] = [];
+  const tmp = new Float64Array(draws.length);
+  for (let t = 0; t <= horizon; t++) {
+    const s = sbgSurvival(model, t);
+    let low: number | null = null;
+    let high: number | null = null;
+    if (draws.length > 0) {
+      draws.forEach((p, i) => (tmp[i] = sbgSurvival({ params: p }, t)));
+      tmp.sort();
+      low = quantileSorted(tmp, 0.1);
+      high = quantileSorted(tmp, 0.9);
+    }
+    projection.push({ month: t, survival: s, low, high });
+  }
+  const se = model.standardErrors;
+  return {
+    fit: {
+      alpha: model.params.alpha,
+      beta: model.params.beta,
+      alphaSe: Number.isFinite(se.alpha) ? se.alpha : null,
+      betaSe: Number.isFinite(se.beta) ? se.beta : null,
+    },
+    projection,
+  };
+}
+
+/**
+ * "Active" for curves (contract-like, as sBG needs): a customer churns in the month after their last
+ * purchase before a gap of `windowMonths` or more months without buying. Month k of a cohort is
+ * known once windowMonths complete months follow it, so the last windowMonths months are projected.
+ */
+export async function getRetentionCurves(
+  tx: Tx,
+  workspace: { id: string; timezone: string },
+  opts: { split: TCohortSplit; windowMonths: number; horizonMonths: number },
+): Promise<RetentionCurves> {
+  const ws = workspace.id;
+  const W = opts.windowMonths;
+  const last = await lastDataMonthIndex(tx, ws);
+  const base = { windowMonths: W, horizonMonths: opts.horizonMonths };
+  if (last === null) return { ...base, lastDataMonth: null, curves: [], churnTrend: [] };
+  const lastComplete = last - 1;
+  const rows = await tx.$queryRawUnsafe<{ grp: string; p0: number; life: number | null; n: number }[]>(
+    `WITH m AS (
+       SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1
+     ), g AS (
+       SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m
+     ), l AS (
+       SELECT customer_id, p0, min(p) FILTER (WHERE (nxt IS NULL AND $3 - p >= $2) OR nxt - p > $2) + 1 - p0 AS life
+         FROM g GROUP BY customer_id, p0
+     )
+     SELECT ${GROUP_SQL[opts.split]} AS grp, l.p0, l.life, count(*)::int AS n
+       FROM l JOIN customers c ON c.workspace_id = $1 AND c.id = l.customer_id
+      GROUP BY 1, 2, 3`,
+    ws,
+    W,
+    lastComplete,
+  );
+  const label = await groupLabels(tx, ws, opts.split);
+  const cohorts = new Map<string, { grp: string; p0: number; lives: { life: number | null; n: number }[] }>();
+  for (const r of rows) {
+    const key = `${r.grp}\u0000${r.p0}`;
+    let c = cohorts.get(key);
+    if (!c) cohorts.set(key, (c = { grp: r.grp, p0: r.p0, lives: [] }));
+    c.lives.push({ life: r.life, n: r.n });
+  }
+  const curves: RetentionCurve[] = [];
+  const aliveByCohort: { p0: number; alive: number[] }[] = [];
+  for (const c of cohorts.values()) {
+    const K = lastComplete - W + 1 - c.p0;
+    const size = c.lives.reduce((s, x) => s + x.n, 0);
+    if (K < 0 || size === 0) continue;
+    const alive: number[] = [];
+    for (let k = 0; k <= K; k++) alive.push(c.lives.reduce((s, x) => s + (x.life === null || x.life > k ? x.n : 0), 0));
+    aliveByCohort.push({ p0: c.p0, alive });
+    const { fit, projection } = projectSbg(alive, opts.horizonMonths, 1 + c.p0);
+    curves.push({
+      group: c.grp,
+      groupLabel: label(c.grp),
+      cohort: monthStart(c.p0),
+      size,
+      observed: alive.map((a) => a / size),
+      fit,
+      projection,
+    });
+  }
+  curves.sort((a, b) => (a.groupLabel === b.groupLabel ? a.cohort.localeCompare(b.cohort) : a.groupLabel.localeCompare(b.groupLabel)));
+  return { ...base, lastDataMonth: monthStart(last), curves, churnTrend: churnTrend(aliveByCohort, lastComplete - W + 1) };
+}
+
+/** Calendar-month churn over all cohorts from their still-active counts (pure; exported for tests). */
+export function churnTrend(cohorts: readonly { p0: number; alive: readonly number[] }[], lastKnown: number, months = 24): RetentionCurves["churnTrend"] {
+  const out: RetentionCurves["churnTrend"] = [];
+  for (let t = lastKnown - months + 1; t <= lastKnown; t++) {
+    let atRisk = 0;
+    let churned = 0;
+    for (const c of cohorts) {
+      const k = t - c.p0;
+      if (k < 1 || k >= c.alive.length) continue;
+      atRisk += c.alive[k - 1]!;
+      churned += c.alive[k - 1]! - c.alive[k]!;
+    }
+    if (atRisk > 0) out.push({ month: monthStart(t), churn: churned / atRisk, atRisk });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Key rates
+
+export interface RepeatRate {
+  /** Months after the acquisition month. */
+  months: number;
+  /** Share of customers (in cohorts old enough) with another order within that many months after their first month. */
+  rate: number | null;
+  /** Per cohort month, oldest first. */
+  trend: { cohort: string; rate: number; size: number }[];
+}
+
+export interface RetentionRates {
+  repeat: RepeatRate[];
+  /** Mean days between purchase days, over customers with two or more purchase days. */
+  averageDaysBetweenOrders: number | null;
+  averageDaysTrend: { cohort: string; days: number; customers: number }[];
+  lastDataMonth: string | null;
+}
+
+export async function getRetentionRates(tx: Tx, workspace: { id: string; timezone: string }): Promise<RetentionRates> {
+  const ws = workspace.id;
+  const last = await lastDataMonthIndex(tx, ws);
+  if (last === null) return { repeat: [1, 3, 12].map((months) => ({ months, rate: null, trend: [] })), averageDaysBetweenOrders: null, averageDaysTrend: [], lastDataMonth: null };
+  const lastComplete = last - 1;
+  const rows = await tx.$queryRawUnsafe<{ p0: number; d: number | null; n: number }[]>(
+    `WITH m AS (
+       SELECT customer_id, ${MONTH_IDX("month")} AS p, orders, row_number() OVER (PARTITION BY customer_id ORDER BY month) AS rn
+         FROM customer_months WHERE workspace_id = $1
+     ), f AS (
+       SELECT customer_id, min(p) FILTER (WHERE rn = 1) AS p0, min(p) FILTER (WHERE rn = 2) AS p1,
+              bool_or(rn = 1 AND orders >= 2) AS again
+         FROM m GROUP BY customer_id
+     )
+     SELECT p0, CASE WHEN again THEN 0 ELSE p1 - p0 END AS d, count(*)::int AS n FROM f GROUP BY 1, 2`,
+    ws,
+  );
+  const byCohort = new Map<number, { size: number; firstRepeat: Map<number, number> }>();
+  for (const r of rows) {
+    let c = byCohort.get(r.p0);
+    if (!c) byCohort.set(r.p0, (c = { size: 0, firstRepeat: new Map() }));
+    c.size += r.n;
+    if (r.d !== null) c.firstRepeat.set(r.d, (c.firstRepeat.get(r.d) ?? 0) + r.n);
+  }
+  const keys = [...byCohort.keys()].sort((a, b) => a - b);
+  const repeat = [1, 3, 12].map((N): RepeatRate => {
+    let num = 0;
+    let den = 0;
+    const trend: RepeatRate["trend"] = [];
+    for (const p0 of keys) {
+      if (p0 + N > lastComplete) continue; // window not over yet
+      const c = byCohort.get(p0)!;
+      let k = 0;
+      for (const [d, n] of c.firstRepeat) if (d <= N) k += n;
+      num += k;
+      den += c.size;
+      trend.push({ cohort: monthStart(p0), rate: k / c.size, size: c.size });
+    }
+    return { months: N, rate: den > 0 ? num / den : null, trend: trend.slice(-24) };
+  });
+  const gaps = await tx.$queryRawUnsafe<{ cm: Date; secs: number; gaps: number; n: number }[]>(
+    `SELECT date_trunc('month', first_order_at AT TIME ZONE $2)::date AS cm,
+            sum(extract(epoch FROM last_order_at - first_order_at))::float8 AS secs, sum(purchase_days - 1)::int AS gaps, count(*)::int AS n
+       FROM customers WHERE workspace_id = $1 AND purchase_days >= 2
+      GROUP BY 1 ORDER BY 1`,
+    ws,
+    workspace.timezone,
+  );
+  let secs = 0;
+  let g = 0;
+  for (const r of gaps) {
+    secs += r.secs;
+    g += r.gaps;
+  }
+  return {
+    repeat,
+    averageDaysBetweenOrders: g > 0 ? secs / 86_400 / g : null,
+    averageDaysTrend: gaps.slice(-24).map((r) => ({ cohort: monthStart(monthIndex(r.cm)), days: r.secs / 86_400 / r.gaps, customers: r.n })),
+    lastDataMonth: monthStart(last),
+  };
+}

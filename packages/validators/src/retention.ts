@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { ZWorkspaceInput } from "./workspace.ts";
+
+export const ZCohortGrain = z.enum(["month", "quarter"]);
+export type TCohortGrain = z.infer<typeof ZCohortGrain>;
+export const ZCohortSplit = z.enum(["none", "channel", "campaign"]);
+export type TCohortSplit = z.infer<typeof ZCohortSplit>;
+
+export const ZCohortMatrixInput = ZWorkspaceInput.extend({
+  grain: ZCohortGrain.default("month"),
+  split: ZCohortSplit.default("none"),
+});
+export type TCohortMatrixInput = z.infer<typeof ZCohortMatrixInput>;
+
+export const ZRetentionCurvesInput = ZWorkspaceInput.extend({
+  split: ZCohortSplit.default("none"),
+  /** A customer churns once they go this many whole months without buying (the "active" window). */
+  windowMonths: z.number().int().min(1).max(12).default(3),
+  /** Months since acquisition to project to. */
+  horizonMonths: z.number().int().min(6).max(60).default(24),
+});
+export type TRetentionCurvesInput = z.infer<typeof ZRetentionCurvesInput>;
+
+export const ZRetentionRatesInput = ZWorkspaceInput;
