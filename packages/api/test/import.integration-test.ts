@@ -301,7 +301,10 @@ describe("import: invariant, cancel, interruption, isolation", () => {
     const job = await withWorkspace(prisma, b.workspaceId, (tx) =>
       tx.importJob.create({ data: { workspaceId: b.workspaceId, kind: "ORDERS", fileName: "x.csv", status: "RUNNING", startedAt: new Date() }, select: { id: true } }),
     );
-    const n = await withWorkspace(prisma, b.workspaceId, (tx) => failInterruptedImports(tx, b.workspaceId));
+    // A job created after this process started is not ours to fail by default…
+    expect(await withWorkspace(prisma, b.workspaceId, (tx) => failInterruptedImports(tx, b.workspaceId))).toBe(0);
+    // …but one from before a (simulated) restart is.
+    const n = await withWorkspace(prisma, b.workspaceId, (tx) => failInterruptedImports(tx, b.workspaceId, new Date(Date.now() + 1000)));
     expect(n).toBeGreaterThanOrEqual(1);
     const j = await withWorkspace(prisma, b.workspaceId, (tx) => getImport(tx, b.workspaceId, job.id));
     expect(j.status).toBe("FAILED");

@@ -20,6 +20,8 @@ export function uploadDir(): string {
 }
 
 const swept = new Set<string>();
+/** Jobs created before this process started cannot belong to it. */
+const PROCESS_STARTED = new Date();
 
 /**
  * An import that was RUNNING (or QUEUED) when its server process died can never finish: mark it
@@ -28,8 +30,13 @@ const swept = new Set<string>();
  * (idempotent upserts). Runs once per workspace per process, before this process starts any import
  * there, so it never touches a job this process runs (single app process per database assumed).
  */
-export async function failInterruptedImports(tx: Tx, workspaceId: string): Promise<number> {
-  const stale = await tx.importJob.findMany({ where: { workspaceId, status: { in: ["RUNNING", "QUEUED"] } }, select: { id: true } });
+export async function failInterruptedImports(tx: Tx, workspaceId: string, before?: Date): Promise<number> {
+  // Only jobs created before this process started: a job started since then by another live process
+  // (e.g. `pnpm import:cdnow` next to the server) is left alone.
+  const stale = await tx.importJob.findMany({
+    where: { workspaceId, status: { in: ["RUNNING", "QUEUED"] }, createdAt: { lt: before ?? PROCESS_STARTED } },
+    select: { id: true },
+  });
   const ids = stale.map((j) => j.id).filter((id) => !isRunningHere(id));
   if (ids.length === 0) return 0;
   const r = await tx.importJob.updateMany({
