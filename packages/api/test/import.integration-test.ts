@@ -311,6 +311,18 @@ describe("import: invariant, cancel, interruption, isolation", () => {
     expect(j.error).toMatch(/interrupted/);
   });
 
+  it("an import that died after some committed batches is completed by re-running the file, without duplicates", async () => {
+    const full = ordersCsv(40, "resume");
+    const lines = full.trimEnd().split("\n");
+    // The first 25 rows were committed before the server died.
+    const partial = await imp(a, "ORDERS", lines.slice(0, 26).join("\n") + "\n");
+    expect(counts(partial)).toEqual({ rows: 25, created: 25, updated: 0, unchanged: 0, rejected: 0 });
+    const rerun = await imp(a, "ORDERS", full);
+    expect(counts(rerun)).toEqual({ rows: 40, created: 15, updated: 0, unchanged: 25, rejected: 0 });
+    const n = await withWorkspace(getDb().prisma, a.workspaceId, (tx) => tx.order.count({ where: { workspaceId: a.workspaceId, externalId: { startsWith: "resume-" } } }));
+    expect(n).toBe(40);
+  });
+
   it("workspace B cannot read A's import jobs or rejections, nor import into A", async () => {
     const r = await imp(a, "CUSTOMERS", "customer_id,email\niso1,bad-email\n");
     expect(r.rejected).toBe(1);
