@@ -10,9 +10,9 @@ const ZWorkerEnv = z.object({
    */
   DATABASE_OWNER_URL: z.string().url().optional(),
   /** How often each worker looks for stale workspaces and queued runs. */
-  WORKER_SCAN_MS: z.coerce.number().int().min(200).max(600_000).default(2_000),
+  WORKER_SCAN_MS: z.coerce.number().int().min(200).max(600_000).default(1_000),
   /** Quiet period after the last data write before a recompute starts (debounce). */
-  RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(2_000),
+  RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   /** Nightly full refresh (cron, UTC). */
   RECOMPUTE_CRON: z.string().default("0 3 * * *"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),

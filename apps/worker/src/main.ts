@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   await boss.work(RECOMPUTE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
     const data = ZJob.parse(job.data);
-    const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy: data.triggeredBy });
+    // After data writes: a fast refresh (reuses a recent holdout check and comparison); else a full run.
+    const mode = data.triggeredBy === "data-change" ? "fast" : "full";
+    const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy: data.triggeredBy, mode });
     log("worker.job_done", { jobId: job.id, workspaceId: data.workspaceId, status: out.status });
     if (out.status === "failed") throw new Error(out.error);
   });

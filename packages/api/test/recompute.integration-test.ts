@@ -125,3 +125,20 @@ describe("recompute ledger", () => {
     expect(after.metricsStaleAt).toBeNull();
   });
 });
+
+describe("fast refresh after data writes", () => {
+  it("reuses the recent holdout check and comparison, and warm-starts to the same optimum", async () => {
+    const { prisma } = getDb();
+    const full = await recomputeWorkspace(prisma, demo.workspaceId);
+    const fast = await recomputeWorkspace(prisma, demo.workspaceId, { mode: "fast", triggeredBy: "data-change" });
+    if (full.status !== "succeeded" || fast.status !== "succeeded") throw new Error("recompute failed");
+    const [a, b] = await withWorkspace(prisma, demo.workspaceId, (tx) =>
+      Promise.all([full.runId, fast.runId].map((id) => tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: demo.workspaceId, id } } }))),
+    );
+    expect((b!.holdout as { reusedFromRun: string }).reusedFromRun).toBe(full.runId);
+    expect(b!.comparison).toEqual(a!.comparison);
+    const pa = a!.params as Record<string, number>;
+    const pb = b!.params as Record<string, number>;
+    for (const k of Object.keys(pa)) expect(Math.abs(pb[k]! - pa[k]!) / pa[k]!).toBeLessThan(1e-3);
+  });
+});

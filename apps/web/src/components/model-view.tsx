@@ -20,6 +20,8 @@ interface Holdout {
   predictedTotal: number;
   errorPct: number;
   verdict: "good" | "fair" | "poor";
+  /** Set when a fast refresh after new data reused the latest full run's check. */
+  reusedFromRun?: string;
 }
 interface Comparison {
   model: string;
@@ -244,6 +246,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
               The model was refitted on orders up to {holdout.calibrationEnd} ({formatCount(holdout.customers)} customers) and asked to predict the following{" "}
               {holdout.holdoutDays} days (the last {Math.round(thresholds.holdoutShare * 100)} % of the history). Predicted {formatNumber(holdout.predictedTotal, 0)} repeat purchases,
               actual {formatNumber(holdout.actualTotal, 0)}.
+              {holdout.reusedFromRun ? " This check comes from the last full recompute; refreshes after new data reuse it for up to a day." : ""}
             </p>
             <p className="mt-3 flex flex-wrap items-center gap-3">
               <span className="text-2xl font-semibold">{holdout.errorPct.toFixed(1)} % error</span>

@@ -12,7 +12,7 @@ import {
   type PurchaseModel,
   type ScoreOptions,
 } from "@valuelens/clv-core";
-import { withWorkspace, type PrismaClient, type Prisma } from "@valuelens/db";
+import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
 import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
 import { claimRun, failRun, setProgress } from "./ledger.ts";
@@ -36,10 +36,12 @@ interface Cols {
   T: ArrayLike<number>;
 }
 
-function fitPurchase(kind: PurchaseModelName, cols: Cols): PurchaseModel {
-  if (kind === "pnbd") return fitParetoNbd(cols);
-  if (kind === "mbgnbd") return fitModifiedBgNbd(cols);
-  return fitBgNbd(cols);
+function fitPurchase(kind: PurchaseModelName, cols: Cols, initial?: Record<string, number>): PurchaseModel {
+  // Warm start from the previous run's parameters when there are any (same optimum, fewer iterations).
+  const o = initial ? { initial } : undefined;
+  if (kind === "pnbd") return fitParetoNbd(cols, o);
+  if (kind === "mbgnbd") return fitModifiedBgNbd(cols, o);
+  return fitBgNbd(cols, o);
 }
 
 export function isPurchaseModel(v: string): v is PurchaseModelName {
@@ -88,6 +90,12 @@ export interface RecomputeOptions {
   triggeredBy?: string;
   /** Skip the Pareto/NBD + MBG/NBD comparison (faster; tests). */
   compare?: boolean;
+  /**
+   * "fast" (refresh after data writes): reuse the holdout check and model comparison of the latest
+   * full run of the same model if it is under 24 h old, and warm-start the fit from its parameters.
+   * "full" (default: nightly, manual, first run): everything.
+   */
+  mode?: "full" | "fast";
   timeoutMs?: number;
 }
 
@@ -143,27 +151,39 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         let rows: ScoreRow[];
 
         if (reason === null) {
-          // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window.
-          await progress("holdout validation", 15);
-          const window = s.cutoffDay - s.firstDay;
-          const holdoutDays = Math.max(1, Math.round(window * HOLDOUT_SHARE));
-          const calEnd = s.cutoffDay - holdoutDays;
-          const cal = await readCalibration(tx, workspaceId, calEnd);
-          const calOk = cal.repeatBuyers >= MIN_REPEAT_BUYERS && cal.frequency.length > 0;
+          const prev =
+            opts.mode === "fast"
+              ? await tx.modelRun.findFirst({
+                  where: { workspaceId, status: "succeeded", modelKind: kind, params: { not: Prisma.AnyNull }, finishedAt: { gte: new Date(Date.now() - 86_400_000) } },
+                  orderBy: { finishedAt: "desc" },
+                  select: { id: true, params: true, holdout: true, comparison: true },
+                })
+              : null;
+          const reuse = prev?.holdout && prev.comparison ? prev : null;
 
           await progress("fitting " + kind, 30);
-          const model = fitPurchase(kind, s);
+          const model = fitPurchase(kind, s, (prev?.params ?? undefined) as Record<string, number> | undefined);
           const spend = fitSpend(s);
 
           const comparison: { model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object }[] = [];
           let holdout: HoldoutResult | null = null;
-          const kinds = opts.compare === false ? [kind] : PURCHASE_MODELS;
+          // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window (skipped when reused).
+          const window = s.cutoffDay - s.firstDay;
+          const holdoutDays = Math.max(1, Math.round(window * HOLDOUT_SHARE));
+          const calEnd = s.cutoffDay - holdoutDays;
+          let cal: Awaited<ReturnType<typeof readCalibration>> | null = null;
+          if (!reuse) {
+            await progress("holdout validation", 35);
+            cal = await readCalibration(tx, workspaceId, calEnd);
+          }
+          const calOk = cal !== null && cal.repeatBuyers >= MIN_REPEAT_BUYERS && cal.frequency.length > 0;
+          const kinds = reuse ? [] : opts.compare === false ? [kind] : PURCHASE_MODELS;
           let k = 0;
           for (const other of kinds) {
             await progress(`comparing models (${other})`, 40 + (k++ * 30) / kinds.length);
             const full = other === kind ? model : fitPurchase(other, s);
             let h: HoldoutResult | null = null;
-            if (calOk) h = holdoutMetrics(fitPurchase(other, cal), cal, holdoutDays, calEnd);
+            if (calOk && cal) h = holdoutMetrics(fitPurchase(other, cal), cal, holdoutDays, calEnd);
             if (other === kind) holdout = h;
             comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params });
           }
@@ -198,8 +218,10 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
             spendParams: { params: spend.params, standardErrors: spend.standardErrors } as unknown as Prisma.InputJsonValue,
             logLikelihood: model.logLikelihood,
             converged: model.converged,
-            holdout: (holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` }) as unknown as Prisma.InputJsonValue,
-            comparison: comparison as unknown as Prisma.InputJsonValue,
+            holdout: (reuse
+              ? { ...(reuse.holdout as object), reusedFromRun: reuse.id }
+              : (holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` })) as unknown as Prisma.InputJsonValue,
+            comparison: (reuse ? reuse.comparison : comparison) as unknown as Prisma.InputJsonValue,
             totals: {
               predicted12m: { clv: Math.round(sc.total!.clv), low: Math.round(sc.total!.low), high: Math.round(sc.total!.high) },
               historical: Math.round(historical),
