@@ -1,0 +1,113 @@
+/**
+ * Weekly reports through a real SMTP server (smtp-server on loopback), parsed back with mailparser:
+ * recipients, subject, both parts, links; a duplicated job sends nothing twice; SMTP down → failed
+ * with back-off and the reason, then recovery sends each message exactly once.
+ */
+import { simpleParser, type ParsedMail } from "mailparser";
+import type { AddressInfo } from "node:net";
+import { SMTPServer } from "smtp-server";
+import { getDb, withWorkspace } from "@valuelens/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliverScheduledReport, sendDueDeliveries } from "../src/services/reports/index.ts";
+import { addCustomers, signUp } from "./harness.ts";
+
+const received: ParsedMail[] = [];
+let server: SMTPServer;
+let port = 0;
+
+function startSmtp(onPort = 0): Promise<number> {
+  server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, _session, cb) {
+      simpleParser(stream)
+        .then((m) => {
+          received.push(m);
+          cb();
+        })
+        .catch(cb);
+    },
+  });
+  return new Promise((resolve) => server.listen(onPort, "127.0.0.1", () => resolve((server.server.address() as AddressInfo).port)));
+}
+const stopSmtp = () => new Promise<void>((resolve) => server.close(() => resolve()));
+
+beforeAll(async () => {
+  port = await startSmtp();
+  process.env.SMTP_URL = `smtp://127.0.0.1:${port}`;
+  process.env.APP_URL = "http://valuelens.test";
+});
+afterAll(async () => {
+  await stopSmtp().catch(() => undefined);
+});
+
+async function makeSchedule(workspaceId: string, recipients: string[]): Promise<string> {
+  return withWorkspace(getDb().prisma, workspaceId, async (tx) => {
+    const s = await tx.reportSchedule.create({
+      data: { workspaceId, name: "Monday digest", recipients, dayOfWeek: 1, localTime: "09:00", timezone: "Europe/Paris", sections: ["kpis"] },
+      select: { id: true },
+    });
+    return s.id;
+  });
+}
+
+describe("weekly report delivery", () => {
+  it("sends one message per recipient with text and HTML parts, and never twice for the same week", async () => {
+    const owner = await signUp("report-owner", "Report Co");
+    await addCustomers(owner.workspaceId, "REPORT", 3); // first orders on 3, 4, 5 Jan 2025
+    const scheduleId = await makeSchedule(owner.workspaceId, ["ana@example.com", "Ben@Example.com"]);
+    const sendAt = new Date("2025-01-06T08:00:00Z"); // Monday 09:00 in Paris
+    const before = received.length;
+    const first = await deliverScheduledReport(getDb().prisma, { workspaceId: owner.workspaceId, scheduleId, sendAt });
+    expect(first).toMatchObject({ dedupeKey: "2024-12-30", created: 2, counts: { sent: 2, failed: 0 } });
+    const mails = received.slice(before);
+    expect(mails.map((m) => (Array.isArray(m.to) ? "" : m.to?.text)).sort()).toEqual(["ana@example.com", "ben@example.com"]);
+    const m = mails[0]!;
+    expect(m.subject).toBe("Report Co: your week in customers (Dec 30, 2024 – Jan 5, 2025)");
+    expect(m.text).toContain("New customers: 3");
+    expect(m.text).toContain("Revenue: $60.00 (new vs previous week $0.00"); // first orders: 1000 + 2000 + 3000 cents
+    expect(m.html).toContain('href="http://valuelens.test/w/');
+    expect(m.html).toContain("<caption");
+    expect(m.messageId).toMatch(/^<2024-12-30\./);
+
+    // The same job again (retried, duplicated, or a second worker): nothing new is sent.
+    const again = await deliverScheduledReport(getDb().prisma, { workspaceId: owner.workspaceId, scheduleId, sendAt });
+    expect(again).toMatchObject({ created: 0, counts: { sent: 0 } });
+    expect(received.length - before).toBe(2);
+  });
+
+  it("retries with back-off while SMTP is down, records the reason, and sends once when it is back", async () => {
+    const owner = await signUp("report-down", "Downtime Co");
+    const scheduleId = await makeSchedule(owner.workspaceId, ["ops@example.com"]);
+    await stopSmtp();
+    const res = await deliverScheduledReport(getDb().prisma, { workspaceId: owner.workspaceId, scheduleId, sendAt: new Date("2025-03-10T08:00:00Z") });
+    expect(res.counts).toMatchObject({ failed: 1, sent: 0 });
+    const failed = await withWorkspace(getDb().prisma, owner.workspaceId, (tx) =>
+      tx.reportDelivery.findFirstOrThrow({ where: { scheduleId }, select: { status: true, attempts: true, lastError: true, nextAttemptAt: true } }),
+    );
+    expect(failed.status).toBe("failed");
+    expect(failed.attempts).toBe(1);
+    expect(failed.lastError).toMatch(/ECONNREFUSED|connect/i);
+    expect(failed.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+
+    // Not due yet: nothing happens.
+    expect(await sendDueDeliveries(getDb().prisma, owner.workspaceId)).toMatchObject({ sent: 0, failed: 0 });
+    await startSmtp(port);
+    await withWorkspace(getDb().prisma, owner.workspaceId, (tx) => tx.reportDelivery.updateMany({ where: { scheduleId }, data: { nextAttemptAt: new Date(Date.now() - 1000) } }));
+    const before = received.length;
+    const [a, b] = await Promise.all([sendDueDeliveries(getDb().prisma, owner.workspaceId), sendDueDeliveries(getDb().prisma, owner.workspaceId)]);
+    expect(a.sent + b.sent).toBe(1);
+    expect(received.length - before).toBe(1);
+    const done = await withWorkspace(getDb().prisma, owner.workspaceId, (tx) => tx.reportDelivery.findFirstOrThrow({ where: { scheduleId }, select: { status: true, attempts: true } }));
+    expect(done).toEqual({ status: "sent", attempts: 2 });
+  });
+
+  it("skips a paused schedule", async () => {
+    const owner = await signUp("report-paused");
+    const scheduleId = await makeSchedule(owner.workspaceId, ["x@example.com"]);
+    await withWorkspace(getDb().prisma, owner.workspaceId, (tx) => tx.reportSchedule.updateMany({ where: { id: scheduleId }, data: { paused: true } }));
+    const res = await deliverScheduledReport(getDb().prisma, { workspaceId: owner.workspaceId, scheduleId, sendAt: new Date("2025-03-10T08:00:00Z") });
+    expect(res).toMatchObject({ created: 0, skipped: "paused" });
+  });
+});
