@@ -4,3 +4,4 @@ export type { Meta } from "./trpc.ts";
 export { log, logWarn, logError, setLogLevel } from "./log.ts";
 export { apiEnv } from "./env.ts";
 export type { OverviewKpis, MonthlyRevenuePoint, Money, WorkspaceSummary } from "./services/index.ts";
+export type { CohortMatrix, CohortRow, CohortCell, RetentionCurve, RetentionCurves, CurvePoint, RetentionRates, RepeatRate } from "./services/retention.ts"; // retention (issue 7)

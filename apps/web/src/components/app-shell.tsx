@@ -10,6 +10,7 @@ import { useWorkspace } from "./workspace-context";
 
 const NAV = [
   { href: "overview", label: "Overview", minRole: "VIEWER" as const },
+  { href: "retention", label: "Retention", minRole: "VIEWER" as const },
   { href: "customers", label: "Customers", minRole: "VIEWER" as const },
   { href: "model", label: "Model", minRole: "VIEWER" as const },
   { href: "import", label: "Import", minRole: "ADMIN" as const },

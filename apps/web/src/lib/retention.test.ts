@@ -1,0 +1,68 @@
+import type { CohortMatrix, CohortRow, RetentionCurve } from "@valuelens/api";
+import { describe, expect, it } from "vitest";
+import { cohortLabel, heatCells, heatColor, matrixToCsv, paybackMonth, periodTrend, scaleMax, toLtvChart, toRetentionCurveChart } from "./retention";
+
+const cell = (period: number, active: number, revenueMinor: string, incomplete = false) => ({ period, active, revenueMinor, marginMinor: String(Number(revenueMinor) / 2), incomplete });
+
+const rowA: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-01-01", size: 10, cacMinor: "1500", cells: [cell(0, 10, "10000"), cell(1, 4, "5000"), cell(2, 2, "3000", true)] };
+const rowB: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-02-01", size: 4, cacMinor: null, cells: [cell(0, 4, "2000"), cell(1, 1, "800", true)] };
+const matrix: CohortMatrix = { currency: "USD", grain: "month", split: "none", lastDataMonth: "2025-03-01", rows: [rowA, rowB] };
+
+describe("retention page transformations", () => {
+  it("labels months and quarters in UTC", () => {
+    expect(cohortLabel("2025-01-01", "month")).toBe("Jan 2025");
+    expect(cohortLabel("2025-04-01", "quarter")).toBe("Q2 2025");
+  });
+
+  it("shows share active or revenue per original customer, keeping the incomplete flag", () => {
+    expect(heatCells(rowA, "active", "USD").map((c) => [c.text, c.incomplete])).toEqual([["100.0%", false], ["40.0%", false], ["20.0%", true]]);
+    expect(heatCells(rowA, "revenue", "USD").map((c) => c.text)).toEqual(["$10.00", "$5.00", "$3.00"]);
+  });
+
+  it("scales colours on complete cells after period 0, so incomplete periods never set the scale", () => {
+    expect(scaleMax(matrix, "active")).toBeCloseTo(0.4);
+    expect(scaleMax(matrix, "revenue")).toBeCloseTo(10);
+    expect(heatColor(0, 1).background).toBe("rgb(239, 246, 255)");
+    expect(heatColor(1, 1)).toEqual({ background: "rgb(30, 58, 138)", color: "#ffffff" });
+  });
+
+  it("exports every cell as CSV and neutralises formula-like labels", () => {
+    const csv = matrixToCsv({ ...matrix, rows: [{ ...rowA, groupLabel: "=HYPERLINK(\"x\")" }, rowB] });
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("group,cohort,cohort_size,cac_USD,p0_active,p0_revenue_USD,p0_incomplete,p1_active,p1_revenue_USD,p1_incomplete,p2_active,p2_revenue_USD,p2_incomplete");
+    expect(lines[1]).toBe(`"'=HYPERLINK(""x"")",2025-01-01,10,15,10,100,false,4,50,false,2,30,true`);
+    expect(lines[2]).toBe("All customers,2025-02-01,4,,4,20,false,1,8,true,,,");
+    expect(matrixToCsv({ ...matrix, rows: [{ ...rowB, groupLabel: "＋cmd" }] })).toContain("'＋cmd");
+  });
+
+  it("builds cumulative LTV per customer over complete months, with a flat CAC line and the payback month", () => {
+    const d = toLtvChart([rowA, rowB], "USD", "revenue");
+    expect(d.labels).toEqual(["0", "1"]);
+    expect(d.datasets[0]!.data).toEqual([10, 15]);
+    expect(d.datasets[1]!.label).toBe("Jan 2025 CAC");
+    expect(d.datasets[1]!.data).toEqual([15, 15]);
+    expect(d.datasets[2]!.data).toEqual([5, null]);
+    expect(paybackMonth(rowA, "revenue")).toBe(1);
+    expect(paybackMonth(rowA, "margin")).toBeNull();
+    expect(paybackMonth(rowB, "revenue")).toBeNull();
+  });
+
+  it("trends retention at period N across cohorts, skipping incomplete periods", () => {
+    expect(periodTrend(matrix, 1)).toEqual([{ cohort: "2025-01-01", value: 0.4 }]);
+  });
+
+  it("draws observed curves solid and projections dashed from the last observed month, with a filled band", () => {
+    const c: RetentionCurve = {
+      group: "", groupLabel: "All customers", cohort: "2025-01-01", size: 100, observed: [1, 0.6, 0.5],
+      fit: { alpha: 1, beta: 2, alphaSe: 0.1, betaSe: 0.2 },
+      projection: [0, 1, 2, 3].map((t) => ({ month: t, survival: 1 - t * 0.2, low: 1 - t * 0.25, high: 1 - t * 0.15 })),
+    };
+    const d = toRetentionCurveChart([c], 3);
+    expect(d.datasets.map((x) => x.label)).toEqual(["Jan 2025 observed", "Jan 2025 band low", "Jan 2025 80% band", "Jan 2025 projected (sBG)"]);
+    expect(d.datasets[0]!.data).toEqual([100, 60, 50, null]);
+    expect(d.datasets[3]!.data[0]).toBeNull();
+    expect(d.datasets[3]!.data[2]).toBeCloseTo(60);
+    expect(d.datasets[3]!.borderDash).toEqual([6, 4]);
+    expect(d.datasets[2]!.fill).toBe("-1");
+  });
+});
