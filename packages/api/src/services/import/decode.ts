@@ -20,6 +20,18 @@ export function detectEncoding(sample: Uint8Array): DetectedEncoding {
   }
   if (sample.length >= 2 && sample[0] === 0xff && sample[1] === 0xfe) return { encoding: "utf-16le", bomLength: 2, label: "UTF-16 LE" };
   if (sample.length >= 2 && sample[0] === 0xfe && sample[1] === 0xff) return { encoding: "utf-16be", bomLength: 2, label: "UTF-16 BE" };
+  // UTF-16 without a BOM: text in the Latin range has a zero byte in every other position.
+  const pairs = Math.min(sample.length >> 1, 4096);
+  if (pairs >= 4) {
+    let zeroEven = 0;
+    let zeroOdd = 0;
+    for (let i = 0; i < pairs; i++) {
+      if (sample[2 * i] === 0) zeroEven++;
+      if (sample[2 * i + 1] === 0) zeroOdd++;
+    }
+    if (zeroOdd > pairs * 0.4 && zeroEven < pairs * 0.05) return { encoding: "utf-16le", bomLength: 0, label: "UTF-16 LE (no BOM)" };
+    if (zeroEven > pairs * 0.4 && zeroOdd < pairs * 0.05) return { encoding: "utf-16be", bomLength: 0, label: "UTF-16 BE (no BOM)" };
+  }
   // Ignore a multi-byte sequence cut by the end of the sample.
   let end = sample.length;
   for (let k = 1; k <= 3 && end - k >= 0; k++) {

@@ -117,6 +117,13 @@ describe("encoding", () => {
     const be = new Uint8Array([0xfe, 0xff, ...[..."a,é"].flatMap((c) => [0, c.charCodeAt(0)])]);
     expect(dec(be)).toEqual({ label: "UTF-16 BE", text: "a,é" });
   });
+  it("recognises UTF-16 without a BOM by its zero bytes", () => {
+    const text = "id,name\n1,Zoë\n";
+    const le = new Uint8Array([...text].flatMap((c) => [c.charCodeAt(0), 0]));
+    expect(dec(le)).toEqual({ label: "UTF-16 LE (no BOM)", text });
+    const be = new Uint8Array([...text].flatMap((c) => [0, c.charCodeAt(0)]));
+    expect(dec(be)).toEqual({ label: "UTF-16 BE (no BOM)", text });
+  });
   it("falls back to windows-1252 for bytes that are not UTF-8, and says so", () => {
     const r = dec(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x2c, 0x80]));
     expect(r.text).toBe("café,€");
