@@ -3,6 +3,7 @@ import { importRouter } from "./routers/import.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { modelRouter } from "./routers/model.ts";
 import { overviewRouter } from "./routers/overview.ts";
+import { reportsRouter } from "./routers/reports.ts";
 import { retentionRouter } from "./routers/retention.ts";
 import { workspaceRouter } from "./routers/workspace.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -15,6 +16,7 @@ export const appRouter = router({
   customers: customersRouter,
   model: modelRouter,
   retention: retentionRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

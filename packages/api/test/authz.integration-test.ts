@@ -12,6 +12,7 @@ import { getDb, withWorkspace } from "@valuelens/db";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/root.ts";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
+import { prepareDeliveries } from "../src/services/reports/index.ts";
 import type { Meta } from "../src/trpc.ts";
 import { addCustomers, callerFor, join, signUp, uniqueEmail, type Actor } from "./harness.ts";
 
@@ -29,6 +30,11 @@ interface World {
   /** A customer of each workspace (predictions, issue 9). */
   custA: string;
   custB: string;
+  /** A report schedule and a delivery of each workspace (issue 8). */
+  schedA: string;
+  schedB: string;
+  delivA: string;
+  delivB: string;
 }
 let w: World;
 
@@ -80,6 +86,13 @@ function fixtures(): Record<string, Fixture> {
     "retention.cohorts": (ws) => ({ workspaceId: id(ws), grain: "month", split: "channel" }),
     "retention.curves": (ws) => ({ workspaceId: id(ws), split: "none", windowMonths: 3, horizonMonths: 24 }),
     "retention.rates": (ws) => ({ workspaceId: id(ws) }),
+    // reports (issue 8)
+    "reports.schedules": (ws) => ({ workspaceId: id(ws) }),
+    "reports.saveSchedule": (ws) => ({ workspaceId: id(ws), id: ws === "B" ? w.schedB : w.schedA, name: `Digest ${ws}`, recipients: ["digest@example.com"], dayOfWeek: 1, localTime: "09:00", timezone: "UTC" }),
+    "reports.deleteSchedule": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : "__fresh__" }),
+    "reports.sendTest": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA, recipients: ["test@example.com"] }),
+    "reports.deliveries": (ws) => ({ workspaceId: id(ws) }),
+    "reports.delivery": (ws) => ({ workspaceId: id(ws), deliveryId: ws === "B" ? w.delivB : w.delivA }),
   };
 }
 
@@ -105,7 +118,22 @@ beforeAll(async () => {
       tx.importJob.create({ data: { workspaceId: ws, kind: "ORDERS", status: "COMPLETED", fileName: `${tag}.csv` }, select: { id: true } }),
     );
   const [jobA, jobB] = [(await importJob(ownerA.workspaceId, "ALPHA")).id, (await importJob(ownerB.workspaceId, "CANARY-B")).id];
+  const schedule = (ws: string, tag: string) =>
+    withWorkspace(getDb().prisma, ws, async (tx) => {
+      const sch = await tx.reportSchedule.create({
+        data: { workspaceId: ws, name: `${tag} digest`, recipients: [`${tag.toLowerCase()}@example.com`], dayOfWeek: 1, localTime: "09:00", timezone: "UTC", sections: ["kpis"] },
+        select: { id: true },
+      });
+      const prepared = await prepareDeliveries(tx, { workspaceId: ws, scheduleId: sch.id, sendAt: new Date() });
+      const d = await tx.reportDelivery.findFirstOrThrow({ where: { scheduleId: sch.id, dedupeKey: prepared.dedupeKey }, select: { id: true } });
+      return { schedule: sch.id, delivery: d.id };
+    });
+  const [repA, repB] = [await schedule(ownerA.workspaceId, "ALPHA"), await schedule(ownerB.workspaceId, "CANARY-B")];
   w = {
+    schedA: repA.schedule,
+    schedB: repB.schedule,
+    delivA: repA.delivery,
+    delivB: repB.delivery,
     jobA,
     jobB,
     custA,
@@ -177,7 +205,7 @@ describe("authorization across tenants (every procedure)", () => {
 
   it("control: the same procedures succeed for the owner of A with A's ids", async () => {
     const fx = fixtures();
-    const skip = new Set(["workspace.leave", "workspace.removeMember", "workspace.revokeInvite"]); // need fresh objects, covered below
+    const skip = new Set(["workspace.leave", "workspace.removeMember", "workspace.revokeInvite", "reports.deleteSchedule"]); // need fresh objects, covered below
     for (const [path, p] of procedures()) {
       if (p._def.meta?.authz.scope !== "workspace" || skip.has(path)) continue;
       const r = await outcome(callPath(w.ownerA.caller, path, fx[path]!("A")));
@@ -190,6 +218,8 @@ describe("authorization across tenants (every procedure)", () => {
     await expect(w.ownerA.caller.workspace.revokeInvite({ workspaceId: w.ownerA.workspaceId, invitationId: inv.invitationId })).resolves.toBeUndefined();
     const leaver = await join(w.ownerA, w.ownerA.workspaceId, "leaverA", "VIEWER");
     await expect(leaver.caller.workspace.leave({ workspaceId: w.ownerA.workspaceId })).resolves.toBeUndefined();
+    const sched = await w.ownerA.caller.reports.saveSchedule({ workspaceId: w.ownerA.workspaceId, name: "Throwaway", recipients: ["x@example.com"], dayOfWeek: 2, localTime: "08:30", timezone: "UTC" });
+    await expect(w.ownerA.caller.reports.deleteSchedule({ workspaceId: w.ownerA.workspaceId, scheduleId: sched })).resolves.toBeUndefined();
   });
 
   it("enforces role floors on the server: a viewer is refused every procedure above VIEWER", async () => {

@@ -6,3 +6,4 @@ export * from "./csv-cell.ts";
 export * from "./env.ts";
 export * from "./predictions.ts";
 export * from "./retention.ts";
+export * from "./reports.ts";

@@ -130,6 +130,20 @@ export async function sendDueDeliveries(
   return counts;
 }
 
+/** Sends the pending rows of one prepared report inside the caller's transaction (test sends). */
+export async function sendPreparedInTx(tx: Tx, workspaceId: string, dedupeKey: string): Promise<Record<DeliveryStatus, number>> {
+  const counts: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, outbox: 0, failed: 0 };
+  const rows = await tx.reportDelivery.findMany({
+    where: { workspaceId, dedupeKey, status: "pending" },
+    select: { workspaceId: true, id: true, recipient: true, subject: true, html: true, text: true, messageId: true, attempts: true },
+  });
+  for (const d of rows) {
+    await tx.reportDelivery.update({ where: { workspaceId_id: { workspaceId, id: d.id } }, data: { status: "sending", attempts: { increment: 1 } }, select: { id: true } });
+    counts[await sendOne(tx, { ...d, attempts: d.attempts + 1 })]++;
+  }
+  return counts;
+}
+
 /** A scheduled send: ledger rows in one transaction, then delivery. Safe to run twice. */
 export async function deliverScheduledReport(
   prisma: PrismaClient,

@@ -1,4 +1,5 @@
 export * from "./schedule.ts";
 export { buildReportContent, type ReportContent } from "./content.ts";
 export { renderReport, change, esc, type RenderedReport } from "./render.ts";
-export { prepareDeliveries, sendDueDeliveries, deliverScheduledReport, MAX_ATTEMPTS, type DeliveryStatus } from "./deliver.ts";
+export { prepareDeliveries, sendDueDeliveries, sendPreparedInTx, deliverScheduledReport, MAX_ATTEMPTS, type DeliveryStatus } from "./deliver.ts";
+export * from "./manage.ts";
