@@ -77,9 +77,12 @@ const copySql = `CREATE TEMP TABLE bench_orders (order_id text, customer_id text
 \\timing on
 \\copy bench_orders FROM '${ordersFile}' WITH (FORMAT csv, HEADER true)`;
 const t = performance.now();
-const psqlOut = execFileSync("psql", [dbEnv().DATABASE_URL, "-v", "ON_ERROR_STOP=1", "-c", "SET client_min_messages=warning"], { input: copySql, encoding: "utf8" });
+const psqlOut = execFileSync("psql", [dbEnv().DATABASE_URL, "-v", "ON_ERROR_STOP=1", "-q"], { input: copySql, encoding: "utf8" });
 const copyS = (performance.now() - t) / 1000;
-const copyMs = Number(/Time: ([\d.]+) ms/.exec(psqlOut)?.[1] ?? copyS * 1000);
+const timed = /Time: ([\d.]+) ms/.exec(psqlOut);
+if (!timed) throw new Error(`COPY did not report a time (psql said: ${psqlOut.slice(0, 500)}; wall ${copyS.toFixed(2)} s)`);
+const copyMs = Number(timed[1]);
+const statuses = [cust, ord, again].map((r) => r.out.status + (r.out.error ? ` (${r.out.error})` : ""));
 
 const mb = (statSync(ordersFile).size / 1024 ** 2).toFixed(1);
 const rate = (rows: number, s: number) => Math.round(rows / s).toLocaleString("en-US");
@@ -89,6 +92,8 @@ const lines = [
   "",
   `Command: \`pnpm bench:import ${N}\` (packages/api/bench/import-bench.ts; DATABASE_URL = the embedded PostgreSQL started by \`pnpm start\`).`,
   `Date: ${new Date().toISOString().slice(0, 10)}. Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}. Load average at start ${load0.map((x) => x.toFixed(1)).join(" / ")} (shared machine).`,
+  "",
+  `Job statuses: customers ${statuses[0]}, orders ${statuses[1]}, re-run ${statuses[2]}. A recompute worker (pnpm start) ran on the same database meanwhile.`,
   "",
   "| What | Rows | Time | Rows/s | Counts |",
   "|---|---|---|---|---|",

@@ -12,6 +12,19 @@ import { RowValidator } from "./rows.ts";
 import { writeBatch, type BatchItem } from "./writer.ts";
 
 export const BATCH_ROWS = 5_000;
+const MAX_ATTEMPTS = 5;
+const BATCH_STATEMENT_TIMEOUT = "120s";
+/** deadlock_detected, serialization_failure, query_canceled (statement timeout), lock_not_available. */
+const RETRYABLE = new Set(["40P01", "40001", "57014", "55P03"]);
+
+/** The PostgreSQL SQLSTATE of an error thrown through Prisma (raw queries report it in meta or the message). */
+export function pgCode(e: unknown): string | null {
+  if (typeof e !== "object" || e === null) return null;
+  const meta = (e as { meta?: { code?: unknown } }).meta;
+  if (meta && typeof meta.code === "string" && /^[0-9A-Z]{5}$/.test(meta.code)) return meta.code;
+  const m = /Code: `([0-9A-Z]{5})`/.exec(e instanceof Error ? e.message : "");
+  return m?.[1] ?? null;
+}
 const SAMPLE_BYTES = 64 * 1024;
 
 /** What a job stores in import_jobs.mapping: the columns as mapped and the options used. */
@@ -142,10 +155,30 @@ async function streamFile(
     const rej = rejections;
     batch = [];
     rejections = [];
+    // A batch is one transaction, so a failed attempt leaves nothing behind and can simply be retried:
+    // deadlocks and serialization failures (e.g. against a concurrent recompute) and statement timeouts
+    // on a loaded machine are retried with backoff before the import gives up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeOne(items, rej);
+        break;
+      } catch (e) {
+        const code = pgCode(e);
+        if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw e;
+        log("import.batch_retry", { workspaceId, jobId, attempt, code });
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
+      }
+    }
+    rawOf.clear();
+  };
+  const writeOne = async (items: BatchItem[], rej: Rejection[]) => {
     await withWorkspace(
       prisma,
       workspaceId,
       async (tx) => {
+        // The app role's 30 s guard is for requests; one import batch (with its summary triggers) may
+        // need longer on a busy machine.
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${BATCH_STATEMENT_TIMEOUT}'`);
         const j = await tx.importJob.findUnique({ where: { workspaceId_id: { workspaceId, id: jobId } }, select: { cancelRequestedAt: true } });
         if (j?.cancelRequestedAt) throw new Cancelled();
         const w = await writeBatch(tx, workspaceId, items, { mapped: (f) => validator?.mapped(f) ?? false, unknownCustomers: options.unknownCustomers });
@@ -173,7 +206,6 @@ async function streamFile(
       },
       { timeoutMs: 300_000 },
     );
-    rawOf.clear();
   };
   // Raw text of the rows of the current batch (for writer-side rejections such as unknown customers).
   const rawOf = new Map<number, string>();
