@@ -10,8 +10,9 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  reporter: [["list"], ["json", { outputFile: "test-results.json" }]],
-  outputDir: "test-results",
+  // Overridable so parallel local runs do not delete each other's artifacts; the test command uses the defaults.
+  reporter: [["list"], ["json", { outputFile: process.env.E2E_REPORT_FILE ?? "test-results.json" }]],
+  outputDir: process.env.E2E_OUTPUT_DIR ?? "test-results",
   use: {
     baseURL,
     trace: "retain-on-failure",

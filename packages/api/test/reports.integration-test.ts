@@ -111,3 +111,17 @@ describe("weekly report delivery", () => {
     expect(res).toMatchObject({ created: 0, skipped: "paused" });
   });
 });
+
+describe("report content", () => {
+  it("warns when no data arrived after the reported week ended", async () => {
+    const owner = await signUp("report-stale", "Stale Co");
+    await addCustomers(owner.workspaceId, "STALE", 1);
+    const { buildReportContent, reportPeriod } = await import("../src/services/reports/index.ts");
+    const p = reportPeriod(new Date(Date.now() + 14 * 86_400_000), "UTC");
+    const c = await withWorkspace(getDb().prisma, owner.workspaceId, (tx) => buildReportContent(tx, owner.workspaceId, { ...p, timezone: "UTC" }));
+    expect(c.stale).toBe(true);
+    const old = reportPeriod(new Date("2025-01-06T09:00:00Z"), "UTC");
+    const c2 = await withWorkspace(getDb().prisma, owner.workspaceId, (tx) => buildReportContent(tx, owner.workspaceId, { ...old, timezone: "UTC" }));
+    expect(c2.stale).toBe(false);
+  });
+});

@@ -14,6 +14,7 @@ const NAV = [
   { href: "customers", label: "Customers", minRole: "VIEWER" as const },
   { href: "model", label: "Model", minRole: "VIEWER" as const },
   { href: "import", label: "Import", minRole: "ADMIN" as const },
+  { href: "reports", label: "Reports", minRole: "ADMIN" as const },
   { href: "settings", label: "Settings", minRole: "ADMIN" as const },
   { href: "settings/members", label: "Members", minRole: "ADMIN" as const },
 ];

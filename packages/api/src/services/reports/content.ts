@@ -17,7 +17,7 @@ export interface ReportContent {
   averageOrderValueMinor: bigint | null;
   repeatPurchaseRate: number | null;
   dataAsOf: Date | null;
-  /** True when the newest order is older than the end of the reported week: the data may be behind. */
+  /** True when no data arrived since the reported week ended (last write before its end): numbers may be incomplete. */
   stale: boolean;
 }
 
@@ -47,8 +47,6 @@ export async function buildReportContent(
   const lastYearFrom = new Date(period.from.getTime() - 52 * WEEK);
   const sameWeekLastYear = await week(tx, ws, lastYearFrom, new Date(lastYearFrom.getTime() + (period.to.getTime() - period.from.getTime())));
   const stats = await tx.workspaceStats.findUnique({ where: { workspaceId }, select: { customersWithOrders: true, repeatCustomers: true, updatedAt: true } });
-  // Newest order: one step down the (workspace_id, ordered_at) index.
-  const [latest] = await tx.$queryRaw<{ at: Date | null }[]>`SELECT max(ordered_at) AS at FROM orders WHERE workspace_id = ${workspaceId}::uuid`;
   return {
     workspace: ws,
     period,
@@ -58,6 +56,7 @@ export async function buildReportContent(
     averageOrderValueMinor: thisWeek.orders > 0 ? divRound(thisWeek.revenueMinor, BigInt(thisWeek.orders)) : null,
     repeatPurchaseRate: stats && stats.customersWithOrders > 0 ? stats.repeatCustomers / stats.customersWithOrders : null,
     dataAsOf: stats?.updatedAt ?? null,
-    stale: !latest?.at || latest.at < period.to,
+    // workspace_stats.updated_at moves with every write of orders or customers.
+    stale: !stats || stats.updatedAt < period.to,
   };
 }

@@ -51,7 +51,7 @@ export function renderReport(c: ReportContent, appUrl: string, opts: { test?: bo
   ];
   const subject = `${opts.test ? "[Test] " : ""}${c.workspace.name}: your week in customers (${range})`;
   const staleNote = c.stale
-    ? `Heads-up: the newest order in ValueLens is older than the end of this week, so these numbers may be incomplete. Data as of ${c.dataAsOf ? c.dataAsOf.toISOString().slice(0, 16).replace("T", " ") + " UTC" : "never"}.`
+    ? `Heads-up: no new data reached ValueLens since this week ended, so these numbers may be incomplete. Data as of ${c.dataAsOf ? c.dataAsOf.toISOString().slice(0, 16).replace("T", " ") + " UTC" : "never"}.`
     : null;
 
   const text = [
