@@ -125,3 +125,31 @@ describe("report content", () => {
     expect(c2.stale).toBe(false);
   });
 });
+
+describe("due reports (worker scan)", () => {
+  it("finds the latest slot of each active schedule once, within the grace period", async () => {
+    const { createDb } = await import("@valuelens/db");
+    const { findDueReports } = await import("../src/services/reports/index.ts");
+    const owner = createDb(process.env.DATABASE_OWNER_URL!, { max: 1 });
+    try {
+      const o = await signUp("report-due", "Due Co");
+      const scheduleId = await makeSchedule(o.workspaceId, ["due@example.com"]);
+      await withWorkspace(getDb().prisma, o.workspaceId, (tx) =>
+        tx.reportSchedule.updateMany({ where: { id: scheduleId }, data: { createdAt: new Date("2025-01-01T00:00:00Z") } }),
+      );
+      const mine = (list: { scheduleId: string }[]) => list.filter((d) => d.scheduleId === scheduleId);
+      // Monday 13 Jan 2025, 10:00 UTC: the 09:00 Paris (08:00 UTC) slot is due.
+      const now = new Date("2025-01-13T10:00:00Z");
+      expect(mine(await findDueReports(owner.prisma, now))).toEqual([
+        { workspaceId: o.workspaceId, scheduleId, sendAt: new Date("2025-01-13T08:00:00Z"), periodStart: "2025-01-06" },
+      ]);
+      // Too late (more than the 24 h grace): skipped rather than sent days later.
+      expect(mine(await findDueReports(owner.prisma, new Date("2025-01-15T10:00:00Z")))).toEqual([]);
+      // Once sent, it is no longer due.
+      await deliverScheduledReport(getDb().prisma, { workspaceId: o.workspaceId, scheduleId, sendAt: new Date("2025-01-13T08:00:00Z") });
+      expect(mine(await findDueReports(owner.prisma, now))).toEqual([]);
+    } finally {
+      await owner.close();
+    }
+  });
+});

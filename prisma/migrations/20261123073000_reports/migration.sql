@@ -53,3 +53,8 @@ CREATE POLICY tenant_isolation ON "report_schedules" USING (workspace_id = vl_cu
 ALTER TABLE "report_deliveries" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "report_deliveries" FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON "report_deliveries" USING (workspace_id = vl_current_workspace()) WITH CHECK (workspace_id = vl_current_workspace());
+
+-- The worker finds due reports across workspaces with the read-only owner scan used for recomputes
+-- (see vl_is_owner() in the predictions migration); sending then runs per workspace as the app role.
+CREATE POLICY worker_scan ON "report_schedules" FOR SELECT USING (vl_is_owner());
+CREATE POLICY worker_scan ON "report_deliveries" FOR SELECT USING (vl_is_owner());
