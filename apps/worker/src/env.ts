@@ -15,6 +15,8 @@ const ZWorkerEnv = z.object({
   RECOMPUTE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   /** Nightly full refresh (cron, UTC). */
   RECOMPUTE_CRON: z.string().default("0 3 * * *"),
+  /** How often each worker looks for due weekly reports and deliveries to retry. */
+  REPORT_SCAN_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
 });
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;

@@ -15,6 +15,7 @@ import { recomputeWorkspace } from "@valuelens/api/recompute";
 import PgBoss from "pg-boss";
 import { z } from "zod";
 import { workerEnv } from "./env.ts";
+import { startReportLoop } from "./reports.ts";
 import { allWorkspaces, findDueWorkspaces } from "./scan.ts";
 
 const RECOMPUTE = "recompute";
@@ -31,6 +32,7 @@ boss.on("error", (err: Error) => logError("worker.queue_error", { error: err }))
 
 let stopping = false;
 let scanTimer: NodeJS.Timeout | null = null;
+let stopReports: (() => void) | null = null;
 
 async function enqueue(workspaceId: string, triggeredBy: string): Promise<void> {
   await boss.send(RECOMPUTE, { workspaceId, triggeredBy }, { singletonKey: workspaceId });
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
   });
   log("worker.ready", { scanMs: env.WORKER_SCAN_MS, debounceMs: env.RECOMPUTE_DEBOUNCE_MS, cron: env.RECOMPUTE_CRON });
   void scan();
+  stopReports = startReportLoop({ owner: owner.prisma, app: app.prisma, intervalMs: env.REPORT_SCAN_MS, isStopping: () => stopping });
 }
 
 async function shutdown(signal: string): Promise<void> {
@@ -78,6 +81,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log("worker.stopping", { signal });
   if (scanTimer) clearTimeout(scanTimer);
+  stopReports?.();
   await boss.stop({ graceful: true, timeout: 30_000, wait: true }).catch((e: unknown) => logError("worker.stop_failed", { error: e }));
   await owner.close().catch(() => undefined);
   await closeDb().catch(() => undefined);
