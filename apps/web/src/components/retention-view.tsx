@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useId, useMemo, useState } from "react";
 import type { CohortMatrix } from "@valuelens/api";
 import { formatCount, formatMoney, formatPercent } from "~/lib/money";
 import { cohortLabel, curveKey, heatCells, heatColor, matrixToCsv, paybackMonth, periodTrend, scaleMax, type CohortMetric } from "~/lib/retention";
@@ -17,17 +17,18 @@ type Split = "none" | "channel" | "campaign";
 const HATCH = "repeating-linear-gradient(135deg, #f1f5f9 0 6px, #e2e8f0 6px 12px)";
 
 function Select<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: { value: T; label: string }[]; onChange: (v: T) => void }) {
+  const id = useId();
   return (
-    <label className="flex flex-col text-sm font-medium text-slate-800">
-      {label}
-      <select value={value} onChange={(e) => onChange(e.target.value as T)} className="mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm">
+    <div className="flex w-fit flex-col text-sm font-medium text-slate-800">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)} className="mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm">
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
         ))}
       </select>
-    </label>
+    </div>
   );
 }
 
@@ -43,7 +44,7 @@ function downloadText(text: string, name: string) {
 function HeatMap({ matrix, group, metric }: { matrix: CohortMatrix; group: string; metric: CohortMetric }) {
   const rows = matrix.rows.filter((r) => r.group === group);
   const periods = Math.max(0, ...rows.map((r) => r.cells.length));
-  const max = scaleMax(matrix, metric);
+  const max = scaleMax(matrix, metric, group);
   const unit = matrix.grain === "quarter" ? "Quarter" : "Month";
   const fmtMax = metric === "active" ? formatPercent(max, 0) : new Intl.NumberFormat("en-US", { style: "currency", currency: matrix.currency }).format(max);
   return (

@@ -24,6 +24,15 @@ describe("retention page transformations", () => {
     expect(scaleMax(matrix, "revenue")).toBeCloseTo(10);
     expect(heatColor(0, 1).background).toBe("rgb(239, 246, 255)");
     expect(heatColor(1, 1)).toEqual({ background: "rgb(30, 58, 138)", color: "#ffffff" });
+    expect(heatColor(0, 1).color).toBe("#000000");
+    // every step of the scale keeps WCAG AA contrast (4.5:1) with its text colour
+    const lum = (c: number[]) => 0.2126 * f(c[0]!) + 0.7152 * f(c[1]!) + 0.0722 * f(c[2]!);
+    const f = (v: number) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    for (let i = 0; i <= 100; i++) {
+      const h = heatColor(i / 100, 1);
+      const L = lum(h.background.slice(4, -1).split(", ").map(Number));
+      expect(h.color === "#ffffff" ? 1.05 / (L + 0.05) : (L + 0.05) / 0.05).toBeGreaterThanOrEqual(4.5);
+    }
   });
 
   it("exports every cell as CSV and neutralises formula-like labels", () => {

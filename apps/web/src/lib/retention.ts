@@ -40,24 +40,40 @@ export function heatCells(row: CohortRow, metric: CohortMetric, currency: string
 }
 
 /** Colour scale max: period 0 is 100 % by definition, so the share scale uses later periods (complete only). */
-export function scaleMax(matrix: CohortMatrix, metric: CohortMetric): number {
+export function scaleMax(matrix: CohortMatrix, metric: CohortMetric, group?: string): number {
   let max = 0;
-  for (const r of matrix.rows)
+  for (const r of matrix.rows) {
+    if (group !== undefined && r.group !== group) continue;
     for (const c of r.cells) {
       if (c.incomplete || (metric === "active" && c.period === 0)) continue;
       max = Math.max(max, cellValue(r, c, metric, matrix.currency));
     }
+  }
   return max > 0 ? max : 1;
 }
 
-/** Sequential blue scale; text switches to white on dark cells (contrast ≥ 4.5:1 either way). */
+function luminance(rgb: number[]): number {
+  const [r, g, b] = rgb.map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * Sequential blue scale; the text is black or white, whichever contrasts more with the cell
+ * (with pure black and white one of the two always reaches 4.5:1, WCAG AA).
+ */
 export function heatColor(value: number, max: number): { background: string; color: string } {
   const t = Math.max(0, Math.min(1, max > 0 ? value / max : 0));
   // from #eff6ff (t = 0) to #1e3a8a (t = 1)
   const from = [0xef, 0xf6, 0xff];
   const to = [0x1e, 0x3a, 0x8a];
   const rgb = from.map((f, i) => Math.round(f + (to[i]! - f) * t));
-  return { background: `rgb(${rgb.join(", ")})`, color: t > 0.45 ? "#ffffff" : "#0f172a" };
+  const L = luminance(rgb);
+  const onWhite = 1.05 / (L + 0.05);
+  const onBlack = (L + 0.05) / 0.05;
+  return { background: `rgb(${rgb.join(", ")})`, color: onWhite >= onBlack ? "#ffffff" : "#000000" };
 }
 
 /** The matrix as CSV (every cell, raw numbers, formula-like text neutralised by toCsvRow). */
