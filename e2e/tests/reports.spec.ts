@@ -16,6 +16,10 @@ test("an admin creates a weekly report, sends a test and reads it in the outbox"
   await page.getByRole("button", { name: "Save schedule" }).click();
   const row = page.getByRole("listitem").filter({ hasText: name });
   await expect(row).toContainText("Monday at 09:00 (Europe/Paris) · 2 recipients · next:");
+  await row.getByRole("button", { name: /^Preview/ }).click();
+  await expect(page.getByText(/^Next send .*: Northwind Roasters \(demo\): your week in customers/)).toBeVisible();
+  await expect(page.frameLocator("iframe[title^='Preview:']").getByText("Headline numbers")).toBeVisible();
+  await page.getByRole("button", { name: "Close preview" }).click();
   await row.getByRole("button", { name: /Send a test now/ }).click();
   await expect(page.getByText("Test report: 0 sent by email, 2 written to the outbox")).toBeVisible();
   const log = page.getByRole("table");

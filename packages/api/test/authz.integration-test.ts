@@ -91,6 +91,7 @@ function fixtures(): Record<string, Fixture> {
     "reports.saveSchedule": (ws) => ({ workspaceId: id(ws), id: ws === "B" ? w.schedB : w.schedA, name: `Digest ${ws}`, recipients: ["digest@example.com"], dayOfWeek: 1, localTime: "09:00", timezone: "UTC" }),
     "reports.deleteSchedule": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : "__fresh__" }),
     "reports.sendTest": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA, recipients: ["test@example.com"] }),
+    "reports.preview": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA }),
     "reports.deliveries": (ws) => ({ workspaceId: id(ws) }),
     "reports.delivery": (ws) => ({ workspaceId: id(ws), deliveryId: ws === "B" ? w.delivB : w.delivA }),
   };

@@ -37,6 +37,8 @@ export function ReportsView() {
   const blank: Editing = { name: "Weekly digest", recipients: "", dayOfWeek: 1, localTime: "09:00", timezone: browserTz, paused: false };
   const [editing, setEditing] = useState<Editing | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
+  const [previewing, setPreviewing] = useState<string | null>(null);
+  const preview = useQuery({ ...trpc.reports.preview.queryOptions({ workspaceId: ws.id, scheduleId: previewing ?? "00000000-0000-4000-8000-000000000000" }), enabled: previewing !== null });
   const save = useMutation(trpc.reports.saveSchedule.mutationOptions({ onSuccess: () => { setEditing(null); void refresh(); } }));
   const del = useMutation(trpc.reports.deleteSchedule.mutationOptions({ onSuccess: () => void refresh() }));
   const test = useMutation(trpc.reports.sendTest.mutationOptions({ onSuccess: () => void refresh() }));
@@ -172,6 +174,9 @@ export function ReportsView() {
                   <button onClick={() => test.mutate({ workspaceId: ws.id, scheduleId: s.id })} disabled={test.isPending} className="rounded-md border border-brand-700 px-3 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50 disabled:opacity-60">
                     Send a test now<span className="sr-only"> for {s.name}</span>
                   </button>
+                  <button onClick={() => setPreviewing(s.id)} className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100">
+                    Preview<span className="sr-only"> the next {s.name}</span>
+                  </button>
                   <button
                     onClick={() => setEditing({ id: s.id, name: s.name, recipients: s.recipients.join(", "), dayOfWeek: s.dayOfWeek, localTime: s.localTime, timezone: s.timezone, paused: s.paused })}
                     className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
@@ -191,6 +196,23 @@ export function ReportsView() {
             ))}
           </ul>
         )}
+        {previewing ? (
+          <div className="mt-6 rounded-lg border border-slate-300">
+            <div className="flex items-center justify-between border-b border-slate-200 p-3">
+              <p className="text-sm font-medium">
+                {preview.data
+                  ? `Next send ${preview.data.sendAt.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" })}: ${preview.data.subject}`
+                  : preview.isError
+                    ? errorMessage(preview.error)
+                    : "Rendering the preview…"}
+              </p>
+              <button onClick={() => setPreviewing(null)} className="rounded-md border border-slate-400 px-2 py-1 text-sm hover:bg-slate-100">
+                Close preview
+              </button>
+            </div>
+            {preview.data ? <iframe title={`Preview: ${preview.data.subject}`} sandbox="" srcDoc={preview.data.html} className="h-[560px] w-full bg-white" /> : null}
+          </div>
+        ) : null}
       </section>
 
       <section aria-labelledby="log-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">

@@ -4,6 +4,7 @@ import {
   getDelivery,
   listDeliveries,
   listReportSchedules,
+  previewReport,
   saveReportSchedule,
   sendTestReport,
 } from "../services/reports/index.ts";
@@ -20,6 +21,9 @@ export const reportsRouter = router({
   sendTest: workspaceProcedure("ADMIN")
     .input(ZReportTest)
     .mutation(({ ctx, input }) => sendTestReport(ctx.tx, ctx.workspace.id, input.scheduleId, input.recipients)),
+  preview: workspaceProcedure("ADMIN")
+    .input(ZReportScheduleRef)
+    .query(({ ctx, input }) => previewReport(ctx.tx, ctx.workspace.id, input.scheduleId)),
   deliveries: workspaceProcedure("ADMIN").query(({ ctx }) => listDeliveries(ctx.tx, ctx.workspace.id)),
   delivery: workspaceProcedure("ADMIN")
     .input(ZReportDeliveryRef)

@@ -2,7 +2,10 @@ import type { Tx } from "@valuelens/db";
 import type { TReportSchedule } from "@valuelens/validators";
 import { DomainError } from "../domain-error.ts";
 import { sendPreparedInTx } from "./deliver.ts";
-import { nextSendAt } from "./schedule.ts";
+import { apiEnv } from "../../env.ts";
+import { buildReportContent } from "./content.ts";
+import { renderReport } from "./render.ts";
+import { nextSendAt, reportPeriod } from "./schedule.ts";
 import { prepareDeliveries } from "./deliver.ts";
 
 const scheduleSelect = {
@@ -80,4 +83,17 @@ export async function getDelivery(tx: Tx, workspaceId: string, deliveryId: strin
   });
   if (!d) throw new DomainError("NOT_FOUND", "Delivery not found.");
   return d;
+}
+
+/** The next scheduled report as it would look if it were sent now (nothing is written or sent). */
+export async function previewReport(tx: Tx, workspaceId: string, scheduleId: string) {
+  const s = await tx.reportSchedule.findUnique({
+    where: { workspaceId_id: { workspaceId, id: scheduleId } },
+    select: { dayOfWeek: true, localTime: true, timezone: true },
+  });
+  if (!s) throw new DomainError("NOT_FOUND", "Report schedule not found.");
+  const sendAt = nextSendAt(s, new Date());
+  const period = { ...reportPeriod(sendAt, s.timezone), timezone: s.timezone };
+  const content = await buildReportContent(tx, workspaceId, period);
+  return { sendAt, ...renderReport(content, apiEnv().APP_URL) };
 }
