@@ -129,7 +129,17 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         const runStart = new Date();
         const id = await claimRun(prisma, workspaceId, kind, opts.triggeredBy ?? "manual");
         runId = id;
-        const progress = (step: string, pct: number) => setProgress(prisma, workspaceId, id, step, pct);
+        // Phase timings (ms) for the log and benchmarks: each step's time runs until the next step starts.
+        const phases: Record<string, number> = {};
+        let phase = "start";
+        let phaseAt = Date.now();
+        const progress = (step: string, pct: number) => {
+          const now = Date.now();
+          phases[phase] = (phases[phase] ?? 0) + now - phaseAt;
+          phase = step.replace(/ \(.*\)$/, "");
+          phaseAt = now;
+          return setProgress(prisma, workspaceId, id, step, pct);
+        };
 
         await progress("reading summaries", 5);
         const s = await readSummaries(tx, workspaceId);
@@ -261,7 +271,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         });
         // Writes after runStart keep the workspace stale (another recompute follows).
         await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${runStart}`;
-        log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs });
+        phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
+        log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases });
         return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs } as const;
       },
       { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
