@@ -9,6 +9,8 @@ const ZApiEnv = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   SMTP_FROM: z.string().min(3).default("ValueLens <no-reply@valuelens.local>"),
+  /** Signs links in emails (unsubscribe). The same secret as the web sessions. */
+  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
 });
 export type TApiEnv = z.infer<typeof ZApiEnv>;
 

@@ -37,6 +37,7 @@ beforeAll(async () => {
   port = await startSmtp();
   process.env.SMTP_URL = `smtp://127.0.0.1:${port}`;
   process.env.APP_URL = "http://valuelens.test";
+  process.env.AUTH_SECRET = "test-secret-for-signed-links-0123456789";
 });
 afterAll(async () => {
   await stopSmtp().catch(() => undefined);
@@ -151,5 +152,26 @@ describe("due reports (worker scan)", () => {
     } finally {
       await owner.close();
     }
+  });
+});
+
+describe("unsubscribe links", () => {
+  it("let one recipient leave one schedule with a signed link; tampered links are refused", async () => {
+    const o = await signUp("report-unsub", "Unsub Co");
+    const scheduleId = await makeSchedule(o.workspaceId, ["stay@example.com", "leave@example.com"]);
+    const before = received.length;
+    await deliverScheduledReport(getDb().prisma, { workspaceId: o.workspaceId, scheduleId, sendAt: new Date("2025-02-03T08:00:00Z") });
+    const mail = received.slice(before).find((m) => (Array.isArray(m.to) ? "" : m.to?.text) === "leave@example.com")!;
+    const link = /Unsubscribe: (\S+)/.exec(mail.text ?? "")?.[1];
+    expect(link).toMatch(/^http:\/\/valuelens\.test\/unsubscribe\?t=/);
+    const token = new URL(link!).searchParams.get("t")!;
+    const anon = (await import("./harness.ts")).callerFor(null);
+    expect(await anon.reports.describeUnsubscribe({ token })).toEqual({ email: "leave@example.com", report: "Monday digest", workspace: "Unsub Co", subscribed: true });
+    const tampered = token.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    await expect(anon.reports.unsubscribe({ token: tampered })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(anon.reports.unsubscribe({ token })).resolves.toEqual({ email: "leave@example.com", report: "Monday digest" });
+    await expect(anon.reports.unsubscribe({ token })).resolves.toEqual({ email: "leave@example.com", report: "Monday digest" });
+    const s = await withWorkspace(getDb().prisma, o.workspaceId, (tx) => tx.reportSchedule.findFirstOrThrow({ where: { id: scheduleId }, select: { recipients: true } }));
+    expect(s.recipients).toEqual(["stay@example.com"]);
   });
 });

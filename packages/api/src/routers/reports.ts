@@ -1,6 +1,8 @@
 import { ZReportDeliveryRef, ZReportSchedule, ZReportScheduleRef, ZReportTest } from "@valuelens/validators";
 import {
   deleteReportSchedule,
+  describeUnsubscribe,
+  unsubscribe,
   getDelivery,
   listDeliveries,
   listReportSchedules,
@@ -8,7 +10,8 @@ import {
   saveReportSchedule,
   sendTestReport,
 } from "../services/reports/index.ts";
-import { router, workspaceProcedure } from "../trpc.ts";
+import { z } from "zod";
+import { publicProcedure, router, workspaceProcedure } from "../trpc.ts";
 
 export const reportsRouter = router({
   schedules: workspaceProcedure("ADMIN").query(({ ctx }) => listReportSchedules(ctx.tx, ctx.workspace.id)),
@@ -24,6 +27,9 @@ export const reportsRouter = router({
   preview: workspaceProcedure("ADMIN")
     .input(ZReportScheduleRef)
     .query(({ ctx, input }) => previewReport(ctx.tx, ctx.workspace.id, input.scheduleId)),
+  // The signed link in each email is the credential: no sign-in needed to stop receiving a report.
+  describeUnsubscribe: publicProcedure.input(z.object({ token: z.string().min(20).max(2000) })).query(({ ctx, input }) => describeUnsubscribe(ctx.prisma, input.token)),
+  unsubscribe: publicProcedure.input(z.object({ token: z.string().min(20).max(2000) })).mutation(({ ctx, input }) => unsubscribe(ctx.prisma, input.token)),
   deliveries: workspaceProcedure("ADMIN").query(({ ctx }) => listDeliveries(ctx.tx, ctx.workspace.id)),
   delivery: workspaceProcedure("ADMIN")
     .input(ZReportDeliveryRef)

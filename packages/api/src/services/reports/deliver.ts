@@ -6,6 +6,7 @@ import { DomainError } from "../domain-error.ts";
 import { sendMail } from "../mailer.ts";
 import { buildReportContent } from "./content.ts";
 import { renderReport } from "./render.ts";
+import { unsubscribeUrl } from "./unsubscribe.ts";
 import { reportPeriod } from "./schedule.ts";
 
 /** Attempts before a delivery is given up (back-off 1, 2, 4, 8, 16 min between them). */
@@ -40,9 +41,11 @@ export async function prepareDeliveries(
   if (recipients.length === 0) return { dedupeKey, created: 0, skipped: "no-recipients" };
   const period = { ...reportPeriod(input.sendAt, s.timezone), timezone: s.timezone };
   const content = await buildReportContent(tx, input.workspaceId, period);
-  const mail = renderReport(content, apiEnv().APP_URL, input.test ? { test: true } : {});
+  const appUrl = apiEnv().APP_URL;
   let created = 0;
   for (const recipient of recipients) {
+    // Rendered per recipient: the unsubscribe link is theirs.
+    const mail = renderReport(content, appUrl, { test: Boolean(input.test), unsubscribeUrl: unsubscribeUrl(appUrl, input.workspaceId, s.id, recipient) });
     const rows = await tx.$executeRaw`
       INSERT INTO report_deliveries (workspace_id, schedule_id, dedupe_key, recipient, message_id, subject, html, text, period_from, period_to)
       VALUES (${input.workspaceId}::uuid, ${s.id}::uuid, ${dedupeKey}, ${recipient}, ${messageId(dedupeKey, s.id, recipient)},

@@ -38,7 +38,7 @@ export interface RenderedReport {
  * The weekly digest as accessible, dark-mode-safe HTML (tables and inline styles, explicit colours
  * on every cell) plus a plain-text part with the same facts and links.
  */
-export function renderReport(c: ReportContent, appUrl: string, opts: { test?: boolean } = {}): RenderedReport {
+export function renderReport(c: ReportContent, appUrl: string, opts: { test?: boolean; unsubscribeUrl?: string | null } = {}): RenderedReport {
   const cur = c.workspace.currency;
   const tz = c.period.timezone;
   const lastDay = new Date(c.period.to.getTime() - 1);
@@ -69,6 +69,7 @@ export function renderReport(c: ReportContent, appUrl: string, opts: { test?: bo
     `Overview: ${base}/overview`,
     "",
     "You receive this because an admin of the workspace added you to this weekly report.",
+    ...(opts.unsubscribeUrl ? [`Unsubscribe: ${opts.unsubscribeUrl}`] : []),
   ].join("\n");
 
   const cell = "padding:8px 12px;border-bottom:1px solid #e2e8f0;color:#0f172a;background:#ffffff;font:14px/1.4 Arial,Helvetica,sans-serif;";
@@ -95,7 +96,7 @@ ${staleNote ? `<tr><td style="padding:0 24px 16px;background:#ffffff;"><p style=
 <tbody>${tr}</tbody></table></td></tr>
 <tr><td style="padding:16px 24px;background:#ffffff;color:#0f172a;font:14px/1.6 Arial,Helvetica,sans-serif;">Average order value this week: <strong>${c.averageOrderValueMinor === null ? "—" : esc(money(c.averageOrderValueMinor, cur))}</strong><br>Repeat-purchase rate (all time): <strong>${c.repeatPurchaseRate === null ? "—" : `${(c.repeatPurchaseRate * 100).toFixed(1)}%`}</strong></td></tr>
 <tr><td style="padding:8px 24px 24px;background:#ffffff;"><a href="${esc(base)}/overview" style="display:inline-block;padding:10px 16px;background:#3730a3;color:#ffffff;text-decoration:none;border-radius:6px;font:bold 14px Arial,Helvetica,sans-serif;">Open the overview</a></td></tr>
-<tr><td style="padding:16px 24px;background:#f8fafc;color:#475569;font:12px/1.5 Arial,Helvetica,sans-serif;">You receive this because an admin of ${esc(c.workspace.name)} added you to this weekly report.</td></tr>
+<tr><td style="padding:16px 24px;background:#f8fafc;color:#475569;font:12px/1.5 Arial,Helvetica,sans-serif;">You receive this because an admin of ${esc(c.workspace.name)} added you to this weekly report.${opts.unsubscribeUrl ? ` <a href="${esc(opts.unsubscribeUrl)}" style="color:#3730a3;">Unsubscribe</a>` : ""}</td></tr>
 </table></td></tr></table></body></html>`;
   return { subject, html, text };
 }
