@@ -49,7 +49,8 @@ function HeatMap({ matrix, group, metric }: { matrix: CohortMatrix; group: strin
   const fmtMax = metric === "active" ? formatPercent(max, 0) : new Intl.NumberFormat("en-US", { style: "currency", currency: matrix.currency }).format(max);
   return (
     <div>
-      <div className="max-h-[32rem] overflow-auto rounded-md border border-slate-200" tabIndex={0} role="region" aria-label="Cohort heat-map">
+      {/* relative: the cells' sr-only spans are absolutely positioned and would otherwise escape the scroll box and widen the page */}
+      <div className="relative max-h-[32rem] overflow-auto rounded-md border border-slate-200" tabIndex={0} role="region" aria-label="Cohort heat-map">
         <table className="border-collapse text-xs">
           <caption className="sr-only">
             {metric === "active" ? "Share of each cohort that purchased" : `Revenue per original customer (${matrix.currency})`} by {unit.toLowerCase()}s since the first order. Cells marked incomplete are periods not over yet.

@@ -58,7 +58,7 @@ export function RetentionCurveChart({ curves, horizon, windowMonths }: { curves:
       </div>
       <details className="mt-3 text-sm">
         <summary className="cursor-pointer font-medium text-brand-700">Show the numbers as a table</summary>
-        <div className="mt-2 max-h-72 overflow-auto" tabIndex={0} role="region" aria-label="Retention curves table">
+        <div className="relative mt-2 max-h-72 overflow-auto" tabIndex={0} role="region" aria-label="Retention curves table">
           <table className="w-full text-left">
             <caption className="sr-only">Still active (% of cohort) by months since first order; projections with their 80% band</caption>
             <thead>
