@@ -52,7 +52,7 @@ test("demo owner explores customers and the model card", async ({ page }) => {
 
   // Profile.
   await rows.first().getByRole("link").click();
-  await expect(page.getByText("Predicted 12-month CLV")).toBeVisible();
+  await expect(page.locator("dt", { hasText: "Predicted 12-month CLV" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Purchase timeline" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "P(alive) over time" })).toBeVisible();
   await expect(page.getByText(/80 % range/)).toBeVisible();
