@@ -47,14 +47,14 @@ async function load(workspaceId: string, orders: Ord[], customers: number, chann
 }
 
 describe("retention procedures", () => {
-  it("compute the cohort matrix in SQL exactly like clv-core's cohortRetention (month and quarter), with revenue and incomplete periods", async () => {
+  it("compute the cohort matrix in SQL exactly like clv-core's cohortRetention (week, month and quarter), with revenue and incomplete periods", async () => {
     const owner = await signUp("ret");
     const ws = owner.workspaceId;
     const customers = 150;
     const orders = randomOrders(20261123, customers);
     await load(ws, orders, customers, (c) => (c % 3 === 0 ? "email" : c % 3 === 1 ? "paid" : null));
     const live = orders.filter((o) => !o.refunded);
-    for (const grain of ["month", "quarter"] as const) {
+    for (const grain of ["week", "month", "quarter"] as const) {
       const ref = cohortRetention(live.map((o) => ({ customerId: String(o.customer), at: o.at })), { grain });
       const m = await owner.caller.retention.cohorts({ workspaceId: ws, grain, split: "none" });
       expect(m.rows.map((r) => r.cohort)).toEqual(ref.cohorts);

@@ -1,6 +1,6 @@
 /**
  * customer_months (triggers in migration retention) must always equal a rebuild from raw orders
- * (vl_rebuild_customer_months), whatever sequence of inserts, updates (amount, cost, date, refund,
+ and customer_weeks (vl_rebuild_customer_months), whatever sequence of inserts, updates (amount, cost, date, refund,
  * currency, customer), deletes, customer deletions and upserts happened, in any workspace time zone.
  */
 import fc from "fast-check";
@@ -25,11 +25,17 @@ async function newWorkspace(tz: string): Promise<string> {
 }
 
 async function snapshot(tx: Tx, ws: string) {
-  return tx.customerMonth.findMany({
+  const months = await tx.customerMonth.findMany({
     where: { workspaceId: ws },
     orderBy: [{ customerId: "asc" }, { month: "asc" }],
     select: { customerId: true, month: true, orders: true, revenueMinor: true, marginMinor: true },
   });
+  const weeks = await tx.customerWeek.findMany({
+    where: { workspaceId: ws },
+    orderBy: [{ customerId: "asc" }, { week: "asc" }],
+    select: { customerId: true, week: true, orders: true, revenueMinor: true, marginMinor: true },
+  });
+  return { months, weeks };
 }
 
 type Op =
@@ -115,7 +121,7 @@ describe("customer_months", () => {
         }
         await withWorkspace(h.prisma, ws, async (tx) => {
           const incremental = await snapshot(tx, ws);
-          expect(incremental.every((r) => r.orders > 0)).toBe(true);
+          expect([...incremental.months, ...incremental.weeks].every((r) => r.orders > 0)).toBe(true);
           await tx.$executeRaw`SELECT vl_rebuild_customer_months(${ws}::uuid)`;
           expect(incremental).toEqual(await snapshot(tx, ws));
         });
@@ -137,7 +143,12 @@ describe("customer_months", () => {
           { workspaceId: ws, externalId: "d", customerId: c, orderedAt: new Date("2025-03-04T12:00:00Z"), amountMinor: 5000n, currency: "USD", refunded: true },
         ],
       });
-      const rows = await snapshot(tx, ws);
+      const { months: rows, weeks } = await snapshot(tx, ws);
+      // ISO weeks (Monday) in New York: Fri 2025-02-28 and Sun 03-02 local → week of Mon 2025-02-24
+      expect(weeks.map((r) => [r.week.toISOString().slice(0, 10), r.orders, r.revenueMinor])).toEqual([
+        ["2025-02-24", 2, 3000n],
+        ["2025-03-03", 1, 0n],
+      ]);
       expect(rows.map((r) => [r.month.toISOString().slice(0, 10), r.orders, r.revenueMinor, r.marginMinor])).toEqual([
         ["2025-02-01", 1, 1000n, 600n],
         ["2025-03-01", 2, 2000n, 700n],

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ZWorkspaceInput } from "./workspace.ts";
 
-export const ZCohortGrain = z.enum(["month", "quarter"]);
+export const ZCohortGrain = z.enum(["week", "month", "quarter"]);
 export type TCohortGrain = z.infer<typeof ZCohortGrain>;
 export const ZCohortSplit = z.enum(["none", "channel", "campaign"]);
 export type TCohortSplit = z.infer<typeof ZCohortSplit>;

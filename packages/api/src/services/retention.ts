@@ -81,25 +81,32 @@ export async function getCohortMatrix(
   const last = await lastDataMonthIndex(tx, ws);
   const base = { currency: workspace.currency, grain: opts.grain, split: opts.split };
   if (last === null) return { ...base, lastDataMonth: null, rows: [] };
+  const week = opts.grain === "week";
   const div = opts.grain === "quarter" ? 3 : 1;
+  // Periods are integers: month index (÷ 3 for quarters), or days since 1970-01-05 (a Monday) ÷ 7 for ISO weeks.
+  const periodOf = week ? (col: string) => `((${col} - date '1970-01-05') / 7)` : (col: string) => `(${MONTH_IDX(col)} / $3)`;
   const rows = await tx.$queryRawUnsafe<{ grp: string; c0: number; p: number; active: number; rev: string; mar: string }[]>(
     `WITH c AS (
-       SELECT c.id, date_trunc('month', c.first_order_at AT TIME ZONE $2)::date AS cm, ${GROUP_SQL[opts.split]} AS grp
+       SELECT c.id, date_trunc('${week ? "week" : "month"}', c.first_order_at AT TIME ZONE $2)::date AS cm, ${GROUP_SQL[opts.split]} AS grp
          FROM customers c
         WHERE c.workspace_id = $1 AND c.first_order_at IS NOT NULL
      )
-     SELECT c.grp, (${MONTH_IDX("c.cm")} / $3)::int AS c0, (${MONTH_IDX("m.month")} / $3)::int AS p,
+     SELECT c.grp, ${periodOf("c.cm")}::int AS c0, ${periodOf(week ? "m.week" : "m.month")}::int AS p,
             ${div === 1 ? "count(*)" : "count(DISTINCT m.customer_id)"}::int AS active,
             sum(m.revenue_minor)::text AS rev, sum(m.margin_minor)::text AS mar
-       FROM customer_months m JOIN c ON c.id = m.customer_id
-      WHERE m.workspace_id = $1
+       FROM ${week ? "customer_weeks" : "customer_months"} m JOIN c ON c.id = m.customer_id
+      WHERE m.workspace_id = $1 AND $3::int > 0
       GROUP BY 1, 2, 3`,
     ws,
     workspace.timezone,
     div,
   );
-  const lastP = Math.floor(last / div);
-  const spend = await spendByGroupPeriod(tx, workspace, opts.split, div);
+  let lastP = Math.floor(last / div);
+  if (week) {
+    const lw = await tx.customerWeek.findFirst({ where: { workspaceId: ws }, orderBy: { week: "desc" }, select: { week: true } });
+    lastP = lw ? Math.floor((lw.week.getTime() - Date.UTC(1970, 0, 5)) / (7 * 86_400_000)) : 0;
+  }
+  const spend = week ? new Map<string, bigint>() : await spendByGroupPeriod(tx, workspace, opts.split, div);
   const label = await groupLabels(tx, ws, opts.split);
   const byRow = new Map<string, { grp: string; c0: number; cells: Map<number, (typeof rows)[number]> }>();
   for (const r of rows) {
@@ -108,6 +115,7 @@ export async function getCohortMatrix(
     if (!row) byRow.set(key, (row = { grp: r.grp, c0: r.c0, cells: new Map() }));
     row.cells.set(r.p - r.c0, r);
   }
+  const periodStart = (p: number) => (week ? new Date(Date.UTC(1970, 0, 5) + p * 7 * 86_400_000).toISOString().slice(0, 10) : monthStart(p * div));
   const out: CohortRow[] = [];
   for (const row of byRow.values()) {
     const size = row.cells.get(0)?.active ?? 0;
@@ -121,7 +129,7 @@ export async function getCohortMatrix(
     out.push({
       group: row.grp,
       groupLabel: label(row.grp),
-      cohort: monthStart(row.c0 * div),
+      cohort: periodStart(row.c0),
       size,
       cacMinor: s && s > 0n ? divRound(s, BigInt(size)).toString() : null,
       cells,
