@@ -15,7 +15,7 @@ import {
 import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
 import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
-import { claimRun, failRun, setProgress } from "./ledger.ts";
+import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 
@@ -114,7 +114,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
   const started = Date.now();
   let runId: string | null = null;
   try {
-    return await withWorkspace(
+    const out = await withWorkspace(
       prisma,
       workspaceId,
       async (tx) => {
@@ -269,14 +269,22 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           where: { workspaceId_id: { workspaceId, id } },
           data: { ...update, status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), durationMs },
         });
-        // Writes after runStart keep the workspace stale (another recompute follows).
-        await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${runStart}`;
         phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
         log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases });
-        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs } as const;
+        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart } as const;
       },
       { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
     );
+    if (out.status === "succeeded") {
+      // After commit, in its own short transaction: clearing the flag inside the scoring transaction
+      // took the workspace row while the score inserts held key-share locks on customers, and an
+      // import batch (workspace row, then customers FOR UPDATE) could deadlock with it. Writes after
+      // runStart keep the workspace stale, so another refresh follows.
+      await ledgerExec(prisma, workspaceId, (p) => p.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${out.runStart}`);
+      const { runStart: _runStart, ...rest } = out;
+      return rest;
+    }
+    return out;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     logError("recompute.failed", { workspaceId, runId, error: e });
