@@ -19,6 +19,11 @@ test("demo owner reads cohorts, retention curves and cohort LTV", async ({ page 
   await expect(page.getByRole("img", { name: /Share of each selected cohort still active/ })).toBeVisible();
   await expect(page.getByRole("img", { name: /Cumulative revenue per acquired customer/ })).toBeVisible();
 
+  // Week grain: more rows, labelled by week.
+  await page.getByLabel("Cohort grain").selectOption("week");
+  await expect(heat.locator("tbody tr th").first()).toHaveText(/^Wk of [A-Z][a-z]{2} \d+, \d{4}$/);
+  expect(await heat.locator("tbody tr").count()).toBeGreaterThan(monthRows);
+
   // Quarter grain: fewer rows.
   await page.getByLabel("Cohort grain").selectOption("quarter");
   await expect(heat.locator("tbody tr th").first()).toHaveText(/^Q\d \d{4}$/);

@@ -11,7 +11,7 @@ import { KpiCard } from "./kpi-card";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
 
-type Grain = "month" | "quarter";
+type Grain = "week" | "month" | "quarter";
 type Split = "none" | "channel" | "campaign";
 
 const HATCH = "repeating-linear-gradient(135deg, #f1f5f9 0 6px, #e2e8f0 6px 12px)";
@@ -45,7 +45,7 @@ function HeatMap({ matrix, group, metric }: { matrix: CohortMatrix; group: strin
   const rows = matrix.rows.filter((r) => r.group === group);
   const periods = Math.max(0, ...rows.map((r) => r.cells.length));
   const max = scaleMax(matrix, metric, group);
-  const unit = matrix.grain === "quarter" ? "Quarter" : "Month";
+  const unit = matrix.grain === "quarter" ? "Quarter" : matrix.grain === "week" ? "Week" : "Month";
   const fmtMax = metric === "active" ? formatPercent(max, 0) : new Intl.NumberFormat("en-US", { style: "currency", currency: matrix.currency }).format(max);
   return (
     <div>
@@ -149,7 +149,7 @@ export function RetentionView() {
       </div>
 
       <form className="flex flex-wrap items-end gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm" aria-label="Cohort options" onSubmit={(e) => e.preventDefault()}>
-        <Select label="Cohort grain" value={grain} onChange={setGrain} options={[{ value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
+        <Select label="Cohort grain" value={grain} onChange={setGrain} options={[{ value: "week", label: "Week" }, { value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
         <Select label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }]} />
         {split !== "none" && groups.length > 0 ? (
           <Select label={split === "channel" ? "Channel" : "Campaign"} value={group} onChange={(v) => { setGroupChoice(v); setPicked(null); }} options={groups} />

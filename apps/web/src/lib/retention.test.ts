@@ -12,6 +12,7 @@ describe("retention page transformations", () => {
   it("labels months and quarters in UTC", () => {
     expect(cohortLabel("2025-01-01", "month")).toBe("Jan 2025");
     expect(cohortLabel("2025-04-01", "quarter")).toBe("Q2 2025");
+    expect(cohortLabel("2025-04-07", "week")).toBe("Wk of Apr 7, 2025");
   });
 
   it("shows share active or revenue per original customer, keeping the incomplete flag", () => {

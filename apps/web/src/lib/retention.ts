@@ -9,8 +9,9 @@ import { minorToMajor } from "./money";
 
 export type CohortMetric = "active" | "revenue";
 
-/** "2025-04-01" → "Apr 2025" (month) or "Q2 2025" (quarter), in UTC so it never shifts. */
-export function cohortLabel(cohort: string, grain: "month" | "quarter"): string {
+/** "2025-04-01" → "Apr 2025" (month), "Q2 2025" (quarter) or "Wk of Apr 7, 2025" (week), in UTC so it never shifts. */
+export function cohortLabel(cohort: string, grain: "week" | "month" | "quarter"): string {
+  if (grain === "week") return `Wk of ${new Date(`${cohort}T00:00:00Z`).toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" })}`;
   const y = cohort.slice(0, 4);
   const m = Number(cohort.slice(5, 7));
   if (grain === "quarter") return `Q${Math.floor((m - 1) / 3) + 1} ${y}`;
