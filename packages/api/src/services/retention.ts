@@ -59,6 +59,16 @@ export function monthStart(idx: number): string {
   return `${String(y).padStart(4, "0")}-${String((idx % 12) + 1).padStart(2, "0")}-01`;
 }
 
+/**
+ * The cohort queries join every active customer-period of a workspace with its customers: hash joins
+ * are right at every size. With statistics gathered while the tables were small the planner picks a
+ * nested loop instead (measured on 300,000 customers: not done after 300 s; 3.5 s with hash joins), so forbid it for the
+ * rest of this read-only procedure's transaction.
+ */
+async function preferHashJoins(tx: Tx): Promise<void> {
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+}
+
 async function lastDataMonthIndex(tx: Tx, workspaceId: string): Promise<number | null> {
   const r = await tx.monthlyRollup.findFirst({ where: { workspaceId, orders: { gt: 0 } }, orderBy: { month: "desc" }, select: { month: true } });
   return r ? monthIndex(r.month) : null;
@@ -83,6 +93,7 @@ export async function getCohortMatrix(
   if (last === null) return { ...base, lastDataMonth: null, rows: [] };
   const week = opts.grain === "week";
   const div = opts.grain === "quarter" ? 3 : 1;
+  await preferHashJoins(tx);
   // Periods are integers: month index (÷ 3 for quarters), or days since 1970-01-05 (a Monday) ÷ 7 for ISO weeks.
   const periodOf = week ? (col: string) => `((${col} - date '1970-01-05') / 7)` : (col: string) => `(${MONTH_IDX(col)} / $3)`;
   const rows = await tx.$queryRawUnsafe<{ grp: string; c0: number; p: number; active: number; rev: string; mar: string }[]>(
@@ -254,6 +265,7 @@ export async function getRetentionCurves(
   const base = { windowMonths: W, horizonMonths: opts.horizonMonths };
   if (last === null) return { ...base, lastDataMonth: null, curves: [], churnTrend: [] };
   const lastComplete = last - 1;
+  await preferHashJoins(tx);
   const rows = await tx.$queryRawUnsafe<{ grp: string; p0: number; life: number | null; n: number }[]>(
     `WITH m AS (
        SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1
