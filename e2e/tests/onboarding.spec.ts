@@ -45,8 +45,9 @@ test("the demo owner sees KPIs and the monthly revenue chart", async ({ page }) 
   // Tooltip shows money on hover.
   const box = (await chart.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.5);
-  await page.getByText("Show the numbers as a table").click();
-  await expect(page.getByRole("table")).toContainText("$");
+  const monthly = page.getByRole("region", { name: "Monthly revenue: new vs returning customers" });
+  await monthly.getByText("Show the numbers as a table").click();
+  await expect(monthly.getByRole("table")).toContainText("$");
   await expectAccessible(page);
   await page.screenshot({ path: shot("overview-demo"), fullPage: true });
 });
