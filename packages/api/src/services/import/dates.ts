@@ -1,3 +1,4 @@
+import { zonedInstant } from "../zoned-time.ts";
 /**
  * Dates from text, without floats or a date library. Formats:
  * - ISO 8601 / RFC 3339-like: YYYY-MM-DD, "YYYY-MM-DD[T ]HH:MM[:SS[.fff]]" with an optional offset
@@ -11,7 +12,6 @@
 export type DateFormat = "auto" | "MDY" | "DMY";
 export type DateResult = { ok: true; date: Date } | { ok: false; reason: string };
 
-const dtfCache = new Map<string, Intl.DateTimeFormat>();
 
 export function isValidTimeZone(tz: string): boolean {
   try {
@@ -22,36 +22,9 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-/** Offset (ms) of a time zone at an instant: local wall time minus UTC. */
-function tzOffsetMs(tz: string, utcMs: number): number {
-  let f = dtfCache.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    dtfCache.set(tz, f);
-  }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(utcMs))) if (part.type !== "literal") p[part.type] = Number(part.value);
-  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
-}
-
 /** The UTC instant of a wall-clock time in a time zone (DST gaps resolve forward, overlaps to the first). */
 export function zonedToUtc(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, tz: string): number {
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  if (tz === "UTC") return wall;
-  let guess = wall - tzOffsetMs(tz, wall);
-  const off2 = tzOffsetMs(tz, guess);
-  guess = wall - off2;
-  return guess;
+  return zonedInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms }, tz);
 }
 
 function validYmd(y: number, mo: number, d: number): boolean {
