@@ -80,3 +80,15 @@ test("a viewer sees the model card without admin controls", async ({ page }) => 
   await expect(page.getByRole("heading", { name: "Model", level: 1 })).toBeVisible();
   await expect(page.getByRole("button", { name: "Recompute now" })).toHaveCount(0);
 });
+
+test("the filtered customer list downloads as CSV", async ({ page }) => {
+  await signIn(page, DEMO.email, DEMO.password);
+  await page.getByRole("link", { name: "Customers", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Customers" })).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: /Export CSV/ }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^customers-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString("utf8"));
+  const lines = text.replace(/^\uFEFF/, "").trimEnd().split("\r\n");
+  expect(lines[0]).toMatch(/^external_id,email,name,/);
+  expect(lines.length).toBeGreaterThan(100);
+});

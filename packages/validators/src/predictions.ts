@@ -52,3 +52,6 @@ export const ZCustomerGetInput = z.strictObject({ workspaceId: ZUuid, customerId
 
 export const ZModelRunsInput = ZWorkspaceInput.extend({ limit: z.number().int().min(1).max(50).default(10) }).strict();
 export const ZSetPurchaseModel = z.strictObject({ workspaceId: ZUuid, model: ZPurchaseModel });
+
+/** The Customers page's export: the same sort and filters as the list, without paging. */
+export const ZCustomerExportInput = ZCustomerListInput.omit({ limit: true, cursor: true });

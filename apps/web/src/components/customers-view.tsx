@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { RFM_SEGMENTS } from "@valuelens/clv-core";
-import type { TCustomerFilters, TCustomerSort } from "@valuelens/validators";
+import { roleAtLeast, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
 import { useTRPC } from "~/trpc/react";
 import { formatMoney, formatPercent } from "~/lib/money";
 import { formatDate } from "~/lib/predictions";
@@ -77,10 +77,21 @@ export function CustomersView() {
 
   return (
     <div className="space-y-6">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Customers</h1>
-        <p className="mb-2 text-sm text-slate-700">Every customer with at least one order, with value to date and what the model expects next.</p>
-        <DataFreshness />
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Customers</h1>
+          <p className="mb-2 text-sm text-slate-700">Every customer with at least one order, with value to date and what the model expects next.</p>
+          <DataFreshness />
+        </div>
+        {roleAtLeast(ws.role, "MEMBER") ? (
+          <a
+            href={`/api/customers/export?${new URLSearchParams({ workspaceId: ws.id, sort, dir, filters: JSON.stringify(filters) }).toString()}`}
+            className="rounded-md border border-brand-700 px-3 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50"
+            download
+          >
+            Export CSV<span className="sr-only"> of the customers matching these filters</span>
+          </a>
+        ) : null}
       </div>
 
       {st.data?.latest && !predictions ? (

@@ -8,3 +8,4 @@ export { validateDbEnv, shutdownDb } from "./db-lifecycle.ts";
 export * from "./import/index.ts";
 export { onWorkspaceDataChanged } from "./data-changed.ts";
 export * from "./retention.ts";
+export { customersCsv } from "./predictions/index.ts";

@@ -6,11 +6,12 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
-import { roleAtLeast, toCsvRow, type TImportKind, type TImportUploadParams, type TRole } from "@valuelens/validators";
+import { toCsvRow, type TImportKind, type TImportUploadParams } from "@valuelens/validators";
 import { log } from "../../log.ts";
 import { DomainError } from "../domain-error.ts";
 import { runImportJob } from "./engine.ts";
 import { isRunningHere } from "./engine.ts";
+import { requireRole } from "../membership.ts";
 
 /** Uploads up to 2 GiB (the issue asks for at least 1 GB). */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
@@ -51,12 +52,6 @@ async function sweepOnce(tx: Tx, workspaceId: string): Promise<void> {
   if (swept.has(workspaceId)) return;
   await failInterruptedImports(tx, workspaceId);
   swept.add(workspaceId);
-}
-
-async function requireRole(tx: Tx, workspaceId: string, userId: string, min: TRole): Promise<void> {
-  const m = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } }, select: { role: true } });
-  if (!m) throw new DomainError("NOT_FOUND", "Workspace not found.");
-  if (!roleAtLeast(m.role, min)) throw new DomainError("FORBIDDEN", `This needs the ${min} role or higher; you are ${m.role}.`);
 }
 
 /**
