@@ -18,7 +18,7 @@ export function toTRPCError(err: unknown): TRPCError {
   }
   const msg = err instanceof Error ? err.message : String(err);
   if (/ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|Can't reach database/i.test(msg)) {
-    return new TRPCError({ code: "SERVICE_UNAVAILABLE" as never, message: "The database is unavailable. Try again shortly.", cause: err });
+    return new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The database is unavailable. Try again shortly.", cause: err });
   }
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Something went wrong.", cause: err instanceof Error ? err : undefined });
 }

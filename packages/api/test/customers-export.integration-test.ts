@@ -5,7 +5,8 @@
 import { getDb, withWorkspace } from "@valuelens/db";
 import { describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
-import { customersCsv, minorToDecimal } from "../src/services/predictions/index.ts";
+import { minorToDecimal } from "@valuelens/validators";
+import { customersCsv } from "../src/services/predictions/index.ts";
 import { addCustomers, join, signUp } from "./harness.ts";
 
 async function collect(gen: AsyncGenerator<string>): Promise<string> {

@@ -7,3 +7,4 @@ export * from "./env.ts";
 export * from "./predictions.ts";
 export * from "./retention.ts";
 export * from "./reports.ts";
+export * from "./money.ts";

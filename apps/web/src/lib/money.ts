@@ -2,13 +2,9 @@
  * Display helpers for money that crosses the API as integer minor units in a string.
  * Arithmetic stays in bigint; only the final display goes through Intl.
  */
-export function currencyDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
+import { currencyDigits } from "@valuelens/validators";
+
+export { currencyDigits };
 
 /** "12345" USD → 123.45 (a number for charts and display only, never for sums). */
 export function minorToMajor(minor: string | bigint | number, currency: string): number {

@@ -1,3 +1,5 @@
+import { currencyDigits } from "@valuelens/validators";
+
 /**
  * Money parsed from text to integer minor units exactly (string arithmetic, never a float).
  * Accepted: digits with an optional "." and up to the currency's minor digits (extra trailing
@@ -7,7 +9,6 @@
  */
 export type MoneyResult = { ok: true; minor: bigint } | { ok: false; reason: string };
 
-const minorDigitsCache = new Map<string, number>();
 let knownCurrencies: Set<string> | null = null;
 
 export function isKnownCurrency(code: string): boolean {
@@ -15,15 +16,8 @@ export function isKnownCurrency(code: string): boolean {
   return knownCurrencies.has(code);
 }
 
-/** Minor digits of an ISO 4217 currency per the platform's Intl data (USD 2, JPY 0, KWD 3). */
-export function minorDigits(currency: string): number {
-  let d = minorDigitsCache.get(currency);
-  if (d === undefined) {
-    d = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    minorDigitsCache.set(currency, d);
-  }
-  return d;
-}
+/** Minor digits of an ISO 4217 currency (USD 2, JPY 0, KWD 3); the shared helper. */
+export const minorDigits = currencyDigits;
 
 const MAX_MINOR = 9_000_000_000_000_000_000n; // inside BIGINT
 

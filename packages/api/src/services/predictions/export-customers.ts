@@ -1,28 +1,9 @@
 import { withWorkspace, type PrismaClient } from "@valuelens/db";
-import { toCsvRow, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
+import { currencyDigits, minorToDecimal, toCsvRow, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
 import { requireRole } from "../membership.ts";
 import { listCustomers } from "./list-customers.ts";
 
 const PAGE = 2_000;
-
-/** "-12345" with 2 digits → "-123.45", exactly (bigint arithmetic, no float). */
-export function minorToDecimal(minor: string | null, digits: number): string {
-  if (minor === null) return "";
-  const v = BigInt(minor);
-  if (digits === 0) return v.toString();
-  const neg = v < 0n;
-  const a = neg ? -v : v;
-  const base = 10n ** BigInt(digits);
-  return `${neg ? "-" : ""}${a / base}.${(a % base).toString().padStart(digits, "0")}`;
-}
-
-function currencyDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
-}
 
 export const CUSTOMER_EXPORT_COLUMNS = [
   "external_id", "email", "name", "acquisition_channel", "campaign", "orders", "first_order_at", "last_order_at",

@@ -1,3 +1,4 @@
+import { currencyDigits } from "@valuelens/validators";
 import type { ReportContent, WeekNumbers } from "./content.ts";
 
 /** HTML-escape for text placed in the email (names come from users). */
@@ -6,8 +7,7 @@ export function esc(s: string): string {
 }
 
 function money(minor: bigint, currency: string): string {
-  const digits = new Intl.NumberFormat("en-US", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(Number(minor) / 10 ** digits);
+  return new Intl.NumberFormat("en-US", { style: "currency", currency }).format(Number(minor) / 10 ** currencyDigits(currency));
 }
 
 /** "+12.5%" / "−3.0%" / "new" / "—" for a change between two values. */
