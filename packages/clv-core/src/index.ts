@@ -33,6 +33,9 @@ export { customerLifetimeValue } from "./models/customer-lifetime-value.js";
 export type { ClvInput, ClvOptions } from "./models/customer-lifetime-value.js";
 export { holdoutByFrequency } from "./models/holdout-by-frequency.js";
 export type { HoldoutBin } from "./models/holdout-by-frequency.js";
+export { cumulativeTracking } from "./models/cumulative-tracking.js";
+export { nextPurchaseWindow } from "./models/next-purchase.js";
+export type { NextPurchaseWindow } from "./models/next-purchase.js";
 export { scoreCustomers, sampleParameters, quantileSorted } from "./models/score-customers.js";
 export type { ScoreInput, ScoreOptions, CustomerScores, IntervalOptions } from "./models/score-customers.js";
 
