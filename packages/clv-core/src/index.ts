@@ -49,8 +49,11 @@ export type { ValueTier, TierRule, TierThresholds } from "./segments/value-tiers
 export { cac } from "./economics/cac.js";
 export { ltvToCac } from "./economics/ltv-to-cac.js";
 export { roi } from "./economics/roi.js";
-export { paybackPeriod } from "./economics/payback-period.js";
-export { allocateBudget } from "./economics/budget-allocation.js";
+export { paybackPeriod, paybackWithForecast } from "./economics/payback-period.js";
+export type { PaybackWithForecast } from "./economics/payback-period.js";
+export { cumulativeValuePerCustomer, predictedMonthlyIncrements } from "./economics/cohort-value-curve.js";
+export type { CohortValueInput, CohortValueCurve } from "./economics/cohort-value-curve.js";
+export { allocateBudget, valueOfSplit } from "./economics/budget-allocation.js";
 export type { ChannelHistory, BudgetOptions, ChannelAllocation, BudgetAllocation } from "./economics/budget-allocation.js";
 
 // math

@@ -99,3 +99,27 @@ export function allocateBudget(channels: readonly ChannelHistory[], budget: numb
 function round(v: number): string {
   return Number.isFinite(v) ? (Math.round(v * 100) / 100).toString() : String(v);
 }
+
+/**
+ * Expected value of a given split under the same response curves as `allocateBudget`
+ * (value_c(x) = k_c · x^β, calibrated on each channel's history; no cap: a split the user already
+ * runs is evaluated as is). Used to compare a suggestion with the current split scaled to the same
+ * budget. Channels with no positive history value contribute 0.
+ *
+ * @example
+ * valueOfSplit([{ channel: "a", historicalSpend: 100, historicalValue: 300 }], [25]); // 30·√25 = 150
+ */
+export function valueOfSplit(channels: readonly ChannelHistory[], spends: readonly number[], options: Pick<BudgetOptions, "beta"> = {}): { perChannel: number[]; total: number } {
+  const fn = "valueOfSplit";
+  const beta = options.beta ?? 0.5;
+  if (!(beta > 0 && beta < 1)) throw new ClvInputError(fn, "beta", null, `is ${beta}, must be in (0, 1) for diminishing returns`);
+  if (spends.length !== channels.length) throw new ClvInputError(fn, "spends", null, `has ${spends.length} entries for ${channels.length} channels`);
+  const perChannel = channels.map((c, i) => {
+    const x = spends[i]!;
+    if (!Number.isFinite(x) || x < 0) throw new ClvInputError(fn, "spends", i, `is ${x}, must be a finite number ≥ 0`);
+    if (!Number.isFinite(c.historicalSpend) || c.historicalSpend < 0) throw new ClvInputError(fn, "historicalSpend", i, `is ${c.historicalSpend}, must be a finite number ≥ 0`);
+    const k = c.historicalSpend > 0 && c.historicalValue > 0 ? c.historicalValue / Math.pow(c.historicalSpend, beta) : 0;
+    return k * Math.pow(x, beta);
+  });
+  return { perChannel, total: perChannel.reduce((a, b) => a + b, 0) };
+}
