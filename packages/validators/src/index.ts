@@ -8,3 +8,5 @@ export * from "./predictions.ts";
 export * from "./retention.ts";
 export * from "./reports.ts";
 export * from "./money.ts";
+export * from "./segment-rules.ts"; // rule segments (issue 5)
+export * from "./segment-rule-eval.ts"; // rule segments (issue 5)
