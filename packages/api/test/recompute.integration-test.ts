@@ -41,13 +41,32 @@ describe("recompute pipeline", () => {
     expect((run.spendParams as { params: Record<string, number> }).params.p).toBeCloseTo(spend.params.p, 9);
     expect(run.customers).toBe(s.ids.length);
     expect(run.repeatBuyers).toBeGreaterThanOrEqual(MIN_REPEAT_BUYERS);
-    const holdout = run.holdout as { bins: unknown[]; errorPct: number; verdict: string; calibrationEnd: string; actualTotal: number; predictedTotal: number; customers: number };
+    const holdout = run.holdout as {
+      bins: unknown[];
+      errorPct: number;
+      verdict: string;
+      calibrationEnd: string;
+      holdoutDays: number;
+      actualTotal: number;
+      predictedTotal: number;
+      customers: number;
+      tracking: { day: number; actual: number; predicted: number }[];
+    };
     expect(holdout.bins.length).toBe(8);
     // Actual holdout purchases = distinct purchase days after the calibration end, from raw orders.
     const calEndDay = Date.parse(holdout.calibrationEnd) / 86_400_000;
-    const cal = await withWorkspace(prisma, demo.workspaceId, (tx) => readCalibration(tx, demo.workspaceId, calEndDay));
+    const cal = await withWorkspace(prisma, demo.workspaceId, (tx) => readCalibration(tx, demo.workspaceId, calEndDay, holdout.holdoutDays));
     expect(holdout.customers).toBe(cal.frequency.length);
     expect(holdout.actualTotal).toBe(cal.holdoutFrequency.reduce((a, b) => a + b, 0));
+    // Cumulative tracking ends at the holdout length on the same totals as the bins, and never decreases.
+    const last = holdout.tracking.at(-1)!;
+    expect(last.day).toBe(holdout.holdoutDays);
+    expect(last.actual).toBe(holdout.actualTotal);
+    expect(last.predicted).toBeCloseTo(holdout.predictedTotal, 0);
+    for (let j = 1; j < holdout.tracking.length; j++) {
+      expect(holdout.tracking[j]!.actual).toBeGreaterThanOrEqual(holdout.tracking[j - 1]!.actual);
+      expect(holdout.tracking[j]!.predicted).toBeGreaterThanOrEqual(holdout.tracking[j - 1]!.predicted);
+    }
     expect(holdout.predictedTotal).not.toBe(holdout.actualTotal);
     expect(["good", "fair", "poor"]).toContain(holdout.verdict);
     const comparison = run.comparison as { model: string; logLikelihood: number }[];

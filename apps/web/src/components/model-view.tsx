@@ -7,6 +7,7 @@ import { errorMessage, useTRPC } from "~/trpc/react";
 import { formatCount } from "~/lib/money";
 import { explainParams, formatDateTime, formatDate, formatNumber, modelLabel, PARAM_HELP, type HoldoutBinDto } from "~/lib/predictions";
 import { HoldoutChart } from "./charts/holdout-chart";
+import { TrackingChart, type TrackingPointDto } from "./charts/tracking-chart";
 import { DataFreshness, useModelStatus } from "./data-freshness";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
@@ -20,6 +21,8 @@ interface Holdout {
   predictedTotal: number;
   errorPct: number;
   verdict: "good" | "fair" | "poor";
+  /** Runs before the tracking curve was added have none. */
+  tracking?: TrackingPointDto[];
   /** Set when a fast refresh after new data reused the latest full run's check. */
   reusedFromRun?: string;
 }
@@ -258,6 +261,15 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             <div className="mt-4">
               <HoldoutChart bins={holdout.bins} holdoutDays={holdout.holdoutDays} />
             </div>
+            {holdout.tracking && holdout.tracking.length > 1 ? (
+              <div className="mt-6">
+                <h3 className="text-base font-semibold">Cumulative tracking over the holdout period</h3>
+                <p className="mt-1 text-sm text-slate-700">Repeat purchases of the same customers, added up day by day after the calibration end.</p>
+                <div className="mt-3">
+                  <TrackingChart points={holdout.tracking} calibrationEnd={holdout.calibrationEnd} />
+                </div>
+              </div>
+            ) : null}
           </>
         ) : (
           <p className="mt-1 text-sm text-slate-700">Not enough repeat buyers before the holdout period to run the check.</p>

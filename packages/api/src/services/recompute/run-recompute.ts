@@ -1,4 +1,5 @@
 import {
+  cumulativeTracking,
   fitBgNbd,
   fitGammaGamma,
   fitModifiedBgNbd,
@@ -18,6 +19,8 @@ import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
+import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
+import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
 
 export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
 export type PurchaseModelName = (typeof PURCHASE_MODELS)[number];
@@ -63,9 +66,20 @@ export interface HoldoutResult {
   predictedTotal: number;
   errorPct: number;
   verdict: "good" | "fair" | "poor";
+  /** Cumulative repeat purchases after the calibration end, actual vs predicted (conditional tracking). */
+  tracking: { day: number; actual: number; predicted: number }[];
 }
 
-function holdoutMetrics(model: PurchaseModel, cal: Parameters<typeof holdoutByFrequency>[1], days: number, calEndDay: number): HoldoutResult {
+/** Tracking points: weekly, or coarser so a long holdout has at most ~60 points; always ends at the holdout length. */
+function trackingDays(holdoutDays: number): number[] {
+  const step = Math.max(7, Math.ceil(holdoutDays / 60 / 7) * 7);
+  const days: number[] = [];
+  for (let d = step; d < holdoutDays; d += step) days.push(d);
+  days.push(holdoutDays);
+  return days;
+}
+
+function holdoutMetrics(model: PurchaseModel, cal: Parameters<typeof holdoutByFrequency>[1] & { holdoutByDay: Int32Array }, days: number, calEndDay: number): HoldoutResult {
   const bins = holdoutByFrequency(model, cal, days, 7).map((b) => ({
     ...b,
     actual: Number.isFinite(b.actual) ? b.actual : 0,
@@ -83,7 +97,21 @@ function holdoutMetrics(model: PurchaseModel, cal: Parameters<typeof holdoutByFr
     predictedTotal,
     errorPct,
     verdict: holdoutVerdict(errorPct),
+    tracking: tracking(model, cal, days),
   };
+}
+
+function tracking(model: PurchaseModel, cal: Parameters<typeof cumulativeTracking>[1] & { holdoutByDay: Int32Array }, holdoutDays: number): HoldoutResult["tracking"] {
+  const days = trackingDays(holdoutDays);
+  const predicted = cumulativeTracking(model, cal, days);
+  const out: HoldoutResult["tracking"] = [];
+  let actual = 0;
+  let upTo = 0;
+  days.forEach((d, j) => {
+    for (; upTo < d && upTo < cal.holdoutByDay.length; upTo++) actual += cal.holdoutByDay[upTo]!;
+    out.push({ day: d, actual, predicted: Math.round(predicted[j]! * 10) / 10 });
+  });
+  return out;
 }
 
 export interface RecomputeOptions {
@@ -184,7 +212,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           let cal: Awaited<ReturnType<typeof readCalibration>> | null = null;
           if (!reuse) {
             await progress("holdout validation", 35);
-            cal = await readCalibration(tx, workspaceId, calEnd);
+            cal = await readCalibration(tx, workspaceId, calEnd, holdoutDays);
           }
           const calOk = cal !== null && cal.repeatBuyers >= MIN_REPEAT_BUYERS && cal.frequency.length > 0;
           const kinds = reuse ? [] : opts.compare === false ? [kind] : PURCHASE_MODELS;
@@ -201,7 +229,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           await progress("scoring customers", 75);
           const sc = scoreCustomers({ purchaseModel: model, spendModel: spend, ...s }, CLV_OPTIONS);
           const clv = sc.clv!;
-          const tiers = valueTiers(clv);
+          const tiers = valueTiers(clv, await readTierRule(tx, workspaceId));
           const [e30, e90, e365] = sc.expectedPurchases;
           rows = s.ids.map((cid, i) => ({
             customerId: cid,
@@ -243,7 +271,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           });
         } else {
           // Small-data mode: historical values and RFM only; tiers by historical value.
-          const tiers = n > 0 ? valueTiers(s.revenue) : [];
+          const tiers = n > 0 ? valueTiers(s.revenue, await readTierRule(tx, workspaceId)) : [];
           rows = s.ids.map((cid, i) => ({
             customerId: cid,
             pAlive: null,
@@ -264,6 +292,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
 
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
+        await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
+        await writeSegmentSnapshots(tx, workspaceId, id);
         const durationMs = Date.now() - started;
         await tx.modelRun.update({
           where: { workspaceId_id: { workspaceId, id } },

@@ -79,6 +79,8 @@ export interface CalibrationColumns {
   recency: Float64Array;
   T: Float64Array;
   holdoutFrequency: Float64Array;
+  /** Holdout purchase days per day after the calibration end (index 0 = first holdout day), all customers. */
+  holdoutByDay: Int32Array;
   repeatBuyers: number;
 }
 
@@ -88,8 +90,8 @@ export interface CalibrationColumns {
  * the job, never on a page. Customers whose first purchase is after the calibration end are left out
  * (as in Fader, Hardie & Lee 2005). Holdout frequency = distinct purchase days after the calibration end.
  */
-export async function readCalibration(tx: Tx, workspaceId: string, calibrationEndDay: number): Promise<CalibrationColumns> {
-  const rows = await tx.$queryRaw<{ first_day: number; last_cal_day: number; cal_days: number; hold_days: number }[]>`
+export async function readCalibration(tx: Tx, workspaceId: string, calibrationEndDay: number, holdoutDays: number): Promise<CalibrationColumns> {
+  const rows = await tx.$queryRaw<{ first_day: number; last_cal_day: number; cal_days: number; hold_days: number; hold_offsets: number[] | null }[]>`
     WITH d AS (
       SELECT customer_id, ((ordered_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS day
         FROM orders
@@ -98,7 +100,8 @@ export async function readCalibration(tx: Tx, workspaceId: string, calibrationEn
     )
     SELECT min(day) AS first_day, max(day) FILTER (WHERE day <= ${calibrationEndDay}) AS last_cal_day,
            (count(*) FILTER (WHERE day <= ${calibrationEndDay}))::int AS cal_days,
-           (count(*) FILTER (WHERE day > ${calibrationEndDay}))::int AS hold_days
+           (count(*) FILTER (WHERE day > ${calibrationEndDay}))::int AS hold_days,
+           array_agg(day - ${calibrationEndDay} - 1) FILTER (WHERE day > ${calibrationEndDay}) AS hold_offsets
       FROM d GROUP BY customer_id HAVING min(day) <= ${calibrationEndDay}`;
   const n = rows.length;
   const out: CalibrationColumns = {
@@ -106,10 +109,12 @@ export async function readCalibration(tx: Tx, workspaceId: string, calibrationEn
     recency: new Float64Array(n),
     T: new Float64Array(n),
     holdoutFrequency: new Float64Array(n),
+    holdoutByDay: new Int32Array(Math.max(0, holdoutDays)),
     repeatBuyers: 0,
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
+    for (const d of r.hold_offsets ?? []) if (d >= 0 && d < out.holdoutByDay.length) out.holdoutByDay[d]!++;
     out.frequency[i] = r.cal_days - 1;
     out.recency[i] = r.last_cal_day - r.first_day;
     out.T[i] = calibrationEndDay - r.first_day;
