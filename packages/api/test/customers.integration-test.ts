@@ -100,6 +100,13 @@ describe("customer profile and model card", () => {
     expect(BigInt(p.score!.predictedClvLowMinor!) <= BigInt(p.score!.predictedClvMinor!)).toBe(true);
     expect(p.alivepath.length).toBeGreaterThan(1);
     for (const x of p.alivepath) expect(x.pAlive).toBeGreaterThanOrEqual(0);
+    // Next-purchase window: ordered dates after the data cut-off (the last P(alive) point is the cut-off).
+    const np = p.nextPurchase!;
+    expect(np.from).toBe(p.alivepath.at(-1)!.day);
+    expect(np.from < np.low && np.low <= np.median && np.median <= np.high).toBe(true);
+    expect(np.within30).toBeCloseTo(np.within30IfActive * p.score!.pAlive!, 12);
+    expect(np.within30IfActive).toBeGreaterThan(0);
+    expect(np.within30IfActive).toBeLessThan(1);
   });
 
   it("reports the model card and queues one run on 'Recompute now' (ADMIN only)", async () => {

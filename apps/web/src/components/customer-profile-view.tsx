@@ -11,6 +11,9 @@ import { KpiCard } from "./kpi-card";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
 
+/** A YYYY-MM-DD day from the API as a Date at UTC midnight (formatDate shows it in UTC). */
+const utcDay = (d: string) => new Date(`${d}T00:00:00Z`);
+
 export function CustomerProfileView({ customerId }: { customerId: string }) {
   const ws = useWorkspace();
   const trpc = useTRPC();
@@ -48,7 +51,7 @@ export function CustomerProfileView({ customerId }: { customerId: string }) {
           {c.orderCount === 0 ? "This customer has no orders yet." : "This customer has not been scored yet; the next recompute will include them."}
         </EmptyState>
       ) : (
-        <dl className="grid grid-cols-2 gap-4 lg:grid-cols-3 xl:grid-cols-6">
+        <dl className="grid grid-cols-2 gap-4 lg:grid-cols-3 xl:grid-cols-4">
           <KpiCard label="Historical CLV" value={formatMoney(s.historicalClvMinor, cur)} hint={`${c.orderCount} orders on ${c.purchaseDays} days`} />
           <KpiCard
             label="Predicted 12-month CLV"
@@ -60,6 +63,15 @@ export function CustomerProfileView({ customerId }: { customerId: string }) {
             label="Expected purchases"
             value={s.expectedPurchases90 !== null ? `${formatNumber(s.expectedPurchases90, 2)} in 90 days` : "—"}
             hint={s.expectedPurchases30 !== null ? `${formatNumber(s.expectedPurchases30, 2)} in 30 days · ${formatNumber(s.expectedPurchases365, 2)} in a year` : undefined}
+          />
+          <KpiCard
+            label="Next purchase, if still active"
+            value={c.nextPurchase ? `around ${formatDate(utcDay(c.nextPurchase.median))}` : "—"}
+            hint={
+              c.nextPurchase
+                ? `80 % window ${formatDate(utcDay(c.nextPurchase.low))} – ${formatDate(utcDay(c.nextPurchase.high))} · ${formatPercent(c.nextPurchase.within30, 0)} chance of a purchase within 30 days of ${formatDate(utcDay(c.nextPurchase.from))}`
+                : "Needs predictions"
+            }
           />
           <KpiCard label="RFM segment" value={s.rfmSegment} hint={`R${s.rfm.r} F${s.rfm.f} M${s.rfm.m} · ${SEGMENT_HELP[s.rfmSegment] ?? ""}`} />
           <KpiCard label="Value tier" value={s.valueTier.charAt(0).toUpperCase() + s.valueTier.slice(1)} hint="By predicted CLV percentile (historical without predictions)" />

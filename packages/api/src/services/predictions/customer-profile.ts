@@ -1,4 +1,4 @@
-import { probabilityAlive, type PurchaseModel } from "@valuelens/clv-core";
+import { nextPurchaseWindow, probabilityAlive, type PurchaseModel } from "@valuelens/clv-core";
 import type { Tx } from "@valuelens/db";
 import { DomainError } from "../domain-error.ts";
 import { isPurchaseModel } from "../recompute/run-recompute.ts";
@@ -36,6 +36,12 @@ export interface CustomerProfile {
   ordersTruncated: boolean;
   /** P(alive) after each purchase day and at the cut-off, from the fitted model (empty without predictions). */
   alivepath: { day: string; pAlive: number }[];
+  /**
+   * When the next purchase is expected if the customer is still active (null without predictions):
+   * 10 %, 50 % and 90 % points of the waiting time after the data cut-off, as dates (YYYY-MM-DD, UTC),
+   * and the chance of a purchase within 30 days (given active, and overall = × P(alive)).
+   */
+  nextPurchase: { from: string; low: string; median: string; high: string; within30IfActive: number; within30: number } | null;
 }
 
 const MAX_ORDERS = 500;
@@ -70,6 +76,7 @@ export async function getCustomerProfile(tx: Tx, workspace: { id: string; curren
   });
   const s = c.score;
   let aliveSeries: { day: string; pAlive: number }[] = [];
+  let nextPurchase: CustomerProfile["nextPurchase"] = null;
   if (s?.pAlive !== null && s?.pAlive !== undefined) {
     const run = await tx.modelRun.findUnique({
       where: { workspaceId_id: { workspaceId: workspace.id, id: s.modelRunId } },
@@ -77,6 +84,7 @@ export async function getCustomerProfile(tx: Tx, workspace: { id: string; curren
     });
     if (run?.params && run.dataCutoff && isPurchaseModel(run.modelKind)) {
       aliveSeries = alivePath(run.modelKind, run.params as Record<string, number>, orders, run.dataCutoff);
+      nextPurchase = nextPurchaseDates(run.params as Record<string, number>, c.purchaseDays, c.firstOrderAt, run.dataCutoff, s.pAlive);
     }
   }
   return {
@@ -113,6 +121,26 @@ export async function getCustomerProfile(tx: Tx, workspace: { id: string; curren
     orders: orders.slice(0, MAX_ORDERS).map((o) => ({ ...o, amountMinor: o.amountMinor.toString() })),
     ordersTruncated: orders.length > MAX_ORDERS,
     alivepath: aliveSeries,
+    nextPurchase,
+  };
+}
+
+/** The model's time unit is the day (recompute); x and T as the recompute computed them (UTC days). */
+function nextPurchaseDates(params: Record<string, number>, purchaseDays: number, firstOrderAt: Date | null, cutoff: Date, pAlive: number): CustomerProfile["nextPurchase"] {
+  const r = params.r;
+  const alpha = params.alpha;
+  if (r === undefined || alpha === undefined || !firstOrderAt || purchaseDays < 1) return null;
+  const cutDay = Math.floor(cutoff.getTime() / DAY);
+  const T = Math.max(0, cutDay - Math.floor(firstOrderAt.getTime() / DAY));
+  const w = nextPurchaseWindow({ r, alpha }, purchaseDays - 1, T, { within: 30 });
+  const at = (days: number) => new Date((cutDay + Math.max(1, Math.round(days))) * DAY).toISOString().slice(0, 10);
+  return {
+    from: new Date(cutDay * DAY).toISOString().slice(0, 10),
+    low: at(w.low),
+    median: at(w.median),
+    high: at(w.high),
+    within30IfActive: w.probabilityWithin!,
+    within30: w.probabilityWithin! * pAlive,
   };
 }
 
