@@ -5,3 +5,4 @@ export { log, logWarn, logError, setLogLevel } from "./log.ts";
 export { apiEnv } from "./env.ts";
 export type { OverviewKpis, MonthlyRevenuePoint, Money, WorkspaceSummary } from "./services/index.ts";
 export type { CohortMatrix, CohortRow, CohortCell, RetentionCurve, RetentionCurves, CurvePoint, RetentionRates, RepeatRate } from "./services/retention.ts"; // retention (issue 7)
+export type { RfmOverview, RfmCell, RfmSegmentRow, TierOverview, TierRow, SegmentChange, SnapshotRun } from "./services/segments/index.ts"; // segments (issue 5)

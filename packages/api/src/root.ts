@@ -5,6 +5,7 @@ import { modelRouter } from "./routers/model.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { reportsRouter } from "./routers/reports.ts";
 import { retentionRouter } from "./routers/retention.ts";
+import { segmentsRouter } from "./routers/segments.ts";
 import { workspaceRouter } from "./routers/workspace.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -17,6 +18,7 @@ export const appRouter = router({
   model: modelRouter,
   retention: retentionRouter,
   reports: reportsRouter,
+  segments: segmentsRouter, // segments (issue 5)
 });
 
 export type AppRouter = typeof appRouter;

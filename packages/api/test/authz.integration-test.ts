@@ -94,6 +94,10 @@ function fixtures(): Record<string, Fixture> {
     "reports.preview": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA }),
     "reports.deliveries": (ws) => ({ workspaceId: id(ws) }),
     "reports.delivery": (ws) => ({ workspaceId: id(ws), deliveryId: ws === "B" ? w.delivB : w.delivA }),
+    // segments (issue 5)
+    "segments.rfmOverview": (ws) => ({ workspaceId: id(ws) }),
+    "segments.tiers": (ws) => ({ workspaceId: id(ws) }),
+    "segments.updateTierSettings": (ws) => ({ workspaceId: id(ws), settings: { v: 1, by: "amount", highMinor: "100000", mediumMinor: "20000" } }),
   };
 }
 

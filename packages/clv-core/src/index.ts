@@ -42,7 +42,7 @@ export type { ScoreInput, ScoreOptions, CustomerScores, IntervalOptions } from "
 // segments
 export { rfmScores, rfmSegment, quintileScores, RFM_SEGMENTS } from "./segments/rfm.js";
 export type { RfmInput, RfmScores, RfmSegment } from "./segments/rfm.js";
-export { valueTiers, tierThresholds } from "./segments/value-tiers.js";
+export { valueTiers, tierThresholds, tierOf, checkTierRule } from "./segments/value-tiers.js";
 export type { ValueTier, TierRule, TierThresholds } from "./segments/value-tiers.js";
 
 // economics

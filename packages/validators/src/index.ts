@@ -10,3 +10,4 @@ export * from "./reports.ts";
 export * from "./money.ts";
 export * from "./segment-rules.ts"; // rule segments (issue 5)
 export * from "./segment-rule-eval.ts"; // rule segments (issue 5)
+export * from "./segments.ts";

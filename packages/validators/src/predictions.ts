@@ -23,6 +23,9 @@ export const ZCustomerFilters = z.strictObject({
   tier: ZValueTier.optional(),
   segment: z.string().min(1).max(40).optional(),
   churnRisk: ZChurnRisk.optional(),
+  /** RFM map cell: recency and frequency scores (1–5), from the Segments page. */
+  rfmR: z.number().int().min(1).max(5).optional(),
+  rfmF: z.number().int().min(1).max(5).optional(),
   channel: z.string().min(1).max(100).optional(),
   campaignId: ZUuid.optional(),
   firstOrderFrom: ZDay.optional(),

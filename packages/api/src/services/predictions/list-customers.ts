@@ -75,6 +75,8 @@ export async function listCustomers(
   if (f.tier) where.push(Prisma.sql`s.value_tier = ${f.tier}`);
   if (f.segment) where.push(Prisma.sql`s.rfm_segment = ${f.segment}`);
   if (f.churnRisk) where.push(Prisma.sql`s.churn_risk = ${f.churnRisk}`);
+  if (f.rfmR !== undefined) where.push(Prisma.sql`s.rfm_r = ${f.rfmR}::smallint`);
+  if (f.rfmF !== undefined) where.push(Prisma.sql`s.rfm_f = ${f.rfmF}::smallint`);
   if (f.channel) where.push(Prisma.sql`c.acquisition_channel = ${f.channel}`);
   if (f.campaignId) where.push(Prisma.sql`c.acquisition_campaign_id = ${f.campaignId}::uuid`);
   if (f.firstOrderFrom) where.push(Prisma.sql`c.first_order_at >= ${f.firstOrderFrom}::date`);
