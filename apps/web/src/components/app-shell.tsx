@@ -12,6 +12,7 @@ const NAV = [
   { href: "overview", label: "Overview", minRole: "VIEWER" as const },
   { href: "retention", label: "Retention", minRole: "VIEWER" as const },
   { href: "customers", label: "Customers", minRole: "VIEWER" as const },
+  { href: "segments", label: "Segments", minRole: "VIEWER" as const },
   { href: "model", label: "Model", minRole: "VIEWER" as const },
   { href: "import", label: "Import", minRole: "ADMIN" as const },
   { href: "reports", label: "Reports", minRole: "ADMIN" as const },

@@ -2,9 +2,10 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { RFM_SEGMENTS } from "@valuelens/clv-core";
-import { roleAtLeast, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
+import { roleAtLeast, ZCustomerFilters, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
 import { useTRPC } from "~/trpc/react";
 import { formatMoney, formatPercent } from "~/lib/money";
 import { formatDate } from "~/lib/predictions";
@@ -30,6 +31,21 @@ function toMinor(v: string): string | undefined {
   return String(BigInt(i!) * 100n + BigInt((f + "00").slice(0, 2)));
 }
 
+/**
+ * Filters given in the URL (links from the Segments page: ?segment=…, ?tier=…, ?rfmR=…&rfmF=…, and
+ * the other filter names); each value is checked on its own and an invalid one is ignored.
+ */
+export function filtersFromUrl(sp: URLSearchParams): TCustomerFilters {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(ZCustomerFilters.shape)) {
+    const raw = sp.get(k);
+    if (raw === null || raw === "") continue;
+    const v = k === "rfmR" || k === "rfmF" ? (/^\d$/.test(raw) ? Number(raw) : raw) : raw;
+    if (ZCustomerFilters.safeParse({ [k]: v }).success) out[k] = v;
+  }
+  return out as TCustomerFilters;
+}
+
 export function CustomersView() {
   const ws = useWorkspace();
   const trpc = useTRPC();
@@ -38,8 +54,17 @@ export function CustomersView() {
   const [sortState, setSort] = useState<TCustomerSort | null>(null);
   const sort: TCustomerSort = sortState ?? (predictions ? "predictedClv" : "historicalClv");
   const [dir, setDir] = useState<"asc" | "desc">("desc");
-  const [filters, setFilters] = useState<TCustomerFilters>({});
+  const sp = useSearchParams();
+  const urlKey = sp.toString();
+  const [filters, setFilters] = useState<TCustomerFilters>(() => filtersFromUrl(sp));
   const [cursors, setCursors] = useState<({ v: string; id: string } | null)[]>([null]);
+  // A new URL (another link from the Segments page, or the nav) replaces the filters.
+  const [seenUrl, setSeenUrl] = useState(urlKey);
+  if (seenUrl !== urlKey) {
+    setSeenUrl(urlKey);
+    setFilters(filtersFromUrl(sp));
+    setCursors([null]);
+  }
   const cursor = cursors[cursors.length - 1] ?? null;
   const options = useQuery(trpc.customers.filterOptions.queryOptions({ workspaceId: ws.id }));
   const list = useQuery({
@@ -68,6 +93,9 @@ export function CustomersView() {
       lastOrderTo: s("lastOrderTo"),
       minPredictedClv: s("minPredictedClv") ? toMinor(s("minPredictedClv")!) : undefined,
       minHistoricalClv: s("minHistoricalClv") ? toMinor(s("minHistoricalClv")!) : undefined,
+      // The RFM cell has no form field: it stays until removed with its own button.
+      rfmR: filters.rfmR,
+      rfmF: filters.rfmF,
     };
     setFilters(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as TCustomerFilters);
     resetPages();
@@ -101,14 +129,33 @@ export function CustomersView() {
         </div>
       ) : null}
 
-      <form onSubmit={applyFilters} className="grid grid-cols-2 gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-4 xl:grid-cols-6" aria-label="Filter customers">
+      {filters.rfmR !== undefined || filters.rfmF !== undefined ? (
+        <p className="flex flex-wrap items-center gap-2 text-sm" data-testid="rfm-cell-filter">
+          <span className="rounded-full bg-brand-50 px-3 py-1 font-medium text-brand-800">
+            RFM cell: recency {filters.rfmR ?? "any"} × frequency {filters.rfmF ?? "any"}
+          </span>
+          <button
+            type="button"
+            onClick={() => {
+              const { rfmR: _r, rfmF: _f, ...rest } = filters;
+              setFilters(rest);
+              resetPages();
+            }}
+            className="rounded-md border border-slate-400 bg-white px-2 py-1 text-xs font-medium hover:bg-slate-50"
+          >
+            Remove RFM cell filter
+          </button>
+        </p>
+      ) : null}
+
+      <form key={urlKey} onSubmit={applyFilters} className="grid grid-cols-2 gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-4 xl:grid-cols-6" aria-label="Filter customers">
         <label className="col-span-2 text-sm">
           <span className="font-medium">Search</span>
-          <input name="search" type="search" placeholder="E-mail, name or external id" className={field} />
+          <input name="search" type="search" placeholder="E-mail, name or external id" className={field} defaultValue={filters.search ?? ""} />
         </label>
         <label className="text-sm">
           <span className="font-medium">Value tier</span>
-          <select name="tier" className={field} defaultValue="">
+          <select name="tier" className={field} defaultValue={filters.tier ?? ""}>
             <option value="">Any</option>
             <option value="high">High</option>
             <option value="medium">Medium</option>
@@ -117,7 +164,7 @@ export function CustomersView() {
         </label>
         <label className="text-sm">
           <span className="font-medium">RFM segment</span>
-          <select name="segment" className={field} defaultValue="">
+          <select name="segment" className={field} defaultValue={filters.segment ?? ""}>
             <option value="">Any</option>
             {RFM_SEGMENTS.map((s) => (
               <option key={s} value={s}>
@@ -128,7 +175,7 @@ export function CustomersView() {
         </label>
         <label className="text-sm">
           <span className="font-medium">Churn risk</span>
-          <select name="churnRisk" className={field} defaultValue="" disabled={!predictions}>
+          <select name="churnRisk" className={field} defaultValue={filters.churnRisk ?? ""} disabled={!predictions}>
             <option value="">Any</option>
             <option value="low">Low</option>
             <option value="medium">Medium</option>
