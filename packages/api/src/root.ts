@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth.ts";
+import { campaignsRouter } from "./routers/campaigns.ts"; // campaign roi (issue 6)
 import { importRouter } from "./routers/import.ts";
 import { customersRouter } from "./routers/customers.ts";
 import { modelRouter } from "./routers/model.ts";
@@ -19,6 +20,7 @@ export const appRouter = router({
   retention: retentionRouter,
   reports: reportsRouter,
   segments: segmentsRouter, // segments (issue 5)
+  campaigns: campaignsRouter, // campaign roi (issue 6)
 });
 
 export type AppRouter = typeof appRouter;

@@ -35,6 +35,9 @@ interface World {
   schedB: string;
   delivA: string;
   delivB: string;
+  /** Two campaigns of each workspace (campaign roi, issue 6). */
+  campA: [string, string];
+  campB: [string, string];
 }
 let w: World;
 
@@ -45,7 +48,9 @@ async function fingerprintB(): Promise<string> {
       UNION ALL SELECT 'orders', count(*), md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o
       UNION ALL SELECT 'memberships', count(*), md5(string_agg(m::text, ',' ORDER BY user_id)) FROM memberships m WHERE m.workspace_id = vl_current_workspace()
       UNION ALL SELECT 'invitations', count(*), md5(string_agg(i::text, ',' ORDER BY id)) FROM invitations i
-      UNION ALL SELECT 'workspaces', count(*), md5(string_agg(x::text, ',' ORDER BY id)) FROM workspaces x WHERE x.id = vl_current_workspace()`;
+      UNION ALL SELECT 'workspaces', count(*), md5(string_agg(x::text, ',' ORDER BY id)) FROM workspaces x WHERE x.id = vl_current_workspace()
+      UNION ALL SELECT 'campaigns', count(*), md5(string_agg(k::text, ',' ORDER BY id)) FROM campaigns k
+      UNION ALL SELECT 'campaign_spend', count(*), md5(string_agg(s::text, ',' ORDER BY campaign_id, day, currency)) FROM campaign_spend s`;
     return JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   });
 }
@@ -98,6 +103,14 @@ function fixtures(): Record<string, Fixture> {
     "segments.rfmOverview": (ws) => ({ workspaceId: id(ws) }),
     "segments.tiers": (ws) => ({ workspaceId: id(ws) }),
     "segments.updateTierSettings": (ws) => ({ workspaceId: id(ws), settings: { v: 1, by: "amount", highMinor: "100000", mediumMinor: "20000" } }),
+    // campaign roi (issue 6)
+    "campaigns.roi": (ws) => ({ workspaceId: id(ws), measure: "margin", horizon: "historical" }),
+    "campaigns.compare": (ws) => ({ workspaceId: id(ws), campaignIds: ws === "B" ? w.campB : w.campA }),
+    "campaigns.budget": (ws) => ({ workspaceId: id(ws), budgetMinor: 100_000 }),
+    "campaigns.get": (ws) => ({ workspaceId: id(ws), campaignId: (ws === "B" ? w.campB : w.campA)[0] }),
+    "campaigns.create": (ws) => ({ workspaceId: id(ws), name: `New ${ws}`, channel: "email", startsAt: null, endsAt: null, notes: null }),
+    "campaigns.update": (ws) => ({ workspaceId: id(ws), campaignId: (ws === "B" ? w.campB : w.campA)[1], name: `Edited ${ws}`, channel: "email", startsAt: "2025-01-01", endsAt: null, notes: null }),
+    "campaigns.setSpend": (ws) => ({ workspaceId: id(ws), campaignId: (ws === "B" ? w.campB : w.campA)[0], from: "2025-01-01", to: "2025-01-07", amountMinor: 7_000 }),
   };
 }
 
@@ -134,7 +147,16 @@ beforeAll(async () => {
       return { schedule: sch.id, delivery: d.id };
     });
   const [repA, repB] = [await schedule(ownerA.workspaceId, "ALPHA"), await schedule(ownerB.workspaceId, "CANARY-B")];
+  const campaigns = (ws: string, tag: string) =>
+    withWorkspace(getDb().prisma, ws, async (tx) => {
+      const mk = async (i: number) =>
+        (await tx.campaign.create({ data: { workspaceId: ws, externalId: `${tag}-cmp${i}`, name: `${tag} campaign ${i}`, channel: `${tag} channel`, notes: tag }, select: { id: true } })).id;
+      return [await mk(1), await mk(2)] as [string, string];
+    });
+  const [campA, campB] = [await campaigns(ownerA.workspaceId, "ALPHA"), await campaigns(ownerB.workspaceId, "CANARY-B")];
   w = {
+    campA,
+    campB,
     schedA: repA.schedule,
     schedB: repB.schedule,
     delivA: repA.delivery,

@@ -11,3 +11,4 @@ export * from "./money.ts";
 export * from "./segment-rules.ts"; // rule segments (issue 5)
 export * from "./segment-rule-eval.ts"; // rule segments (issue 5)
 export * from "./segments.ts";
+export * from "./campaigns.ts"; // campaign roi (issue 6)

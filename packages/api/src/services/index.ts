@@ -9,3 +9,4 @@ export * from "./import/index.ts";
 export { onWorkspaceDataChanged } from "./data-changed.ts";
 export * from "./retention.ts";
 export { customersCsv } from "./predictions/index.ts";
+export { campaignsCsv } from "./campaigns/index.ts"; // campaign roi (issue 6)

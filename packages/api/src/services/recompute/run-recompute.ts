@@ -20,6 +20,7 @@ import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
+import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
 
 export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
@@ -292,6 +293,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
 
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
+        await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await writeSegmentSnapshots(tx, workspaceId, id);
         const durationMs = Date.now() - started;
