@@ -6,6 +6,7 @@ import { modelRouter } from "./routers/model.ts";
 import { overviewRouter } from "./routers/overview.ts";
 import { reportsRouter } from "./routers/reports.ts";
 import { retentionRouter } from "./routers/retention.ts";
+import { segmentRulesRouter } from "./routers/segment-rules.ts"; // rule segments (issue 5)
 import { segmentsRouter } from "./routers/segments.ts";
 import { workspaceRouter } from "./routers/workspace.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -19,6 +20,7 @@ export const appRouter = router({
   model: modelRouter,
   retention: retentionRouter,
   reports: reportsRouter,
+  segmentRules: segmentRulesRouter, // rule segments (issue 5)
   segments: segmentsRouter, // segments (issue 5)
   campaigns: campaignsRouter, // campaign roi (issue 6)
 });

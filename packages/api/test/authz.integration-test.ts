@@ -35,6 +35,9 @@ interface World {
   schedB: string;
   delivA: string;
   delivB: string;
+  /** A rule segment of each workspace (rule segments, issue 5). */
+  segRuleA: string;
+  segRuleB: string;
   /** Two campaigns of each workspace (campaign roi, issue 6). */
   campA: [string, string];
   campB: [string, string];
@@ -56,6 +59,8 @@ async function fingerprintB(): Promise<string> {
 }
 
 type Fixture = (ws: "A" | "B") => unknown;
+/** A rule matching some customers of either workspace (rule segments, issue 5). */
+const RULE_FX = { version: 1, root: { op: "or", conditions: [{ field: "orderCount", op: "gte", value: 1 }, { field: "channel", op: "isNotSet" }] } };
 
 /** Inputs per procedure, built for workspace A or B. A procedure without an entry fails the test. */
 function fixtures(): Record<string, Fixture> {
@@ -99,6 +104,17 @@ function fixtures(): Record<string, Fixture> {
     "reports.preview": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA }),
     "reports.deliveries": (ws) => ({ workspaceId: id(ws) }),
     "reports.delivery": (ws) => ({ workspaceId: id(ws), deliveryId: ws === "B" ? w.delivB : w.delivA }),
+    // rule segments (issue 5)
+    "segmentRules.fieldOptions": (ws) => ({ workspaceId: id(ws) }),
+    "segmentRules.preview": (ws) => ({ workspaceId: id(ws), rule: RULE_FX }),
+    "segmentRules.list": (ws) => ({ workspaceId: id(ws) }),
+    "segmentRules.get": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : w.segRuleA }),
+    "segmentRules.stats": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : w.segRuleA }),
+    "segmentRules.history": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : w.segRuleA }),
+    "segmentRules.compare": (ws) => ({ workspaceId: id(ws), segmentIds: [ws === "B" ? w.segRuleB : w.segRuleA] }),
+    "segmentRules.create": (ws) => ({ workspaceId: id(ws), name: `Fixture ${ws} ${crypto.randomUUID().slice(0, 8)}`, rule: RULE_FX }),
+    "segmentRules.update": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : w.segRuleA, name: `Updated ${ws}`, rule: RULE_FX }),
+    "segmentRules.delete": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : "__fresh__" }),
     // segments (issue 5)
     "segments.rfmOverview": (ws) => ({ workspaceId: id(ws) }),
     "segments.tiers": (ws) => ({ workspaceId: id(ws) }),
@@ -147,6 +163,9 @@ beforeAll(async () => {
       return { schedule: sch.id, delivery: d.id };
     });
   const [repA, repB] = [await schedule(ownerA.workspaceId, "ALPHA"), await schedule(ownerB.workspaceId, "CANARY-B")];
+  const segRule = async (o: Actor & { workspaceId: string }, tag: string) =>
+    (await o.caller.segmentRules.create({ workspaceId: o.workspaceId, name: `${tag} best customers`, description: `${tag} rule`, rule: RULE_FX })).id;
+  const [segRuleA, segRuleB] = [await segRule(ownerA, "ALPHA"), await segRule(ownerB, "CANARY-B")];
   const campaigns = (ws: string, tag: string) =>
     withWorkspace(getDb().prisma, ws, async (tx) => {
       const mk = async (i: number) =>
@@ -155,6 +174,8 @@ beforeAll(async () => {
     });
   const [campA, campB] = [await campaigns(ownerA.workspaceId, "ALPHA"), await campaigns(ownerB.workspaceId, "CANARY-B")];
   w = {
+    segRuleA,
+    segRuleB,
     campA,
     campB,
     schedA: repA.schedule,
@@ -232,7 +253,7 @@ describe("authorization across tenants (every procedure)", () => {
 
   it("control: the same procedures succeed for the owner of A with A's ids", async () => {
     const fx = fixtures();
-    const skip = new Set(["workspace.leave", "workspace.removeMember", "workspace.revokeInvite", "reports.deleteSchedule"]); // need fresh objects, covered below
+    const skip = new Set(["segmentRules.delete", "workspace.leave", "workspace.removeMember", "workspace.revokeInvite", "reports.deleteSchedule"]); // need fresh objects, covered below
     for (const [path, p] of procedures()) {
       if (p._def.meta?.authz.scope !== "workspace" || skip.has(path)) continue;
       const r = await outcome(callPath(w.ownerA.caller, path, fx[path]!("A")));
@@ -247,6 +268,8 @@ describe("authorization across tenants (every procedure)", () => {
     await expect(leaver.caller.workspace.leave({ workspaceId: w.ownerA.workspaceId })).resolves.toBeUndefined();
     const sched = await w.ownerA.caller.reports.saveSchedule({ workspaceId: w.ownerA.workspaceId, name: "Throwaway", recipients: ["x@example.com"], dayOfWeek: 2, localTime: "08:30", timezone: "UTC" });
     await expect(w.ownerA.caller.reports.deleteSchedule({ workspaceId: w.ownerA.workspaceId, scheduleId: sched })).resolves.toBeUndefined();
+    const seg = await w.ownerA.caller.segmentRules.create({ workspaceId: w.ownerA.workspaceId, name: "Throwaway segment", rule: RULE_FX });
+    await expect(w.ownerA.caller.segmentRules.delete({ workspaceId: w.ownerA.workspaceId, segmentId: seg.id })).resolves.toBeUndefined();
   });
 
   it("enforces role floors on the server: a viewer is refused every procedure above VIEWER", async () => {

@@ -28,6 +28,8 @@ export const ZCustomerFilters = z.strictObject({
   rfmF: z.number().int().min(1).max(5).optional(),
   channel: z.string().min(1).max(100).optional(),
   campaignId: ZUuid.optional(),
+  /** Members of a saved rule segment (issue 5). */
+  ruleSegmentId: ZUuid.optional(),
   firstOrderFrom: ZDay.optional(),
   firstOrderTo: ZDay.optional(),
   lastOrderFrom: ZDay.optional(),

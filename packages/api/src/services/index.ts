@@ -10,3 +10,4 @@ export { onWorkspaceDataChanged } from "./data-changed.ts";
 export * from "./retention.ts";
 export { customersCsv } from "./predictions/index.ts";
 export { campaignsCsv } from "./campaigns/index.ts"; // campaign roi (issue 6)
+export { ruleSegmentCsv, listSegmentMembers, type SegmentMembersPage } from "./segment-rules/index.ts"; // rule segments (issue 5)

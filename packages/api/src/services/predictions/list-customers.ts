@@ -1,6 +1,7 @@
 import { Prisma, type Tx } from "@valuelens/db";
 import type { TCustomerFilters, TCustomerSort } from "@valuelens/validators";
 import { DomainError } from "../domain-error.ts";
+import { ruleSegmentPredicate } from "../segment-rules/members.ts"; // rule segments (issue 5)
 
 export interface CustomerRow {
   id: string;
@@ -79,6 +80,7 @@ export async function listCustomers(
   if (f.rfmF !== undefined) where.push(Prisma.sql`s.rfm_f = ${f.rfmF}::smallint`);
   if (f.channel) where.push(Prisma.sql`c.acquisition_channel = ${f.channel}`);
   if (f.campaignId) where.push(Prisma.sql`c.acquisition_campaign_id = ${f.campaignId}::uuid`);
+  if (f.ruleSegmentId) where.push(await ruleSegmentPredicate(tx, workspaceId, f.ruleSegmentId)); // rule segments (issue 5)
   if (f.firstOrderFrom) where.push(Prisma.sql`c.first_order_at >= ${f.firstOrderFrom}::date`);
   if (f.firstOrderTo) where.push(Prisma.sql`c.first_order_at < ${f.firstOrderTo}::date + 1`);
   if (f.lastOrderFrom) where.push(Prisma.sql`s.last_order_at >= ${f.lastOrderFrom}::date`);

@@ -19,6 +19,7 @@ import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
+import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
@@ -296,6 +297,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await writeSegmentSnapshots(tx, workspaceId, id);
+        await snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: id }); // rule segments (issue 5)
         const durationMs = Date.now() - started;
         await tx.modelRun.update({
           where: { workspaceId_id: { workspaceId, id } },

@@ -3,7 +3,7 @@
  * the statement-timeout guard that turns a pathological rule into a clear message.
  */
 import { Prisma, type Tx } from "@valuelens/db";
-import { evaluateRule, NO_SCORE_FACTS, ruleReadsCustomer, type TSegmentRule } from "@valuelens/validators";
+import { checkSegmentRule, evaluateRule, formatRuleIssues, NO_SCORE_FACTS, ruleReadsCustomer, type TSegmentRule } from "@valuelens/validators";
 import { DomainError } from "../domain-error.ts";
 import { wallTime } from "../zoned-time.ts";
 import { compileRule, type CompileContext } from "./compile.ts";
@@ -190,4 +190,11 @@ export async function memberPage(tx: Tx, workspaceId: string, rule: TSegmentRule
      LIMIT ${limit + 1}`;
   const page = rows.slice(0, limit).map(toMember);
   return { rows: page, nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+}
+
+/** A stored rule, re-validated on read (a rule of an unknown version is refused with its reason). */
+export function storedRule(json: unknown, segmentName: string): TSegmentRule {
+  const r = checkSegmentRule(json);
+  if (!r.ok) throw new DomainError("PRECONDITION_FAILED", `The stored rule of "${segmentName}" is not valid any more (${formatRuleIssues(r.issues)}). Edit and save it again.`);
+  return r.rule;
 }
