@@ -1,6 +1,6 @@
 /** Campaign ROI (issue 6): inputs of the Campaigns page and its forms. */
 import { z } from "zod";
-import { ZUuid, ZWorkspaceInput } from "./workspace.ts";
+import { ZUuid } from "./workspace.ts";
 
 /** Campaigns with fewer acquired customers than this are flagged low-confidence and not ranked. */
 export const CAMPAIGN_MIN_CUSTOMERS = 30;

@@ -11,6 +11,7 @@ import { useWorkspace } from "./workspace-context";
 const NAV = [
   { href: "overview", label: "Overview", minRole: "VIEWER" as const },
   { href: "retention", label: "Retention", minRole: "VIEWER" as const },
+  { href: "campaigns", label: "Campaigns", minRole: "VIEWER" as const }, // campaign roi (issue 6)
   { href: "customers", label: "Customers", minRole: "VIEWER" as const },
   { href: "segments", label: "Segments", minRole: "VIEWER" as const },
   { href: "model", label: "Model", minRole: "VIEWER" as const },
