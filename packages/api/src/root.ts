@@ -1,3 +1,4 @@
+import { apiKeysRouter } from "./routers/api-keys.ts"; // ingestion api (issue 4)
 import { authRouter } from "./routers/auth.ts";
 import { campaignsRouter } from "./routers/campaigns.ts"; // campaign roi (issue 6)
 import { importRouter } from "./routers/import.ts";
@@ -22,6 +23,7 @@ export const appRouter = router({
   reports: reportsRouter,
   segmentRules: segmentRulesRouter, // rule segments (issue 5)
   segments: segmentsRouter, // segments (issue 5)
+  apiKeys: apiKeysRouter, // ingestion api (issue 4)
   campaigns: campaignsRouter, // campaign roi (issue 6)
 });
 

@@ -38,6 +38,9 @@ interface World {
   /** A rule segment of each workspace (rule segments, issue 5). */
   segRuleA: string;
   segRuleB: string;
+  /** An API key of each workspace (ingestion api, issue 4). */
+  apiKeyA: string;
+  apiKeyB: string;
   /** Two campaigns of each workspace (campaign roi, issue 6). */
   campA: [string, string];
   campB: [string, string];
@@ -115,6 +118,10 @@ function fixtures(): Record<string, Fixture> {
     "segmentRules.create": (ws) => ({ workspaceId: id(ws), name: `Fixture ${ws} ${crypto.randomUUID().slice(0, 8)}`, rule: RULE_FX }),
     "segmentRules.update": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : w.segRuleA, name: `Updated ${ws}`, rule: RULE_FX }),
     "segmentRules.delete": (ws) => ({ workspaceId: id(ws), segmentId: ws === "B" ? w.segRuleB : "__fresh__" }),
+    // ingestion api (issue 4)
+    "apiKeys.list": (ws) => ({ workspaceId: id(ws) }),
+    "apiKeys.create": (ws) => ({ workspaceId: id(ws), name: `Key ${ws}`, scopes: ["read"] }),
+    "apiKeys.revoke": (ws) => ({ workspaceId: id(ws), keyId: ws === "B" ? w.apiKeyB : w.apiKeyA }),
     // segments (issue 5)
     "segments.rfmOverview": (ws) => ({ workspaceId: id(ws) }),
     "segments.tiers": (ws) => ({ workspaceId: id(ws) }),
@@ -166,6 +173,8 @@ beforeAll(async () => {
   const segRule = async (o: Actor & { workspaceId: string }, tag: string) =>
     (await o.caller.segmentRules.create({ workspaceId: o.workspaceId, name: `${tag} best customers`, description: `${tag} rule`, rule: RULE_FX })).id;
   const [segRuleA, segRuleB] = [await segRule(ownerA, "ALPHA"), await segRule(ownerB, "CANARY-B")];
+  const apiKeyA = (await ownerA.caller.apiKeys.create({ workspaceId: ownerA.workspaceId, name: "ALPHA key", scopes: ["read"] })).id;
+  const apiKeyB = (await ownerB.caller.apiKeys.create({ workspaceId: ownerB.workspaceId, name: "CANARY-B key", scopes: ["read"] })).id;
   const campaigns = (ws: string, tag: string) =>
     withWorkspace(getDb().prisma, ws, async (tx) => {
       const mk = async (i: number) =>
@@ -176,6 +185,8 @@ beforeAll(async () => {
   w = {
     segRuleA,
     segRuleB,
+    apiKeyA,
+    apiKeyB,
     campA,
     campB,
     schedA: repA.schedule,

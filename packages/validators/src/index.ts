@@ -8,7 +8,8 @@ export * from "./predictions.ts";
 export * from "./retention.ts";
 export * from "./reports.ts";
 export * from "./money.ts";
+export * from "./api-keys.ts"; // ingestion api (issue 4)
+export * from "./segments.ts";
 export * from "./segment-rules.ts"; // rule segments (issue 5)
 export * from "./segment-rule-eval.ts"; // rule segments (issue 5)
-export * from "./segments.ts";
 export * from "./campaigns.ts"; // campaign roi (issue 6)
