@@ -12,6 +12,7 @@ import { formatDate } from "~/lib/predictions";
 import { DataFreshness, useModelStatus } from "./data-freshness";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
+import { RuleSegmentFilterChip } from "./segments/rule-segment-chip";
 
 const SORT_LABELS: Record<TCustomerSort, string> = {
   predictedClv: "Predicted 12-month CLV",
@@ -96,6 +97,7 @@ export function CustomersView() {
       // The RFM cell has no form field: it stays until removed with its own button.
       rfmR: filters.rfmR,
       rfmF: filters.rfmF,
+      ruleSegmentId: filters.ruleSegmentId, // rule segments (issue 5): kept until removed with its own button
     };
     setFilters(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as TCustomerFilters);
     resetPages();
@@ -146,6 +148,17 @@ export function CustomersView() {
             Remove RFM cell filter
           </button>
         </p>
+      ) : null}
+
+      {filters.ruleSegmentId ? (
+        <RuleSegmentFilterChip
+          segmentId={filters.ruleSegmentId}
+          onRemove={() => {
+            const { ruleSegmentId: _s, ...rest } = filters;
+            setFilters(rest);
+            resetPages();
+          }}
+        />
       ) : null}
 
       <form key={urlKey} onSubmit={applyFilters} className="grid grid-cols-2 gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-4 xl:grid-cols-6" aria-label="Filter customers">
