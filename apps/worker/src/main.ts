@@ -12,6 +12,7 @@
 import { createDb, getDb, closeDb } from "@valuelens/db";
 import { log, logError } from "@valuelens/api/log";
 import { recomputeWorkspace } from "@valuelens/api/recompute";
+import { failInterruptedImportsEverywhere } from "@valuelens/api/import-recovery";
 import PgBoss from "pg-boss";
 import { z } from "zod";
 import { workerEnv } from "./env.ts";
@@ -41,6 +42,13 @@ async function enqueue(workspaceId: string, triggeredBy: string): Promise<void> 
 async function scan(): Promise<void> {
   if (stopping) return;
   try {
+    // Imports whose process died (no heartbeat for a minute) are marked FAILED: at start-up and on
+    // every scan, from any worker (a live import keeps its heartbeat fresh and is never touched).
+    const interrupted = await failInterruptedImportsEverywhere(owner.prisma, app.prisma).catch((e: unknown) => {
+      logError("worker.import_sweep_failed", { error: e });
+      return 0;
+    });
+    if (interrupted > 0) log("worker.imports_interrupted", { count: interrupted });
     for (const d of await findDueWorkspaces(owner.prisma, env.RECOMPUTE_DEBOUNCE_MS)) {
       await enqueue(d.id, d.why === "queued" ? "manual" : d.why === "stale" ? "data-change" : "initial");
     }

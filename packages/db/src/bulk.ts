@@ -85,3 +85,22 @@ export async function bulkInsertSpend(tx: Tx, workspaceId: string, rows: BulkSpe
     SELECT ${workspaceId}::uuid, x.campaign_id, x.day, x.amount_minor, x.currency
       FROM jsonb_to_recordset(${json}::jsonb) AS x(campaign_id uuid, day date, amount_minor bigint, currency char(3))`;
 }
+
+/**
+ * Bulk summaries mode for the current transaction and workspace (migration import_fast_path):
+ * order writes after this only record which customers changed; the customer summaries, rollups,
+ * workspace stats and customer_months/weeks are brought up to date once, set-based, by
+ * flushBulkSummaries — or, at the latest, by a deferred trigger at COMMIT, so a transaction can
+ * never commit stale summaries. Worth it for large writes (an import chunk of tens of thousands of
+ * orders, or several statements in one transaction); small writes need nothing (the triggers keep
+ * summaries current per statement). Deleting customers is refused while it is on.
+ */
+export async function beginBulkSummaries(tx: Tx, workspaceId: string): Promise<void> {
+  await tx.$executeRaw`SELECT vl_bulk_begin(${workspaceId}::uuid)`;
+}
+
+/** Refreshes everything derived from the orders of customers changed since beginBulkSummaries; returns how many customers. */
+export async function flushBulkSummaries(tx: Tx, workspaceId: string): Promise<number> {
+  const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_bulk_flush(${workspaceId}::uuid) AS n`;
+  return r[0]?.n ?? 0;
+}

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
+import { beginBulkSummaries, flushBulkSummaries, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
 import { ZColumnMapping, ZImportOptions, type TImportKind, type TImportOptions } from "@valuelens/validators";
 import { z } from "zod";
 import { log, logError } from "../../log.ts";
@@ -8,10 +8,21 @@ import { onWorkspaceDataChanged } from "../data-changed.ts";
 import { ChunkDecoder, detectEncoding, type DetectedEncoding } from "./decode.ts";
 import { autoMap, checkMapping, normaliseHeader } from "./mapping.ts";
 import { CsvParser, sniffDelimiter, type Delimiter, type ParseEvent } from "./parser.ts";
+import { KeySet } from "./key-set.ts";
 import { RowValidator } from "./rows.ts";
 import { writeBatch, type BatchItem } from "./writer.ts";
 
+/** Rows per transaction for campaigns and spend (small files; per-statement triggers are fine). */
 export const BATCH_ROWS = 5_000;
+/**
+ * Rows per transaction for orders and customers. Each chunk is one transaction in bulk-summaries
+ * mode: the order upsert records the changed customers and one set-based flush per chunk refreshes
+ * their summaries, rollups and customer_months/weeks (measured in BENCHMARKS.md "CSV import").
+ * At most two chunks are in memory: one being written while the next is parsed and validated.
+ */
+export const CHUNK_ROWS = 50_000;
+/** The running importer stamps import_jobs.heartbeat_at this often (any process's sweep reads it). */
+export const HEARTBEAT_MS = 10_000;
 const MAX_ATTEMPTS = 5;
 const BATCH_STATEMENT_TIMEOUT = "120s";
 /** deadlock_detected, serialization_failure, query_canceled (statement timeout), lock_not_available. */
@@ -47,6 +58,8 @@ export interface ImportOutcome {
   error: string | null;
   encoding: string | null;
   delimiter: Delimiter | null;
+  /** Where the database time went (summed over chunks): the upserts, and the summary refresh. */
+  timing: { writeMs: number; summaryMs: number; customersRefreshed: number };
 }
 
 interface Rejection {
@@ -64,6 +77,10 @@ const running = new Set<string>();
 export function isRunningHere(jobId: string): boolean {
   return running.has(jobId);
 }
+/** Ids of the jobs this process is running now. */
+export function runningHere(): ReadonlySet<string> {
+  return running;
+}
 
 /**
  * Runs one import job from a file already on disk: stream → decode → parse → validate → batched
@@ -78,8 +95,20 @@ export async function runImportJob(
   opts: { now?: Date; batchRows?: number } = {},
 ): Promise<ImportOutcome> {
   running.add(jobId);
+  let heartbeat: NodeJS.Timeout | null = null;
   const started = Date.now();
-  const out: ImportOutcome = { status: "COMPLETED", rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, error: null, encoding: null, delimiter: null };
+  const out: ImportOutcome = {
+    status: "COMPLETED",
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    error: null,
+    encoding: null,
+    delimiter: null,
+    timing: { writeMs: 0, summaryMs: 0, customersRefreshed: 0 },
+  };
   try {
     const job = await withWorkspace(prisma, workspaceId, async (tx) => {
       const j = await tx.importJob.findUnique({
@@ -94,9 +123,18 @@ export async function runImportJob(
         data: { status: "RUNNING", startedAt: new Date(), bytesTotal: BigInt(size) },
         select: { id: true },
       });
+      await stampHeartbeat(tx, workspaceId, jobId);
       return j;
     });
     const stored = ZStoredMapping.parse(job.mapping);
+    // Liveness for other processes' sweeps (service.ts failInterruptedImports): a job whose heartbeat
+    // is older than STALE_AFTER_MS is taken as dead. Stamped from its own short transaction.
+    heartbeat = setInterval(() => {
+      void withWorkspace(prisma, workspaceId, (tx) => stampHeartbeat(tx, workspaceId, jobId)).catch((e: unknown) =>
+        logError("import.heartbeat_failed", { workspaceId, jobId, error: e }),
+      );
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     await streamFile(prisma, workspaceId, jobId, job.kind, stored, filePath, out, opts);
   } catch (e) {
     if (e instanceof Cancelled) out.status = "CANCELLED";
@@ -106,6 +144,7 @@ export async function runImportJob(
       if (!(e instanceof ImportFailure)) logError("import.failed", { workspaceId, jobId, error: e });
     }
   } finally {
+    if (heartbeat) clearInterval(heartbeat);
     running.delete(jobId);
   }
   if (out.status === "COMPLETED" && out.created + out.updated + out.unchanged + out.rejected !== out.rows) {
@@ -120,7 +159,16 @@ export async function runImportJob(
     }),
   ).catch((e: unknown) => logError("import.finish_failed", { workspaceId, jobId, error: e }));
   const ms = Date.now() - started;
-  log("import.finished", { workspaceId, jobId, status: out.status, rows: out.rows, ms, rowsPerSecond: ms > 0 ? Math.round((out.rows * 1000) / ms) : null });
+  log("import.finished", {
+    workspaceId,
+    jobId,
+    status: out.status,
+    rows: out.rows,
+    ms,
+    rowsPerSecond: ms > 0 ? Math.round((out.rows * 1000) / ms) : null,
+    writeMs: Math.round(out.timing.writeMs),
+    summaryMs: Math.round(out.timing.summaryMs),
+  });
   return out;
 }
 
@@ -134,7 +182,8 @@ async function streamFile(
   out: ImportOutcome,
   opts: { now?: Date; batchRows?: number },
 ): Promise<void> {
-  const batchRows = opts.batchRows ?? BATCH_ROWS;
+  const bulk = kind === "ORDERS" || kind === "CUSTOMERS";
+  const batchRows = opts.batchRows ?? (bulk ? CHUNK_ROWS : BATCH_ROWS);
   const options: TImportOptions = stored.options;
   const stream = createReadStream(filePath, { highWaterMark: 1024 * 1024 });
   let det: DetectedEncoding | null = null as DetectedEncoding | null;
@@ -144,24 +193,36 @@ async function streamFile(
   let headers: string[] | null = null;
   let validator: RowValidator | null = null;
   let columnOf: (field: string) => string | null = () => null;
-  const seen = new Set<string>();
+  const seen = new KeySet();
   let batch: BatchItem[] = [];
   let rejections: Rejection[] = [];
   let bytes = 0;
 
+  // The batch being written (at most one): parsing and validating the next batch overlaps with it, so
+  // Node and PostgreSQL work at the same time; errors surface at the next flush or at the end.
+  let inflight: Promise<void> | null = null;
   const flush = async () => {
     if (batch.length === 0 && rejections.length === 0) return;
     const items = batch;
     const rej = rejections;
+    const raws = rawOf;
+    const bytesAt = bytes;
     batch = [];
     rejections = [];
-    // A batch is one transaction, so a failed attempt leaves nothing behind and can simply be retried:
-    // deadlocks and serialization failures (e.g. against a concurrent recompute) and statement timeouts
-    // on a loaded machine are retried with backoff before the import gives up.
+    rawOf = new Map();
+    if (inflight) await inflight;
+    const p = writeWithRetry(items, rej, raws, bytesAt);
+    inflight = p;
+    p.catch(() => undefined); // observed when awaited (next flush or the end); never unhandled
+  };
+  // A batch is one transaction, so a failed attempt leaves nothing behind and can simply be retried:
+  // deadlocks and serialization failures (e.g. against a concurrent recompute) and statement timeouts
+  // on a loaded machine are retried with backoff before the import gives up.
+  const writeWithRetry = async (items: BatchItem[], rej: Rejection[], raws: Map<number, string>, bytesAt: number) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await writeOne(items, rej);
-        break;
+        await writeOne(items, rej, raws, bytesAt);
+        return;
       } catch (e) {
         const code = pgCode(e);
         if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw e;
@@ -169,9 +230,8 @@ async function streamFile(
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
       }
     }
-    rawOf.clear();
   };
-  const writeOne = async (items: BatchItem[], rej: Rejection[]) => {
+  const writeOne = async (items: BatchItem[], rej: Rejection[], raws: Map<number, string>, bytesAt: number) => {
     await withWorkspace(
       prisma,
       workspaceId,
@@ -181,8 +241,18 @@ async function streamFile(
         await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${BATCH_STATEMENT_TIMEOUT}'`);
         const j = await tx.importJob.findUnique({ where: { workspaceId_id: { workspaceId, id: jobId } }, select: { cancelRequestedAt: true } });
         if (j?.cancelRequestedAt) throw new Cancelled();
+        // Orders: summaries refreshed once for this chunk's customers (before commit, in this
+        // transaction), not per statement; see beginBulkSummaries.
+        if (kind === "ORDERS") await beginBulkSummaries(tx, workspaceId);
+        const t0 = performance.now();
         const w = await writeBatch(tx, workspaceId, items, { mapped: (f) => validator?.mapped(f) ?? false, unknownCustomers: options.unknownCustomers });
-        const all = [...rej, ...w.rejected.map((r) => ({ ...r, column: r.column ? (columnOf(r.column) ?? r.column) : null, raw: rawOf.get(r.line) ?? "" }))];
+        const t1 = performance.now();
+        const refreshed = kind === "ORDERS" ? await flushBulkSummaries(tx, workspaceId) : 0;
+        const t2 = performance.now();
+        out.timing.writeMs += t1 - t0;
+        out.timing.summaryMs += t2 - t1;
+        out.timing.customersRefreshed += refreshed;
+        const all = [...rej, ...w.rejected.map((r) => ({ ...r, column: r.column ? (columnOf(r.column) ?? r.column) : null, raw: raws.get(r.line) ?? "" }))];
         await insertRejections(tx, workspaceId, jobId, all);
         const n = items.length + rej.length;
         await tx.importJob.update({
@@ -193,7 +263,7 @@ async function streamFile(
             rowsUpdated: { increment: w.updated },
             rowsUnchanged: { increment: w.unchanged },
             rowsRejected: { increment: all.length },
-            bytesProcessed: BigInt(bytes),
+            bytesProcessed: BigInt(bytesAt),
           },
           select: { id: true },
         });
@@ -208,7 +278,7 @@ async function streamFile(
     );
   };
   // Raw text of the rows of the current batch (for writer-side rejections such as unknown customers).
-  const rawOf = new Map<number, string>();
+  let rawOf = new Map<number, string>();
 
   const handle = async (events: ParseEvent[]) => {
     for (const e of events) {
@@ -248,10 +318,9 @@ async function streamFile(
       } else {
         const r = validator!.validate(e.fields, e.line);
         if (!r.ok) rejections.push({ line: e.line, column: r.error.column, reason: r.error.reason, raw: e.raw });
-        else if (seen.has(r.key)) {
+        else if (!seen.add(r.key)) {
           rejections.push({ line: e.line, column: columnOf(kind === "CAMPAIGN_SPEND" ? "day" : "external_id"), reason: "duplicate: the same key appears earlier in this file (the first one is imported)", raw: e.raw });
         } else {
-          seen.add(r.key);
           batch.push({ line: e.line, row: r.row });
           rawOf.set(e.line, e.raw);
         }
@@ -269,31 +338,47 @@ async function streamFile(
     return [new CsvParser({ delimiter }), new ChunkDecoder(d)];
   };
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (!parser) {
-      // Collect a sample for encoding and delimiter detection first.
-      const merged = new Uint8Array(head.length + chunk.length);
-      merged.set(head);
-      merged.set(chunk, head.length);
-      head = merged;
-      if (head.length < SAMPLE_BYTES) continue;
+  try {
+    await readAll();
+  } finally {
+    // Never leave a batch being written behind a failure elsewhere (the job's final status is
+    // written after this returns, so it cannot race a commit).
+    if (inflight) await (inflight as Promise<void>).catch(() => undefined);
+  }
+  await flush();
+  if (inflight) await inflight;
+
+  async function readAll(): Promise<void> {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (!parser) {
+        // Collect a sample for encoding and delimiter detection first.
+        const merged = new Uint8Array(head.length + chunk.length);
+        merged.set(head);
+        merged.set(chunk, head.length);
+        head = merged;
+        if (head.length < SAMPLE_BYTES) continue;
+        [parser, decoder] = start(head);
+        await handle(parser.push(decoder.write(head)));
+        head = new Uint8Array(0);
+        continue;
+      }
+      await handle(parser.push(decoder!.write(chunk)));
+    }
+    if (!parser || !decoder) {
+      if (head.length === 0) throw new ImportFailure("the file is empty");
       [parser, decoder] = start(head);
       await handle(parser.push(decoder.write(head)));
-      head = new Uint8Array(0);
-      continue;
     }
-    await handle(parser.push(decoder!.write(chunk)));
+    await handle(parser.push(decoder.end()));
+    await handle(parser.end());
+    if (headers === null) throw new ImportFailure("the file is empty (no header row)");
   }
-  if (!parser || !decoder) {
-    if (head.length === 0) throw new ImportFailure("the file is empty");
-    [parser, decoder] = start(head);
-    await handle(parser.push(decoder.write(head)));
-  }
-  await handle(parser.push(decoder.end()));
-  await handle(parser.end());
-  if (headers === null) throw new ImportFailure("the file is empty (no header row)");
-  await flush();
+}
+
+async function stampHeartbeat(tx: Tx, workspaceId: string, jobId: string): Promise<void> {
+  await tx.$executeRaw`UPDATE import_jobs SET heartbeat_at = now()
+    WHERE workspace_id = ${workspaceId}::uuid AND id = ${jobId}::uuid AND status IN ('QUEUED', 'RUNNING')`;
 }
 
 async function insertRejections(tx: Tx, workspaceId: string, jobId: string, rows: Rejection[]): Promise<void> {

@@ -39,14 +39,32 @@ function upsertSql(table: string, conflict: string, cols: { name: string; type: 
   const insertCols = cols.map((c) => c.name);
   const upd = cols.filter((c) => c.update);
   const set = upd.map((c) => (c.merge ? `${c.name} = ${table}.${c.name} || EXCLUDED.${c.name}` : `${c.name} = EXCLUDED.${c.name}`));
+  const pad = upd.length === 1 ? ", NULL" : "";
   const cmpOld = upd.map((c) => `${table}.${c.name}`);
   const cmpNew = upd.map((c) => (c.merge ? `${table}.${c.name} || EXCLUDED.${c.name}` : `EXCLUDED.${c.name}`));
   const action =
     upd.length === 0
       ? "DO NOTHING"
-      : `DO UPDATE SET ${set.join(", ")}${table === "campaign_spend" ? "" : ", updated_at = now()"} WHERE (${cmpOld.join(", ")}${upd.length === 1 ? ", NULL" : ""}) IS DISTINCT FROM (${cmpNew.join(", ")}${upd.length === 1 ? ", NULL" : ""})`;
-  return `INSERT INTO ${table} (workspace_id, ${insertCols.join(", ")})
-    SELECT $2::uuid, ${insertCols.map((c) => `x.${c}`).join(", ")} FROM ${selectFrom}
+      : `DO UPDATE SET ${set.join(", ")}${table === "campaign_spend" ? "" : ", updated_at = now()"} WHERE (${cmpOld.join(", ")}${pad}) IS DISTINCT FROM (${cmpNew.join(", ")}${pad})`;
+  // Rows already stored with the same values are filtered out before the INSERT: ON CONFLICT DO
+  // UPDATE locks (writes) every conflicting row even when its WHERE then skips the update, so an
+  // unchanged re-import would otherwise dirty every page it touches. The ON CONFLICT clause still
+  // decides for rows written concurrently between the filter and the insert.
+  const keys = conflict
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k !== "workspace_id");
+  const differs =
+    upd.length === 0
+      ? "t.workspace_id IS NULL"
+      : `t.workspace_id IS NULL OR (${upd.map((c) => `t.${c.name}`).join(", ")}${pad}) IS DISTINCT FROM (${upd.map((c) => (c.merge ? `t.${c.name} || x.${c.name}` : `x.${c.name}`)).join(", ")}${pad})`;
+  return `WITH x AS MATERIALIZED (SELECT * FROM ${selectFrom}),
+    ch AS (
+      SELECT x.* FROM x LEFT JOIN ${table} t ON t.workspace_id = $2::uuid AND ${keys.map((k) => `t.${k} = x.${k}`).join(" AND ")}
+       WHERE ${differs}
+    )
+    INSERT INTO ${table} (workspace_id, ${insertCols.join(", ")})
+    SELECT $2::uuid, ${insertCols.map((c) => `ch.${c}`).join(", ")} FROM ch
     ON CONFLICT (${conflict}) ${action}
     RETURNING (xmax = 0) AS inserted`;
 }
