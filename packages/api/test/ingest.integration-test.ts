@@ -26,6 +26,9 @@ function route(method: string, path: string): { route: ApiRouteName; params: Rec
   if (p === "/api/v1/campaigns") return { route: "campaigns.upsert", params: {} };
   if (p === "/api/v1/campaign-spend") return { route: "campaignSpend.upsert", params: {} };
   if (p === "/api/v1/customers") return { route: method === "POST" ? "customers.upsert" : "customers.list", params: {} };
+  if (p === "/api/v1/segments") return { route: "segments.list", params: {} };
+  const sm = /^\/api\/v1\/segments\/([^/]+)\/members$/.exec(p);
+  if (sm) return { route: "segments.members", params: { segmentId: sm[1]! } };
   const m = /^\/api\/v1\/customers\/([^/]+)$/.exec(p);
   if (m) return { route: "customers.get", params: { externalId: decodeURIComponent(m[1]!) } };
   if (p === "/api/v1/openapi.json") return { route: "openapi", params: {} };
@@ -437,12 +440,41 @@ describe("read endpoints", () => {
     expectErrorShape(nf.json, "not_found");
   });
 
+  it("lists saved segments and pages through a segment's members; another workspace's segment is 404", async () => {
+    const rule = { version: 1, root: { op: "and", conditions: [{ field: "orderCount", op: "gte", value: 1 }] } };
+    const seg = await a.caller.segmentRules.create({ workspaceId: a.workspaceId, name: "API buyers", rule });
+    const segB = await b.caller.segmentRules.create({ workspaceId: b.workspaceId, name: "CANARY-B buyers", rule });
+    const list = await call("GET", "/api/v1/segments", { key: keyA });
+    expect(list.status).toBe(200);
+    const segs = list.json.data as { id: string; name: string }[];
+    expect(segs.map((x) => x.name)).toContain("API buyers");
+    expect(JSON.stringify(list.json)).not.toContain("CANARY-B");
+    const members: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 100; i++) {
+      const p: Awaited<ReturnType<typeof call>> = await call("GET", `/api/v1/segments/${seg.id}/members?limit=20${cursor ? `&cursor=${cursor}` : ""}`, { key: keyA });
+      expect(p.status).toBe(200);
+      for (const c of p.json.data as { externalId: string }[]) members.push(c.externalId);
+      cursor = p.json.nextCursor as string | null;
+      if (!cursor) break;
+    }
+    const buyers = await withWorkspace(getDb().prisma, a.workspaceId, (tx) => tx.customer.count({ where: { workspaceId: a.workspaceId, orderCount: { gte: 1 } } }));
+    expect(new Set(members).size).toBe(members.length);
+    expect(members.length).toBe(buyers);
+    const cross = await call("GET", `/api/v1/segments/${segB.id}/members`, { key: keyA });
+    expect(cross.status).toBe(404);
+    expectErrorShape(cross.json, "not_found");
+    expect((await call("GET", "/api/v1/segments/not-a-uuid/members", { key: keyA })).status).toBe(404);
+    expect((await call("GET", `/api/v1/segments/${seg.id}/members?cursor=zzz`, { key: keyA })).status).toBe(400);
+    expect((await call("GET", "/api/v1/segments", { key: writeOnlyA })).status).toBe(403);
+  });
+
   it("serves an OpenAPI 3.1 document without a key", async () => {
     const r = await call("GET", "/api/v1/openapi.json");
     expect(r.status).toBe(200);
     expect(r.json.openapi).toBe("3.1.0");
     const paths = r.json.paths as Record<string, Record<string, unknown>>;
-    expect(Object.keys(paths).sort()).toEqual(["/campaign-spend", "/campaigns", "/customers", "/customers/{externalId}", "/metrics", "/orders"]);
+    expect(Object.keys(paths).sort()).toEqual(["/campaign-spend", "/campaigns", "/customers", "/customers/{externalId}", "/metrics", "/orders", "/segments", "/segments/{segmentId}/members"]);
     const schemas = (r.json.components as { schemas: Record<string, { properties?: Record<string, unknown> }> }).schemas;
     expect(Object.keys(schemas.OrderRecord!.properties!)).toEqual(["external_id", "customer_external_id", "customer_email", "ordered_at", "amount", "currency", "cost", "refunded"]);
   });

@@ -11,7 +11,7 @@ import { authenticate, rateHeaders, type ApiPrincipal } from "./auth.ts";
 import { ApiError, type ApiErrorDetail } from "./errors.ts";
 import { checkIdempotencyKey, claimIdempotencyKey, requestHash, storeResponse, sweepExpired } from "./idempotency.ts";
 import { openApiDocument } from "./openapi.ts";
-import { listCustomersPage, readCustomer, readMetrics } from "./read.ts";
+import { listCustomersPage, readCustomer, readMetrics, readSegmentMembers, readSegments } from "./read.ts";
 import { applyRecords, validateRecords, type IngestResult } from "./records.ts";
 import { ZIngestRequest } from "./schemas.ts";
 
@@ -24,6 +24,8 @@ export const API_ROUTES = {
   "metrics.get": { scope: "read" },
   "customers.list": { scope: "read" },
   "customers.get": { scope: "read" },
+  "segments.list": { scope: "read" },
+  "segments.members": { scope: "read" },
   openapi: { scope: null },
   notFound: { scope: null },
 } as const satisfies Record<string, { scope: TApiKeyScope | null; kind?: TImportKind }>;
@@ -195,6 +197,10 @@ async function dispatch(req: Request, url: URL, route: ApiRouteName, params: Rec
         return { data: await readCustomer(tx, ws, params.externalId ?? "") };
       case "customers.list":
         return listCustomersPage(tx, ws, url.searchParams);
+      case "segments.list":
+        return readSegments(tx, ws);
+      case "segments.members":
+        return readSegmentMembers(tx, ws, params.segmentId ?? "", url.searchParams);
     }
   });
   return { status: 200, body: data };

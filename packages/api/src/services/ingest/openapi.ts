@@ -131,6 +131,53 @@ export function openApiDocument(serverUrl: string) {
           },
         },
       },
+      "/segments": {
+        get: {
+          operationId: "list_segments",
+          summary: "Saved rule segments",
+          description: "The workspace's saved segments with their latest snapshot (customers, value). Needs the `read` scope.",
+          tags: ["Metrics"],
+          responses: {
+            "200": { description: "The segments.", headers: RATE_HEADERS, content: { "application/json": { schema: { type: "object", required: ["data"], properties: { data: { type: "array", items: ref("Segment") } } } } } },
+            ...COMMON_ERRORS,
+          },
+        },
+      },
+      "/segments/{segmentId}/members": {
+        get: {
+          operationId: "list_segment_members",
+          summary: "Members of a saved segment",
+          description: `The segment's rule evaluated now against the latest scores, in keyset pages (stable at any depth) for syncing audiences. Pass \`nextCursor\` back as \`cursor\` until it is null. Needs the \`read\` scope.`,
+          tags: ["Metrics"],
+          parameters: [
+            { name: "segmentId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT } },
+          ],
+          responses: {
+            "200": {
+              description: "A page of members.",
+              headers: RATE_HEADERS,
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    required: ["segment", "data", "nextCursor"],
+                    properties: {
+                      segment: { type: "object", properties: { id: { type: "string" }, name: { type: "string" } } },
+                      data: { type: "array", items: ref("SegmentMember") },
+                      nextCursor: { type: ["string", "null"] },
+                    },
+                  },
+                },
+              },
+            },
+            "400": errorResponse("Bad limit or cursor (validation_failed)."),
+            "404": errorResponse("No such segment in this workspace (not_found)."),
+            ...COMMON_ERRORS,
+          },
+        },
+      },
     },
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", bearerFormat: "vl_<prefix>_<secret>", description: "A workspace API key, created by an admin in Settings → API keys." } },
@@ -222,6 +269,42 @@ export function openApiDocument(serverUrl: string) {
                 scoredAt: { type: "string", format: "date-time" },
               },
             },
+          },
+        },
+        Segment: {
+          type: "object",
+          properties: {
+            id: { type: "string", format: "uuid" },
+            name: { type: "string" },
+            description: { type: "string" },
+            createdAt: { type: "string", format: "date-time" },
+            updatedAt: { type: "string", format: "date-time" },
+            latest: {
+              type: ["object", "null"],
+              properties: {
+                takenAt: { type: "string", format: "date-time" },
+                customers: { type: "integer" },
+                predictedClvSum: ref("Money"),
+                historicalClvSum: ref("Money"),
+                pAliveAverage: { type: ["number", "null"] },
+              },
+            },
+          },
+        },
+        SegmentMember: {
+          type: "object",
+          properties: {
+            externalId: { type: "string" },
+            name: { type: ["string", "null"] },
+            email: { type: ["string", "null"] },
+            acquisitionChannel: { type: ["string", "null"] },
+            orders: { type: "integer" },
+            lastOrderAt: { type: ["string", "null"], format: "date-time" },
+            predictedClv: { oneOf: [ref("Money"), { type: "null" }] },
+            historicalClv: { oneOf: [ref("Money"), { type: "null" }] },
+            pAlive: { type: ["number", "null"] },
+            rfmSegment: { type: ["string", "null"] },
+            valueTier: { type: ["string", "null"] },
           },
         },
         Metrics: {

@@ -1,6 +1,7 @@
 import type { Tx } from "@valuelens/db";
 import { getOverviewKpis } from "../overview.ts";
 import { getPredictionSummary } from "../predictions/model-card.ts";
+import { listRuleSegments, listSegmentMembers } from "../segment-rules/index.ts";
 import { ApiError } from "./errors.ts";
 
 type Ws = { id: string; currency: string; timezone: string };
@@ -145,4 +146,61 @@ export async function listCustomersPage(tx: Tx, ws: Ws, q: URLSearchParams) {
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   return { data: page.map((c) => customerDto(c, ws.currency)), nextCursor: more ? encodeCursor(page[page.length - 1]!.externalId) : null };
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** GET /api/v1/segments: the workspace's saved rule segments with their latest snapshot. */
+export async function readSegments(tx: Tx, ws: Ws) {
+  const rows = await listRuleSegments(tx, ws.id);
+  return {
+    data: rows.map((s) => ({
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+      latest: s.latest
+        ? {
+            takenAt: s.latest.takenAt,
+            customers: s.latest.customers,
+            predictedClvSum: { minor: s.latest.predictedClvSumMinor, currency: ws.currency },
+            historicalClvSum: { minor: s.latest.historicalClvSumMinor, currency: ws.currency },
+            pAliveAverage: s.latest.pAliveAvg,
+          }
+        : null,
+    })),
+  };
+}
+
+/** GET /api/v1/segments/{id}/members?cursor=&limit=: keyset pages of a saved segment's members (rule evaluated now). */
+export async function readSegmentMembers(tx: Tx, ws: Ws, segmentId: string, q: URLSearchParams) {
+  if (!UUID_RE.test(segmentId)) throw new ApiError("not_found", "Segment not found.");
+  const limitRaw = q.get("limit");
+  const limit = limitRaw === null ? PAGE_DEFAULT : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
+    throw new ApiError("validation_failed", `limit must be a whole number from 1 to ${PAGE_MAX}.`, [{ field: "limit", reason: `must be 1–${PAGE_MAX}` }]);
+  }
+  const cursor = q.get("cursor");
+  if (cursor !== null && !UUID_RE.test(cursor)) {
+    throw new ApiError("validation_failed", "Invalid cursor: pass back the nextCursor of the previous page unchanged.", [{ field: "cursor", reason: "is not a cursor from this API" }]);
+  }
+  const page = await listSegmentMembers(tx, ws, segmentId, cursor, limit);
+  return {
+    segment: page.segment,
+    data: page.rows.map((r) => ({
+      externalId: r.externalId,
+      name: r.name,
+      email: r.email,
+      acquisitionChannel: r.channel,
+      orders: r.orders,
+      lastOrderAt: r.lastOrderAt,
+      predictedClv: r.predictedClvMinor === null ? null : { minor: r.predictedClvMinor, currency: ws.currency },
+      historicalClv: r.historicalClvMinor === null ? null : { minor: r.historicalClvMinor, currency: ws.currency },
+      pAlive: r.pAlive,
+      rfmSegment: r.rfmSegment,
+      valueTier: r.valueTier,
+    })),
+    nextCursor: page.nextCursor,
+  };
 }
