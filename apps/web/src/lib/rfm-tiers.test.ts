@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDelta, formatMeasure, formatPp, majorToMinor, measureValue, minorToInput, tierRuleText } from "./rfm-tiers";
+import { formatDelta, formatMoneyShort, formatMeasure, formatPp, majorToMinor, measureValue, minorToInput, tierRuleText } from "./rfm-tiers";
 
 describe("segments helpers", () => {
   it("converts typed amounts to minor units exactly, per currency digits", () => {
@@ -21,6 +21,13 @@ describe("segments helpers", () => {
     expect(formatMeasure(measureValue(cell, "revenue"), "revenue", "USD")).toBe("$5,000.00");
     expect(formatMeasure(measureValue(cell, "avgPAlive"), "avgPAlive", "USD")).toBe("46%");
     expect(formatMeasure(null, "avgPredictedClv", "USD")).toBe("—");
+  });
+
+  it("shortens money in map cells", () => {
+    expect(formatMoneyShort("850", "USD")).toBe("$8.50");
+    expect(formatMoneyShort("12149", "USD")).toBe("$121");
+    expect(formatMoneyShort("1234567", "USD")).toBe("$12.3K");
+    expect(formatMoneyShort("500", "JPY")).toBe("¥500");
   });
 
   it("formats changes with signs and percentage points", () => {

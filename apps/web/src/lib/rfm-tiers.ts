@@ -1,6 +1,6 @@
 /** Pure helpers for the Segments page's RFM map and value tiers (labels, colours, money input). */
 import { currencyDigits, minorToDecimal, type TRfmMapMeasure, type TTierSettings } from "@valuelens/validators";
-import { formatCount, formatMoney, formatPercent } from "./money";
+import { formatCount, formatMoney, formatPercent, minorToMajor } from "./money";
 
 export const MEASURE_LABELS: Record<TRfmMapMeasure, string> = {
   customers: "Customers",
@@ -83,4 +83,12 @@ export function tierRuleText(s: TTierSettings, tier: "high" | "medium" | "low", 
   if (tier === "high") return `≥ ${hi}`;
   if (tier === "medium") return s.mediumMinor === s.highMinor ? "none (same threshold as high)" : `${mid} to under ${hi}`;
   return `under ${mid}`;
+}
+
+/** Short money for a map cell: "$8.50", "$121", "$12.3K" (whole units from 10, compact from 10,000). */
+export function formatMoneyShort(minor: string, currency: string): string {
+  const major = Math.abs(minorToMajor(minor, currency));
+  if (major >= 10_000) return formatMoney(minor, currency, { compact: true });
+  const v = minorToMajor(minor, currency);
+  return new Intl.NumberFormat("en-US", { style: "currency", currency, maximumFractionDigits: major >= 10 ? 0 : 2, minimumFractionDigits: major >= 10 ? 0 : undefined }).format(v);
 }

@@ -6,7 +6,7 @@ import { RFM_MAP_MEASURES, type TRfmMapMeasure } from "@valuelens/validators";
 import type { RfmCell } from "@valuelens/api";
 import { formatCount, formatMoney, formatPercent } from "~/lib/money";
 import { heatColor } from "~/lib/retention";
-import { formatDelta, formatMeasure, formatPp, MEASURE_LABELS, measureValue } from "~/lib/rfm-tiers";
+import { formatDelta, formatMeasure, formatMoneyShort, formatPp, MEASURE_LABELS, measureValue } from "~/lib/rfm-tiers";
 
 const R_LABEL: Record<number, string> = { 5: "most recent", 1: "least recent" };
 const F_LABEL: Record<number, string> = { 1: "fewest orders", 5: "most orders" };
@@ -70,7 +70,7 @@ export function RfmMap({ cells, currency, predictions, slug }: { cells: RfmCell[
         <table className="w-full border-separate border-spacing-1 text-sm" data-testid="rfm-map" aria-describedby="rfm-legend">
           <caption className="mb-2 text-left text-sm text-slate-700">
             Customers by recency score (rows, 5 = bought most recently) and frequency score (columns, 5 = most orders); each cell shows its customers and
-            {predictions ? " their average predicted 12-month CLV" : " their average historical CLV"}, coloured by {MEASURE_LABELS[measure].toLowerCase()}. Select a
+            {predictions ? " their average predicted 12-month CLV" : " their average historical CLV"}, coloured by {MEASURE_LABELS[measure].charAt(0).toLowerCase() + MEASURE_LABELS[measure].slice(1)}. Select a
             cell to see its customers.
           </caption>
           <thead>
@@ -109,13 +109,16 @@ export function RfmMap({ cells, currency, predictions, slug }: { cells: RfmCell[
                       <Link
                         href={`/w/${slug}/customers?rfmR=${r}&rfmF=${f}`}
                         title={details.join("\n")}
-                        aria-label={`${details.join(". ")}. Show these customers.`}
                         data-testid={`rfm-cell-${r}-${f}`}
                         className="flex h-16 flex-col items-center justify-center rounded-md px-1 text-center outline-offset-2 hover:ring-2 hover:ring-brand-600 focus-visible:outline-2 focus-visible:outline-brand-700"
                         style={{ background: h.background, color: h.color }}
                       >
+                        {/* The accessible name reads the visible text in order, wrapped in the cell's details. */}
+                        <span className="sr-only">Recency {r}, frequency {f}: </span>
                         <span className="font-semibold tabular-nums">{formatCount(c.customers)}</span>
-                        <span className="text-xs tabular-nums">{avg !== null ? formatMoney(avg, currency, { compact: true }) : "—"}</span>
+                        <span className="sr-only"> customers, average {predictions ? "predicted" : "historical"} CLV </span>
+                        <span className="text-xs tabular-nums">{avg !== null ? formatMoneyShort(avg, currency) : "—"}</span>
+                        <span className="sr-only">. {details.slice(1).join(". ")}. Show these customers.</span>
                       </Link>
                     </td>
                   );
@@ -127,7 +130,8 @@ export function RfmMap({ cells, currency, predictions, slug }: { cells: RfmCell[
       </div>
       <p className="text-xs text-slate-700">
         Cell text: customers, then average {predictions ? "predicted 12-month CLV" : "historical CLV"}. Hover or focus a cell for share of customers, revenue,
-        P(alive) and the change since the previous recompute.
+        P(alive) and the change since the previous recompute. Equal values share a score, so a row or column can be empty (for example when many
+        customers have the same number of orders).
       </p>
     </div>
   );

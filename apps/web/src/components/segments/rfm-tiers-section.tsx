@@ -67,7 +67,8 @@ export function RfmTiersSection() {
     );
   }
   const o = rfm.data;
-  if (!o.current) {
+  // No recompute yet, or one that found no customer with an order (a new workspace).
+  if (!o.current || !o.totals || o.totals.customers === 0) {
     return (
       <div className="space-y-4">
         <DataFreshness />
