@@ -1,0 +1,141 @@
+/**
+ * Segments — rule preview benchmark (issue 5). In a fresh bench workspace owned by a new user, writes
+ * N customers (default 1,000,000) with channels, campaigns and JSON attributes, and their
+ * customer_scores rows, set-based with generate_series (deterministic pseudo-random values), then
+ * times the live preview (segmentRules.preview through the real tRPC caller: session → membership →
+ * tenant transaction with RLS → compile → count/sums → top-10 sample) for a set of representative
+ * rules, sequentially; p50 / p95 / max per rule shape, plus EXPLAIN of the count query's plan.
+ * Needs DATABASE_URL (a throwaway database: the bench workspace is left in place).
+ *   eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segment-rules-bench.ts [customers] [iterations]
+ */
+import { loadavg } from "node:os";
+import { registerUser } from "@valuelens/auth";
+import { createDb, dbEnv, withWorkspace } from "@valuelens/db";
+import { checkSegmentRule, formatRuleIssues, type TSegmentRule } from "@valuelens/validators";
+import { createCaller } from "../src/root.ts";
+import { membersFrom, ruleContext } from "../src/services/segment-rules/query.ts";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const ITER = Number(process.argv[3] ?? 20);
+const db = createDb(dbEnv().DATABASE_URL, { max: 4 });
+const prisma = db.prisma;
+
+const tag = Date.now().toString(36);
+const { user, workspaceId } = await registerUser(
+  { name: "Rule bench", email: `rule-bench-${tag}@example.com`, password: "correct horse battery staple", workspaceName: `Rule bench ${tag}` },
+  "192.0.2.11",
+);
+const caller = createCaller({ prisma, user, ip: "192.0.2.11", requestId: crypto.randomUUID() });
+const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
+const load0 = loadavg();
+
+let t = performance.now();
+const campaigns = await withWorkspace(prisma, workspaceId, async (tx) => {
+  const ids: string[] = [];
+  for (let i = 0; i < 8; i++) ids.push((await tx.campaign.create({ data: { workspaceId, externalId: `k${i}`, name: `Campaign ${i}`, channel: "paid" }, select: { id: true } })).id);
+  return ids;
+});
+await withWorkspace(
+  prisma,
+  workspaceId,
+  (tx) => tx.$executeRaw`
+  INSERT INTO customers (workspace_id, external_id, email, order_count, purchase_days, first_order_at, last_order_at, revenue_minor,
+                         acquisition_channel, acquisition_campaign_id, attributes)
+  SELECT ${workspaceId}::uuid, 'c' || i, 'c' || i || '@example.com', 1 + (i % 7), 1 + (i % 7),
+         timestamptz '2023-01-01' + ((i * 37) % 700) * interval '1 day', timestamptz '2025-01-01' + ((i * 13) % 330) * interval '1 day',
+         1000 + ((i::bigint * 7919) % 250000),
+         (ARRAY['email','referral','paid social','affiliate','organic','search'])[1 + (i % 6)],
+         CASE WHEN i % 3 = 0 THEN (${campaigns}::uuid[])[1 + (i % 8)] END,
+         jsonb_build_object('plan', (ARRAY['free','pro','team','enterprise'])[1 + (i % 4)], 'seats', (i % 50)::text,
+                            'loyalty_member', (i % 5 = 0), 'country', (ARRAY['US','DE','FR','GB','JP','BR'])[1 + (i % 6)])
+    FROM generate_series(1, ${N}::int) AS i`,
+  { timeoutMs: 30 * 60_000 },
+);
+const tCustomers = secs(t);
+t = performance.now();
+const run = await withWorkspace(prisma, workspaceId, (tx) =>
+  tx.modelRun.create({ data: { workspaceId, modelKind: "bgnbd", status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), customers: N }, select: { id: true } }),
+);
+await withWorkspace(
+  prisma,
+  workspaceId,
+  (tx) => tx.$executeRaw`
+  INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,
+         predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor, churn_risk, rfm_r, rfm_f, rfm_m,
+         rfm_segment, value_tier, scored_at, last_order_at)
+  SELECT c.workspace_id, c.id, ${run.id}::uuid, x.pa, x.pa * 0.2, x.pa * 0.6, x.pa * 2.4, x.clv, x.clv * 6 / 10, x.clv * 15 / 10, c.revenue_minor,
+         CASE WHEN x.pa < 0.3 THEN 'high' WHEN x.pa < 0.6 THEN 'medium' ELSE 'low' END, x.r, x.f, x.m,
+         (ARRAY['Lost','Hibernating','At Risk','Can''t Lose Them','About to Sleep','Need Attention','Promising','Potential Loyalist','Loyal','New','Champions'])[1 + (x.h % 11)],
+         CASE WHEN x.u >= 0.8 THEN 'high' WHEN x.u >= 0.5 THEN 'medium' ELSE 'low' END, now(), c.last_order_at
+    FROM customers c
+    CROSS JOIN LATERAL (SELECT abs(hashtext(c.external_id)) AS h) hh
+    CROSS JOIN LATERAL (SELECT hh.h, (hh.h % 1000) / 1000.0 AS u, 1 + (hh.h % 5) AS r, 1 + ((hh.h / 5) % 5) AS f, 1 + ((hh.h / 25) % 5) AS m,
+                               ((hh.h / 7) % 1000) / 1000.0 AS pa, round(exp(5 + 3 * ((hh.h % 1000) / 1000.0)))::bigint AS clv) x
+   WHERE c.workspace_id = ${workspaceId}::uuid AND (hashtext(c.external_id) % 20) <> 0`,
+  { timeoutMs: 30 * 60_000 },
+);
+const tScores = secs(t);
+await withWorkspace(prisma, workspaceId, (tx) => tx.$executeRawUnsafe("ANALYZE customer_scores"), { timeoutMs: 10 * 60_000 });
+await withWorkspace(prisma, workspaceId, (tx) => tx.$executeRawUnsafe("ANALYZE customers"), { timeoutMs: 10 * 60_000 });
+
+const c = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value });
+const and = (...conditions: unknown[]) => ({ op: "and", conditions });
+const or = (...conditions: unknown[]) => ({ op: "or", conditions });
+const RULES: [string, unknown][] = [
+  ["value tier = high", and(c("valueTier", "eq", "high"))],
+  ["predicted CLV > 5,000.00 (top ~1 %)", and(c("predictedClv", "gt", "500000"))],
+  ["P(alive) < 0.3 and historical CLV ≥ 1,000.00", and(c("pAlive", "lt", 0.3), c("historicalClv", "gte", "100000"))],
+  ["RFM segment in (Champions, Loyal)", and(c("rfmSegment", "in", ["Champions", "Loyal"]))],
+  ["channel = referral", and(c("channel", "eq", "referral"))],
+  ["last order in the last 90 days", and(c("lastOrderDate", "withinDays", 90))],
+  ["two groups: (tier high and orders ≥ 3) or (referral and P(alive) ≥ 0.6)", or(and(c("valueTier", "eq", "high"), c("orderCount", "gte", 3)), and(c("channel", "eq", "referral"), c("pAlive", "gte", 0.6)))],
+  ["attribute plan = pro and seats (number) ≥ 25", and({ field: "attribute", key: "plan", type: "text", op: "eq", value: "pro" }, { field: "attribute", key: "seats", type: "number", op: "gte", value: 25 })],
+  ["attribute country contains \"e\" or loyalty_member = true", or({ field: "attribute", key: "country", type: "text", op: "contains", value: "e" }, { field: "attribute", key: "loyalty_member", type: "boolean", op: "eq", value: true })],
+  ["predicted CLV is not set (no score row or no prediction)", and(c("predictedClv", "isNotSet"))],
+];
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+const out: string[] = [];
+const all: number[] = [];
+for (const [label, root] of RULES) {
+  const checked = checkSegmentRule({ version: 1, root });
+  if (!checked.ok) throw new Error(`${label}: ${formatRuleIssues(checked.issues)}`);
+  const rule: TSegmentRule = checked.rule;
+  const times: number[] = [];
+  let res: Awaited<ReturnType<typeof caller.segmentRules.preview>> | null = null;
+  for (let i = 0; i < ITER + 2; i++) {
+    const s = performance.now();
+    res = await caller.segmentRules.preview({ workspaceId, rule });
+    if (i >= 2) times.push(performance.now() - s); // two warm-up calls
+  }
+  all.push(...times);
+  const plan = await withWorkspace(prisma, workspaceId, async (tx) => {
+    const ctx = await ruleContext(tx, workspaceId);
+    const from = membersFrom(workspaceId, rule, ctx);
+    const { Prisma } = await import("@valuelens/db");
+    const rows = await tx.$queryRaw<{ "QUERY PLAN": string }[]>(Prisma.sql`EXPLAIN SELECT count(*) ${from.sql}`);
+    const text = rows.map((r) => r["QUERY PLAN"]).join(" | ");
+    return `${from.scoresOnly ? "scores only" : "customers ⟕ scores"}; ${/Parallel/.test(text) ? "parallel " : ""}${/Index Only Scan|Index Scan|Bitmap/.test(text) ? "index" : "seq scan"}`;
+  });
+  out.push(`| ${label} | ${res!.customers.toLocaleString("en-US")} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.max(...times).toFixed(0)} | ${plan} |`);
+  console.error(out[out.length - 1]);
+}
+const load1 = loadavg();
+console.log(`
+Command: \`eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segment-rules-bench.ts ${N} ${ITER}\`
+Date: ${new Date().toISOString().slice(0, 10)}. Machine: 2 cores, 24 GiB, Node ${process.version}; PostgreSQL = the embedded server of \`pnpm start\`.
+Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(" / ")}, at end ${load1.map((x) => x.toFixed(1)).join(" / ")} (shared machine).
+Setup: ${N.toLocaleString("en-US")} customers in ${tCustomers} s, their scores (95 %; 5 % without a score row) in ${tScores} s, set-based.
+Each rule: ${ITER} timed previews after 2 warm-up calls, sequential, through the tRPC caller (membership check, RLS transaction, count + sums, top-10 sample).
+
+| Rule | Members | p50 ms | p95 ms | max ms | Plan of the count |
+|---|---|---|---|---|---|
+${out.join("\n")}
+
+All rules together: p50 ${pct(all, 50).toFixed(0)} ms, p95 ${pct(all, 95).toFixed(0)} ms over ${all.length} previews.`);
+await db.close();
+process.exit(0);
