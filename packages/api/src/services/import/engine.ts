@@ -26,7 +26,7 @@ export const HEARTBEAT_MS = 10_000;
 const MAX_ATTEMPTS = 5;
 const BATCH_STATEMENT_TIMEOUT = "120s";
 /** deadlock_detected, serialization_failure, query_canceled (statement timeout), lock_not_available. */
-const RETRYABLE = new Set(["40P01", "40001", "57014", "55P03"]);
+const RETRYABLE = new Set(["40P01", "40001", "57014", "55P03", "P2028"]);
 
 /** The PostgreSQL SQLSTATE of an error thrown through Prisma (raw queries report it in meta or the message). */
 export function pgCode(e: unknown): string | null {
@@ -35,6 +35,16 @@ export function pgCode(e: unknown): string | null {
   if (meta && typeof meta.code === "string" && /^[0-9A-Z]{5}$/.test(meta.code)) return meta.code;
   const m = /Code: `([0-9A-Z]{5})`/.exec(e instanceof Error ? e.message : "");
   return m?.[1] ?? null;
+}
+/**
+ * Failures before a batch's transaction did anything (a saturated machine: the pool or the server
+ * did not hand out a connection in time), safe to retry like the SQLSTATEs above.
+ */
+function transientCode(e: unknown): string | null {
+  if (typeof e !== "object" || e === null) return null;
+  if ((e as { code?: unknown }).code === "P2028") return "P2028";
+  const msg = e instanceof Error ? e.message : "";
+  return /Unable to start a transaction in the given time|timeout exceeded when trying to connect/i.test(msg) ? "P2028" : null;
 }
 const SAMPLE_BYTES = 64 * 1024;
 
@@ -224,7 +234,7 @@ async function streamFile(
         await writeOne(items, rej, raws, bytesAt);
         return;
       } catch (e) {
-        const code = pgCode(e);
+        const code = pgCode(e) ?? transientCode(e);
         if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw e;
         log("import.batch_retry", { workspaceId, jobId, attempt, code });
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));

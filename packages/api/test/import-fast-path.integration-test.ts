@@ -1,0 +1,193 @@
+/**
+ * The import's fast path (issue 4): chunk transactions in bulk-summaries mode, unchanged rows filtered
+ * before the upsert, parsing overlapped with writing. Checks the count invariant, idempotency, exact
+ * updates, the unknown-customer option across chunks, summaries/rollups/customer_months equal to a
+ * rebuild from raw orders after every import, and crash recovery: an import process killed with
+ * SIGKILL mid-file leaves consistent committed chunks, is marked FAILED once its heartbeat is stale
+ * (never while fresh), and re-running the file completes the data without duplicates.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getDb, withWorkspace } from "@valuelens/db";
+import type { TImportKind, TImportOptions } from "@valuelens/validators";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runImportJob, type ImportOutcome } from "../src/services/import/engine.ts";
+import { failInterruptedImports, getImport } from "../src/services/import/service.ts";
+import { signUp, type Actor } from "./harness.ts";
+
+const NOW = new Date("2026-11-20T00:00:00Z");
+const OPTIONS: TImportOptions = { dateFormat: "auto", timeZone: "UTC", defaultCurrency: "USD", unknownCustomers: "create", deriveOrderIds: false };
+let a: Actor & { workspaceId: string };
+let dir: string;
+
+beforeAll(async () => {
+  a = await signUp("fastA", "Fast path A");
+  dir = await mkdtemp(join(tmpdir(), "vl-imp-fast-"));
+});
+
+let fileNo = 0;
+async function job(ws: string, kind: TImportKind, csv: string, options: Partial<TImportOptions> = {}): Promise<{ id: string; path: string }> {
+  const path = join(dir, `f${fileNo++}.csv`);
+  await writeFile(path, csv);
+  const j = await withWorkspace(getDb().prisma, ws, (tx) =>
+    tx.importJob.create({ data: { workspaceId: ws, kind, fileName: "f.csv", mapping: { options: { ...OPTIONS, ...options } } }, select: { id: true } }),
+  );
+  return { id: j.id, path };
+}
+
+async function run(ws: string, kind: TImportKind, csv: string, batchRows: number, options: Partial<TImportOptions> = {}): Promise<ImportOutcome> {
+  const j = await job(ws, kind, csv, options);
+  return runImportJob(getDb().prisma, ws, j.id, j.path, { batchRows, now: NOW });
+}
+
+const counts = (o: { rows: number; created: number; updated: number; unchanged: number; rejected: number }) => ({
+  rows: o.rows,
+  created: o.created,
+  updated: o.updated,
+  unchanged: o.unchanged,
+  rejected: o.rejected,
+});
+
+/** A digest of everything derived from orders in the workspace (zero rollup rows ignored, as a rebuild drops them). */
+const DERIVED = `
+  SELECT md5(coalesce(string_agg(x, '|' ORDER BY x), '')) AS h FROM (
+    SELECT concat_ws(',', 'c', external_id, order_count, purchase_days, first_order_at, last_order_at, revenue_minor, margin_minor, first_day_revenue_minor, first_month_revenue_minor) AS x FROM customers WHERE workspace_id = $1::uuid
+    UNION ALL SELECT concat_ws(',', 'm', month, orders, revenue_minor, new_customers, new_customer_revenue_minor) FROM monthly_rollups WHERE workspace_id = $1::uuid AND (orders <> 0 OR revenue_minor <> 0 OR new_customers <> 0 OR new_customer_revenue_minor <> 0)
+    UNION ALL SELECT concat_ws(',', 's', customers, customers_with_orders, repeat_customers, orders, revenue_minor) FROM workspace_stats WHERE workspace_id = $1::uuid
+    UNION ALL SELECT concat_ws(',', 'cm', customer_id, month, orders, revenue_minor, margin_minor) FROM customer_months WHERE workspace_id = $1::uuid
+    UNION ALL SELECT concat_ws(',', 'cw', customer_id, week, orders, revenue_minor, margin_minor) FROM customer_weeks WHERE workspace_id = $1::uuid
+    UNION ALL SELECT concat_ws(',', 'pending', count(*)) FROM summary_pending WHERE workspace_id = $1::uuid) s`;
+
+class RollBack extends Error {}
+/** The workspace's derived state now and after vl_rebuild_* from raw orders (the rebuild is rolled back). */
+async function derivedVsRebuilt(ws: string): Promise<{ now: string; rebuilt: string }> {
+  let r: { now: string; rebuilt: string } | null = null;
+  await withWorkspace(getDb().prisma, ws, async (tx) => {
+    const now = (await tx.$queryRawUnsafe<{ h: string }[]>(DERIVED, ws))[0]!.h;
+    await tx.$executeRaw`SELECT vl_rebuild_summaries(${ws}::uuid), vl_rebuild_customer_months(${ws}::uuid)`;
+    const rebuilt = (await tx.$queryRawUnsafe<{ h: string }[]>(DERIVED, ws))[0]!.h;
+    r = { now, rebuilt };
+    throw new RollBack();
+  }).catch((e: unknown) => {
+    if (!(e instanceof RollBack)) throw e;
+  });
+  return r!;
+}
+
+function orders(n: number, prefix: string, f: (i: number) => { amount?: string; customer?: number; refunded?: string } = () => ({})): string {
+  const lines = ["order_id,customer_id,email,created_at,total,currency,refunded"];
+  for (let i = 0; i < n; i++) {
+    const o = f(i);
+    const c = o.customer ?? i % 13;
+    lines.push(`${prefix}-o${i},${prefix}-c${c},${prefix}-c${c}@example.com,2025-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 27)).padStart(2, "0")}T${String(i % 24).padStart(2, "0")}:00:00Z,${o.amount ?? `${10 + (i % 50)}.25`},${i % 9 === 0 ? "EUR" : "USD"},${o.refunded ?? "false"}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+describe("import fast path: bulk chunks", () => {
+  it("new, unchanged and updated files across many chunks: exact counts, summaries equal a rebuild after each", async () => {
+    const ws = a.workspaceId;
+    const first = await run(ws, "ORDERS", orders(230, "fp"), 40);
+    expect(first.status).toBe("COMPLETED");
+    expect(counts(first)).toEqual({ rows: 230, created: 230, updated: 0, unchanged: 0, rejected: 0 });
+    expect(first.timing.customersRefreshed).toBeGreaterThanOrEqual(13);
+    let d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+
+    const again = await run(ws, "ORDERS", orders(230, "fp"), 40);
+    expect(counts(again)).toEqual({ rows: 230, created: 0, updated: 0, unchanged: 230, rejected: 0 });
+    expect(again.timing.customersRefreshed).toBe(0);
+
+    // Every 7th amount changed, every 11th order moved to another customer, every 17th refunded.
+    const changed = orders(230, "fp", (i) => ({
+      amount: i % 7 === 0 ? "99.99" : undefined,
+      customer: i % 11 === 0 ? 20 + (i % 3) : undefined,
+      refunded: i % 17 === 0 ? "true" : undefined,
+    }));
+    const expectUpdated = Array.from({ length: 230 }, (_, i) => i).filter((i) => i % 7 === 0 || i % 11 === 0 || i % 17 === 0).length;
+    const upd = await run(ws, "ORDERS", changed, 40);
+    expect(counts(upd)).toEqual({ rows: 230, created: 0, updated: expectUpdated, unchanged: 230 - expectUpdated, rejected: 0 });
+    d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+    const n = await withWorkspace(getDb().prisma, ws, (tx) => tx.order.count({ where: { workspaceId: ws, externalId: { startsWith: "fp-" } } }));
+    expect(n).toBe(230);
+  });
+
+  it("unknown customers follow the option in every chunk; duplicates across chunks are rejected; the invariant holds", async () => {
+    const ws = a.workspaceId;
+    await run(ws, "CUSTOMERS", "customer_id,email\nuk-known1,k1@example.com\nuk-known2,k2@example.com\n", 10);
+    const lines = ["order_id,customer_id,created_at,total"];
+    for (let i = 0; i < 60; i++) lines.push(`uk-o${i},${i % 3 === 0 ? `uk-unknown${i}` : `uk-known${1 + (i % 2)}`},2025-03-0${1 + (i % 9)},5.00`);
+    lines.push("uk-o3,uk-known1,2025-03-01,5.00"); // duplicate id of a row three chunks earlier
+    const csv = lines.join("\n") + "\n";
+    const rejected = await run(ws, "ORDERS", csv, 8, { unknownCustomers: "reject" });
+    expect(counts(rejected)).toEqual({ rows: 61, created: 40, updated: 0, unchanged: 0, rejected: 21 });
+    const created = await run(ws, "ORDERS", csv, 8, { unknownCustomers: "create" });
+    expect(counts(created)).toEqual({ rows: 61, created: 20, updated: 0, unchanged: 40, rejected: 1 });
+    const d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+  });
+});
+
+describe("import fast path: crash recovery", () => {
+  it("a killed import leaves consistent chunks, is marked FAILED only once its heartbeat is stale, and a re-run completes it without duplicates", async () => {
+    const b = await signUp("fastCrash", "Fast path crash");
+    const ws = b.workspaceId;
+    const N = 12_000;
+    const csv = orders(N, "crash");
+    const j = await job(ws, "ORDERS", csv);
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "fixtures/import-child.ts"), ws, j.id, j.path, "400"], {
+      cwd: join(import.meta.dirname, ".."),
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    // Kill it (no cleanup, like a server killed) once at least two chunks are committed.
+    const deadline = Date.now() + 240_000;
+    let killedAt = 0;
+    while (Date.now() < deadline) {
+      const p = await withWorkspace(getDb().prisma, ws, (tx) => getImport(tx, ws, j.id));
+      if (p.rows >= 800) {
+        child.kill("SIGKILL");
+        killedAt = p.rows;
+        break;
+      }
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await exited;
+    expect(killedAt, `the child never committed two chunks (stderr: ${stderr.slice(0, 2000)})`).toBeGreaterThanOrEqual(800);
+
+    const dead = await withWorkspace(getDb().prisma, ws, (tx) => getImport(tx, ws, j.id));
+    expect(dead.status).toBe("RUNNING");
+    expect(dead.rows).toBeLessThan(N);
+    // Committed progress and committed data agree (same transaction per chunk) …
+    const committed = await withWorkspace(getDb().prisma, ws, (tx) => tx.order.count({ where: { workspaceId: ws, externalId: { startsWith: "crash-" } } }));
+    expect(committed).toBe(dead.created);
+    expect(dead.created + dead.updated + dead.unchanged + dead.rejected).toBe(dead.rows);
+    // … and so do the summaries.
+    let d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+
+    // Its heartbeat is fresh: no sweep (any process) takes it for dead yet …
+    expect(await withWorkspace(getDb().prisma, ws, (tx) => failInterruptedImports(tx, ws))).toBe(0);
+    // … once it is older than the limit (simulated: cut-off in the future), it is marked FAILED.
+    expect(await withWorkspace(getDb().prisma, ws, (tx) => failInterruptedImports(tx, ws, new Date(Date.now() + 1_000)))).toBe(1);
+    const failed = await withWorkspace(getDb().prisma, ws, (tx) => getImport(tx, ws, j.id));
+    expect(failed.status).toBe("FAILED");
+    expect(failed.error).toMatch(/interrupted/);
+
+    // Re-running the same file completes the data, nothing duplicated.
+    const rerun = await run(ws, "ORDERS", csv, 4_000);
+    expect(rerun.status).toBe("COMPLETED");
+    expect(counts(rerun)).toEqual({ rows: N, created: N - committed, updated: 0, unchanged: committed, rejected: 0 });
+    const total = await withWorkspace(getDb().prisma, ws, (tx) => tx.order.count({ where: { workspaceId: ws, externalId: { startsWith: "crash-" } } }));
+    expect(total).toBe(N);
+    d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+  }, 300_000);
+});
