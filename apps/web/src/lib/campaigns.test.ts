@@ -21,7 +21,7 @@ describe("campaigns page helpers", () => {
     const c = { label: "A", curve: { key: "a", label: "A", cacMinor: 5000, curve: [3500, 4500, 5200], actualMonths: 2, paybackMonths: 3, paybackSource: "predicted" } } as unknown as ComparedCampaign;
     const d = toPaybackCurves([c], "USD");
     expect(d.labels).toEqual(["1", "2", "3"]);
-    expect(d.datasets.map((s) => s.label)).toEqual(["A — observed", "A — predicted", "A — CAC"]);
+    expect(d.datasets.map((s) => s.label)).toEqual(["A", "A — predicted", "A — CAC"]);
     expect(d.datasets[0]!.data).toEqual([35, 45, null]);
     expect(d.datasets[1]!.data).toEqual([null, 45, 52]);
     expect(d.datasets[2]!.data).toEqual([50, 50, 50]);

@@ -112,7 +112,7 @@ export function toPaybackCurves(campaigns: readonly ComparedCampaign[], currency
     // the forecast starts at the last observed point so the two lines join
     const predicted = labels.map((_, k) => (k >= Math.max(0, a - 1) && k < pts.length && pts.length > a ? digits(pts[k]!) : null));
     const sets: { label: string; data: (number | null)[]; borderColor: string; backgroundColor: string; borderDash?: number[]; pointRadius: number; borderWidth: number; spanGaps: boolean }[] = [
-      { label: `${c.label} — observed`, data: observed, borderColor: color, backgroundColor: color, pointRadius: 2, borderWidth: 2, spanGaps: false },
+      { label: c.label, data: observed, borderColor: color, backgroundColor: color, pointRadius: 2, borderWidth: 2, spanGaps: false },
     ];
     if (pts.length > a) sets.push({ label: `${c.label} — predicted`, data: predicted, borderColor: color, backgroundColor: color, borderDash: [6, 4], pointRadius: 0, borderWidth: 2, spanGaps: false });
     if (c.curve.cacMinor !== null && c.curve.cacMinor > 0) {

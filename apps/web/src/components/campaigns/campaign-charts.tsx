@@ -105,7 +105,8 @@ export function PaybackCurveChart({ campaigns, currency, measure }: { campaigns:
               y: { beginAtZero: true, title: { display: true, text: `Cumulative ${measure} per customer (${currency})` }, ticks: { callback: (v) => compact.format(Number(v)) } },
             },
             plugins: {
-              legend: { position: "bottom", labels: { boxWidth: 18 } },
+              // one legend entry per campaign (its colour); line styles are explained below the chart
+              legend: { position: "bottom", labels: { boxWidth: 18, filter: (item) => !item.text.includes(" — ") } },
               tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ""}: ${ctx.parsed.y === null ? "—" : fmt.format(ctx.parsed.y)}` } },
             },
           }}

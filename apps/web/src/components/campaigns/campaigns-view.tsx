@@ -48,7 +48,7 @@ export function CampaignsView() {
   const ws = useWorkspace();
   const trpc = useTRPC();
   const canEdit = roleAtLeast(ws.role, "ADMIN");
-  const [measure, setMeasure] = useState<TValueMeasure>("revenue");
+  const [measure, setMeasure] = useState<TValueMeasure>("margin");
   const [horizon, setHorizon] = useState<TValueHorizon>("lifetime");
   const [fromMonth, setFromMonth] = useState<string>("");
   const [toMonth, setToMonth] = useState<string>("");
@@ -98,7 +98,7 @@ export function CampaignsView() {
       </div>
 
       <div className="flex flex-wrap items-end gap-4 rounded-lg border border-slate-200 bg-white p-4" role="group" aria-label="Value basis and acquisition range">
-        <Select label="Value" value={measure} onChange={setMeasure} options={[{ value: "revenue", label: "Revenue" }, { value: "margin", label: `Margin (${roi.data ? Math.round(roi.data.marginRate * 100) : "…"}% rate where no cost)` }]} />
+        <Select label="Value" value={measure} onChange={setMeasure} options={[{ value: "margin", label: `Margin (order cost, else ${roi.data ? Math.round(roi.data.marginRate * 100) : "…"}% rate)` }, { value: "revenue", label: "Revenue" }]} />
         <Select label="Horizon" value={horizon} onChange={setHorizon} options={[{ value: "historical", label: "Historical (to date)" }, { value: "predicted12", label: "Predicted next 12 months" }, { value: "lifetime", label: "Lifetime (to date + 12 months)" }]} />
         <Select label="Acquired from" value={fromMonth} onChange={setFromMonth} options={[{ value: "", label: "First month" }, ...months.map((m) => ({ value: m, label: monthLabel(m) }))]} />
         <Select label="Acquired to" value={toMonth} onChange={setToMonth} options={[{ value: "", label: "Latest month" }, ...months.map((m) => ({ value: m, label: monthLabel(m) }))]} />
@@ -162,6 +162,7 @@ export function CampaignsView() {
               caption={`Campaigns, ${valueLabel.toLowerCase()}, acquired ${monthLabel(roi.data.fromMonth)} – ${monthLabel(roi.data.toMonth)}`}
               minCustomers={roi.data.minCustomers}
               valueLabel={shortValue}
+              measure={measure}
               predictedNote={roi.data.predictionsUnavailable}
               select={{ selected: ids, onToggle: toggle, max: MAX_COMPARE }}
               extra={
@@ -198,6 +199,7 @@ export function CampaignsView() {
               caption={`Channels, ${valueLabel.toLowerCase()}`}
               minCustomers={roi.data.minCustomers}
               valueLabel={shortValue}
+              measure={measure}
               predictedNote={roi.data.predictionsUnavailable}
             />
             <p className="mt-2 text-xs text-slate-700">A channel adds up its campaigns and the customers without a campaign who came through it (their spend, if any, is not known, so organic-style channels show no CAC).</p>
@@ -225,7 +227,7 @@ export function CampaignsView() {
                     Low confidence (under {roi.data.minCustomers} customers): {compare.data.campaigns.filter((c) => c.lowConfidence).map((c) => c.label).join(", ")} — shown, but not ranked.
                   </p>
                 ) : null}
-                <div className="grid gap-6 xl:grid-cols-2">
+                <div className="space-y-8">
                   <CacLtvChart campaigns={compare.data.campaigns} currency={compare.data.currency} valueLabel={shortValue} />
                   <PaybackCurveChart campaigns={compare.data.campaigns} currency={compare.data.currency} measure={measure} />
                 </div>
@@ -235,6 +237,7 @@ export function CampaignsView() {
                   caption="Compared campaigns"
                   minCustomers={roi.data.minCustomers}
                   valueLabel={shortValue}
+                  measure={measure}
                   predictedNote={compare.data.predictionsUnavailable}
                 />
               </div>

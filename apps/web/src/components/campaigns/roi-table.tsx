@@ -25,6 +25,7 @@ export function RoiTable<T extends GroupMetrics>({
   caption,
   minCustomers,
   valueLabel,
+  measure,
   predictedNote,
   select,
   extra,
@@ -34,6 +35,7 @@ export function RoiTable<T extends GroupMetrics>({
   caption: string;
   minCustomers: number;
   valueLabel: string;
+  measure: "revenue" | "margin";
   /** Shown in predicted columns when there are no predictions. */
   predictedNote: string | null;
   select?: { selected: string[]; onToggle: (key: string) => void; max: number } | undefined;
@@ -65,11 +67,11 @@ export function RoiTable<T extends GroupMetrics>({
           <tr>
             {select ? <th scope="col" className="px-2 py-2 text-left font-semibold">Compare</th> : null}
             <th scope="col" className="px-2 py-2 text-right font-semibold">Rank</th>
-            {COLUMNS.map((k) => (k === "ltv" ? head(k, `${valueLabel} / customer`) : head(k)))}
+            {COLUMNS.map((k) => (k === "ltv" ? head(k, `${valueLabel} / customer`) : k === "payback" ? head(k, `Payback (${measure})`) : head(k)))}
             <th scope="col" className="px-2 py-2 text-right font-semibold">First-order revenue</th>
             <th scope="col" className="px-2 py-2 text-right font-semibold">Revenue to date</th>
-            <th scope="col" className="px-2 py-2 text-right font-semibold">Predicted 12 mo</th>
-            <th scope="col" className="px-2 py-2 text-right font-semibold">Lifetime</th>
+            <th scope="col" className="px-2 py-2 text-right font-semibold">Predicted 12 mo ({measure})</th>
+            <th scope="col" className="px-2 py-2 text-right font-semibold">Lifetime ({measure})</th>
             {extra ? <th scope="col" className="px-2 py-2 text-left font-semibold">Actions</th> : null}
           </tr>
         </thead>
@@ -87,7 +89,7 @@ export function RoiTable<T extends GroupMetrics>({
                   </td>
                 ) : null}
                 <td className="px-2 py-1.5 text-right tabular-nums">{rank ?? <span className="text-xs font-medium text-amber-900">low confidence</span>}</td>
-                <th scope="row" className="max-w-72 px-2 py-1.5 text-left font-medium text-slate-900">
+                <th scope="row" className="min-w-56 max-w-80 px-2 py-1.5 text-left font-medium text-slate-900">
                   {r.label}
                   {r.kind === "campaign" && r.channel ? <span className="block text-xs font-normal text-slate-600">{r.channel}</span> : null}
                   {r.lowConfidence ? <span className="block text-xs font-normal text-amber-900">{r.customers} customers (under {minCustomers})</span> : null}
