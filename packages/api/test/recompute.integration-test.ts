@@ -119,6 +119,32 @@ describe("recompute pipeline", () => {
   });
 });
 
+describe("fit time budgets", () => {
+  it("a comparison model past its budget is reported as unfinished and never blocks the scores", async () => {
+    const { prisma } = getDb();
+    const out = await recomputeWorkspace(prisma, demo.workspaceId, { triggeredBy: "test", fitBudgetMs: { primary: 600_000, comparison: 0 } });
+    expect(out.status).toBe("succeeded");
+    if (out.status !== "succeeded") return;
+    const run = await withWorkspace(prisma, demo.workspaceId, (tx) =>
+      tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: demo.workspaceId, id: out.runId } }, select: { comparison: true, params: true } }),
+    );
+    const cmp = run.comparison as { model: string; unfinished?: string; logLikelihood?: number }[];
+    expect(cmp.find((c) => c.model === "bgnbd")?.logLikelihood).toBeLessThan(0);
+    for (const m of ["pnbd", "mbgnbd"]) expect(cmp.find((c) => c.model === m)?.unfinished).toMatch(/did not finish/i);
+    expect(run.params).not.toBeNull();
+  });
+
+  it("the workspace's own model past its budget fails the run with a message that says what to do", async () => {
+    const { prisma } = getDb();
+    const out = await recomputeWorkspace(prisma, demo.workspaceId, { triggeredBy: "test", compare: false, fitBudgetMs: { primary: 0, comparison: 0 } });
+    expect(out.status).toBe("failed");
+    if (out.status === "failed") expect(out.error).toMatch(/did not finish fitting.*choose BG\/NBD/);
+    // The previous scores stay in place (the failed run replaced nothing).
+    const n = await withWorkspace(prisma, demo.workspaceId, (tx) => tx.customerScore.count());
+    expect(n).toBeGreaterThan(0);
+  });
+});
+
 describe("recompute ledger", () => {
   it("closes a run left 'running' by a crashed worker when the next run takes the lock", async () => {
     const { prisma } = getDb();

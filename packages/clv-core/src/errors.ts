@@ -21,3 +21,21 @@ export class ClvInputError extends Error {
     this.row = row;
   }
 }
+
+/**
+ * Thrown when a caller's `shouldStop` asked a long computation (a model fit) to stop. Carries the
+ * operation's name so the caller can say which step ran out of its budget.
+ *
+ * @example
+ * try { fitParetoNbd(data, { shouldStop: () => Date.now() > deadline }); }
+ * catch (e) { if (e instanceof ClvAbortedError) console.log(e.operation); } // "fit-pareto-nbd"
+ */
+export class ClvAbortedError extends Error {
+  readonly operation: string;
+
+  constructor(operation: string) {
+    super(`${operation}: stopped by the caller (time budget exceeded)`);
+    this.name = "ClvAbortedError";
+    this.operation = operation;
+  }
+}

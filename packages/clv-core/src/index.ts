@@ -2,7 +2,7 @@
  * @valuelens/clv-core — customer-lifetime-value models in pure TypeScript (no I/O, no clock, no
  * global randomness). See README.md for the API, a worked CDNOW example and references.
  */
-export { ClvInputError } from "./errors.js";
+export { ClvAbortedError, ClvInputError } from "./errors.js";
 
 // data
 export { summarizeTransactions, summarizeTransactionColumns, utcDay } from "./data/summarize-transactions.js";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { cumulativeTracking, expectedPurchases, fitBgNbd, fitParetoNbd, gammaSampler, holdoutByFrequency, mulberry32, nextPurchaseWindow, summarizeTransactions } from "../src/index.js";
+import { ClvAbortedError, cumulativeTracking, expectedPurchases, fitBgNbd, fitParetoNbd, gammaSampler, holdoutByFrequency, mulberry32, nextPurchaseWindow, summarizeTransactions } from "../src/index.js";
 import { cdnowSampleTransactions } from "./datasets.js";
 
 describe("nextPurchaseWindow (Lomax waiting time given active; FHL 2005 §3 posterior Gamma(r+x, α+T))", () => {
@@ -79,5 +79,25 @@ describe("cumulativeTracking on CDNOW (FHL 2005: calibrate weeks 1–39, hold ou
 
   test("rejects decreasing times", () => {
     expect(() => cumulativeTracking(bg, cal, [2, 1])).toThrow(/times/);
+  });
+});
+
+describe("fit budgets: shouldStop aborts a fit with ClvAbortedError", () => {
+  test("stops after the caller's budget of likelihood evaluations and names the fit", () => {
+    const tx = cdnowSampleTransactions();
+    const s = summarizeTransactions(tx, { observationEnd: new Date("1997-09-30T00:00:00Z"), unit: "weeks" });
+    let calls = 0;
+    const stop = () => ++calls > 5;
+    expect(() => fitParetoNbd(s, { shouldStop: stop })).toThrow(ClvAbortedError);
+    expect(calls).toBe(6);
+    try {
+      fitBgNbd(s, { shouldStop: () => true });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ClvAbortedError);
+      expect((e as ClvAbortedError).operation).toBe("fit-bg-nbd");
+    }
+    // A budget that is never hit changes nothing.
+    expect(fitBgNbd(s, { shouldStop: () => false }).params).toEqual(fitBgNbd(s).params);
   });
 });

@@ -26,12 +26,10 @@ interface Holdout {
   /** Set when a fast refresh after new data reused the latest full run's check. */
   reusedFromRun?: string;
 }
-interface Comparison {
-  model: string;
-  logLikelihood: number;
-  converged: boolean;
-  holdoutErrorPct: number | null;
-}
+type Comparison =
+  | { model: string; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; unfinished?: undefined }
+  /** A comparison fit that ran out of its time budget. */
+  | { model: string; unfinished: string };
 
 const VERDICT_STYLE = { good: "bg-emerald-100 text-emerald-900", fair: "bg-amber-100 text-amber-900", poor: "bg-red-100 text-red-900" } as const;
 
@@ -298,9 +296,17 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
                     {modelLabel(c.model)}
                     {c.model === run.modelKind ? " (in use)" : ""}
                   </th>
-                  <td className="py-1 pr-4 text-right">{formatNumber(c.logLikelihood, 1)}</td>
-                  <td className="py-1 pr-4 text-right">{c.holdoutErrorPct === null ? "—" : `${c.holdoutErrorPct.toFixed(1)} %`}</td>
-                  <td className="py-1">{c.converged ? "yes" : "no"}</td>
+                  {c.unfinished !== undefined ? (
+                    <td colSpan={3} className="py-1 text-slate-700">
+                      {c.unfinished}
+                    </td>
+                  ) : (
+                    <>
+                      <td className="py-1 pr-4 text-right">{formatNumber(c.logLikelihood, 1)}</td>
+                      <td className="py-1 pr-4 text-right">{c.holdoutErrorPct === null ? "—" : `${c.holdoutErrorPct.toFixed(1)} %`}</td>
+                      <td className="py-1">{c.converged ? "yes" : "no"}</td>
+                    </>
+                  )}
                 </tr>
               ))}
             </tbody>

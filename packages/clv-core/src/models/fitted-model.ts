@@ -11,6 +11,7 @@
  * const m = fitBgNbd(data);
  * JSON.parse(JSON.stringify(m)); // same model
  */
+import { ClvAbortedError } from "../errors.js";
 import { minimizeBfgs } from "../math/minimize-bfgs.js";
 import { observedInformation } from "../math/observed-information.js";
 
@@ -35,6 +36,12 @@ export interface FitOptions<P extends object> {
   maxIterations?: number;
   /** Stop when the largest gradient component of the mean log-likelihood (log-parameters) falls below this. */
   gradientTolerance?: number;
+  /**
+   * Polled before every likelihood evaluation; returning true aborts the fit with a `ClvAbortedError`
+   * (e.g. a time budget: `() => Date.now() > deadline`). Lets a caller bound a fit whose likelihood is
+   * expensive on its data without clv-core reading clocks itself.
+   */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -51,6 +58,15 @@ export function fitLogParameters<K extends string, P extends object>(
   warmStart: { negLogLik: (theta: Float64Array, grad: Float64Array | null) => number; observations: number } | null = null,
 ): FittedModel<K, P> {
   const d = names.length;
+  const stop = options.shouldStop;
+  if (stop) {
+    const guard = (nll: typeof negLogLik): typeof negLogLik => (th, g) => {
+      if (stop()) throw new ClvAbortedError(`fit-${kind}`);
+      return nll(th, g);
+    };
+    negLogLik = guard(negLogLik);
+    if (warmStart) warmStart = { ...warmStart, negLogLik: guard(warmStart.negLogLik) };
+  }
   let start = names.map((k) => {
     const v = (options.initial?.[k] ?? defaults[k]) as number;
     return Math.log(v);

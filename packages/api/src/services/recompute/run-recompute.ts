@@ -1,4 +1,5 @@
 import {
+  ClvAbortedError,
   cumulativeTracking,
   fitBgNbd,
   fitGammaGamma,
@@ -21,7 +22,6 @@ import { readCalibration, readSummaries, type SummaryColumns } from "./summaries
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
-import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
 
 export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
@@ -41,9 +41,22 @@ interface Cols {
   T: ArrayLike<number>;
 }
 
-function fitPurchase(kind: PurchaseModelName, cols: Cols, initial?: Record<string, number>): PurchaseModel {
+/**
+ * Time budgets for model fits. Pareto/NBD's likelihood has no closed form and on some data (e.g. very
+ * regular buyers, where the lifetime parameters run off to large values) each evaluation needs a
+ * numerical integral per distinct customer row; one fit could then hold the worker for many minutes.
+ * The workspace's own model gets a generous budget (the run fails with a clear message past it);
+ * the comparison models a short one each (reported as "did not finish", never blocking the scores).
+ */
+export const FIT_BUDGET_MS = { primary: 10 * 60_000, comparison: 30_000 } as const;
+const budget = (ms: number) => {
+  const deadline = Date.now() + ms;
+  return () => Date.now() > deadline;
+};
+
+function fitPurchase(kind: PurchaseModelName, cols: Cols, initial?: Record<string, number>, budgetMs: number = FIT_BUDGET_MS.primary): PurchaseModel {
   // Warm start from the previous run's parameters when there are any (same optimum, fewer iterations).
-  const o = initial ? { initial } : undefined;
+  const o = { shouldStop: budget(budgetMs), ...(initial ? { initial } : {}) };
   if (kind === "pnbd") return fitParetoNbd(cols, o);
   if (kind === "mbgnbd") return fitModifiedBgNbd(cols, o);
   return fitBgNbd(cols, o);
@@ -127,6 +140,8 @@ export interface RecomputeOptions {
    */
   mode?: "full" | "fast";
   timeoutMs?: number;
+  /** Override the fit time budgets (tests; see FIT_BUDGET_MS). */
+  fitBudgetMs?: { primary: number; comparison: number };
 }
 
 export type RecomputeOutcome =
@@ -202,10 +217,21 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           const reuse = prev?.holdout && prev.comparison ? prev : null;
 
           await progress("fitting " + kind, 30);
-          const model = fitPurchase(kind, s, (prev?.params ?? undefined) as Record<string, number> | undefined);
+          const budgets = opts.fitBudgetMs ?? FIT_BUDGET_MS;
+          let model: PurchaseModel;
+          try {
+            model = fitPurchase(kind, s, (prev?.params ?? undefined) as Record<string, number> | undefined, budgets.primary);
+          } catch (e) {
+            if (e instanceof ClvAbortedError)
+              throw new Error(`The ${kind} model did not finish fitting within ${Math.round(budgets.primary / 1000)} s on this data; choose BG/NBD on the Model page.`);
+            throw e;
+          }
           const spend = fitSpend(s);
 
-          const comparison: { model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object }[] = [];
+          const comparison: (
+            | { model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object }
+            | { model: PurchaseModelName; unfinished: string }
+          )[] = [];
           let holdout: HoldoutResult | null = null;
           // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window (skipped when reused).
           const window = s.cutoffDay - s.firstDay;
@@ -221,11 +247,19 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           let k = 0;
           for (const other of kinds) {
             await progress(`comparing models (${other})`, 40 + (k++ * 30) / kinds.length);
-            const full = other === kind ? model : fitPurchase(other, s);
-            let h: HoldoutResult | null = null;
-            if (calOk && cal) h = holdoutMetrics(fitPurchase(other, cal), cal, holdoutDays, calEnd);
-            if (other === kind) holdout = h;
-            comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params });
+            try {
+              // The workspace's model is fitted already; each other model and each calibration fit has its own short budget.
+              const full = other === kind ? model : fitPurchase(other, s, undefined, budgets.comparison);
+              let h: HoldoutResult | null = null;
+              if (calOk && cal) h = holdoutMetrics(fitPurchase(other, cal, undefined, other === kind ? budgets.primary : budgets.comparison), cal, holdoutDays, calEnd);
+              if (other === kind) holdout = h;
+              comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params });
+            } catch (e) {
+              if (!(e instanceof ClvAbortedError)) throw e;
+              const secs = Math.round((other === kind ? budgets.primary : budgets.comparison) / 1000);
+              log("recompute.fit_budget_exceeded", { workspaceId, model: other, budgetSeconds: secs });
+              comparison.push({ model: other, unfinished: `Did not finish fitting within ${secs} s on this data.` });
+            }
           }
 
           await progress("scoring customers", 75);
@@ -294,7 +328,6 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
 
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
-        await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await writeSegmentSnapshots(tx, workspaceId, id);
         await snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: id }); // rule segments (issue 5)
