@@ -51,7 +51,9 @@ const day0 = Date.UTC(2023, 0, 1);
 const orderLine = (bump: boolean) => (i: number) => {
   const c = (i * 7919) % CUSTOMERS;
   const cents = (i % 500) * 100 + 100 + (i % 100) + (bump && i % 10 === 0 ? 1 : 0);
-  return `o${i},c${c},${new Date(day0 + ((i * 13) % 1000) * 86_400_000 + (i % 86_400) * 1000).toISOString()},${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")},USD`;
+  // A customer's orders (every CUSTOMERS-th row) fall on different days over ~2.7 years.
+  const day = (i * 13 + Math.floor(i / CUSTOMERS) * 53) % 1000;
+  return `o${i},c${c},${new Date(day0 + day * 86_400_000 + (i % 86_400) * 1000).toISOString()},${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")},USD`;
 };
 await write(customersFile, "customer_id,email,name,signup_date", CUSTOMERS, (i) => `c${i},c${i}@example.com,Customer ${i},${new Date(day0 + (i % 700) * 86_400_000).toISOString().slice(0, 10)}`);
 await write(ordersFile, "order_id,customer_id,created_at,total,currency", N, orderLine(false));

@@ -9,10 +9,11 @@
 -- Bulk mode (opt-in, per transaction and workspace, vl_bulk_begin):
 --  * the order triggers only record which customers changed (summary_pending) for the guarded
 --    workspace; every other workspace and every other transaction keeps the immediate path;
---  * vl_bulk_flush(ws) then brings everything derived from those customers' orders up to date in a
---    few set-based statements: customer_months and customer_weeks rebuilt for those customers, the
---    linear parts of monthly_rollups/workspace_stats moved by (new − old) customer_months, and the
---    customer summaries + non-linear rollup parts by vl_refresh_customers;
+--  * vl_bulk_flush(ws) then brings everything derived from those customers' orders up to date in
+--    two set-based statements: customer_months and customer_weeks recomputed for those customers
+--    and written as a diff, the linear parts of monthly_rollups/workspace_stats moved by the same
+--    (new − old) month diff, then the customer summaries + non-linear rollup parts by
+--    vl_refresh_customers;
 --  * it cannot be left stale: vl_bulk_begin inserts a guard row whose DEFERRABLE INITIALLY DEFERRED
 --    constraint trigger runs vl_bulk_flush at COMMIT (a no-op when the writer already flushed), and
 --    the triggers honour the mode only while that guard row exists in the same transaction (a
@@ -82,28 +83,11 @@ BEGIN
   ids := ARRAY(SELECT c.id FROM customers c WHERE c.workspace_id = p_ws AND c.id = ANY(ids) ORDER BY c.id);
   IF cardinality(ids) = 0 THEN RETURN 0; END IF;
 
-  -- Old linear contribution: these customers' customer_months leave monthly_rollups and workspace_stats.
-  EXECUTE $q$
-  WITH d AS (
-    DELETE FROM customer_months cm WHERE cm.workspace_id = $1 AND cm.customer_id = ANY($2)
-    RETURNING cm.month, cm.orders, cm.revenue_minor
-  ), m AS (
-    SELECT d.month, sum(d.orders)::int AS n, sum(d.revenue_minor)::bigint AS r FROM d GROUP BY d.month
-  ), roll AS (
-    INSERT INTO monthly_rollups AS x (workspace_id, month, orders, revenue_minor)
-    SELECT $1, m.month, -m.n, -m.r FROM m
-    ON CONFLICT (workspace_id, month) DO UPDATE
-       SET orders = x.orders + EXCLUDED.orders, revenue_minor = x.revenue_minor + EXCLUDED.revenue_minor
-    RETURNING 1
-  )
-  INSERT INTO workspace_stats AS st (workspace_id, orders, revenue_minor)
-  SELECT $1, -coalesce(sum(m.n), 0)::int, -coalesce(sum(m.r), 0)::bigint FROM m
-  ON CONFLICT (workspace_id) DO UPDATE
-     SET orders = st.orders + EXCLUDED.orders, revenue_minor = st.revenue_minor + EXCLUDED.revenue_minor, updated_at = now()
-  $q$ USING p_ws, ids;
-  EXECUTE 'DELETE FROM customer_weeks cw WHERE cw.workspace_id = $1 AND cw.customer_id = ANY($2)' USING p_ws, ids;
-
-  -- New: rebuilt from the orders (one read of them), and their linear contribution added back.
+  -- customer_months and customer_weeks of these customers recomputed from their orders (one read),
+  -- written as a diff against what is stored (only rows that changed are inserted, updated or
+  -- deleted: a chunk that adds one order to a customer with years of history touches one month and
+  -- one week, not all of them), and the linear parts of monthly_rollups / workspace_stats moved by
+  -- the same month diff. Data-modifying CTEs share one snapshot; upserts and deletes touch disjoint keys.
   EXECUTE $q$
   WITH o AS MATERIALIZED (
     SELECT o.customer_id, o.ordered_at AT TIME ZONE $4 AS local,
@@ -114,25 +98,55 @@ BEGIN
       FROM orders o
      WHERE o.workspace_id = $1 AND NOT o.refunded AND o.customer_id = ANY($2)
   ), nm AS (
-    INSERT INTO customer_months (workspace_id, customer_id, month, orders, revenue_minor, margin_minor)
-    SELECT $1, o.customer_id, date_trunc('month', o.local)::date, count(*)::int, sum(o.amt)::bigint, sum(o.mar)::bigint
-      FROM o GROUP BY o.customer_id, 3
-    RETURNING month, orders, revenue_minor
-  ), nw AS (  -- data-modifying CTEs always run to completion, read or not
-    INSERT INTO customer_weeks (workspace_id, customer_id, week, orders, revenue_minor, margin_minor)
-    SELECT $1, o.customer_id, date_trunc('week', o.local)::date, count(*)::int, sum(o.amt)::bigint, sum(o.mar)::bigint
-      FROM o GROUP BY o.customer_id, 3
+    SELECT o.customer_id, date_trunc('month', o.local)::date AS k, count(*)::int AS n, sum(o.amt)::bigint AS r, sum(o.mar)::bigint AS g
+      FROM o GROUP BY 1, 2
+  ), cm AS (
+    SELECT x.customer_id, x.month AS k, x.orders AS n, x.revenue_minor AS r, x.margin_minor AS g
+      FROM customer_months x WHERE x.workspace_id = $1 AND x.customer_id = ANY($2)
+  ), dm AS (
+    SELECT coalesce(nm.customer_id, cm.customer_id) AS customer_id, coalesce(nm.k, cm.k) AS k,
+           nm.n AS new_n, nm.r AS new_r, nm.g AS new_g, cm.n AS old_n, cm.r AS old_r
+      FROM nm FULL JOIN cm ON cm.customer_id = nm.customer_id AND cm.k = nm.k
+     WHERE (nm.n, nm.r, nm.g) IS DISTINCT FROM (cm.n, cm.r, cm.g)
+  ), up_m AS (
+    INSERT INTO customer_months AS x (workspace_id, customer_id, month, orders, revenue_minor, margin_minor)
+    SELECT $1, dm.customer_id, dm.k, dm.new_n, dm.new_r, dm.new_g FROM dm WHERE dm.new_n IS NOT NULL
+    ON CONFLICT (workspace_id, customer_id, month) DO UPDATE
+       SET orders = EXCLUDED.orders, revenue_minor = EXCLUDED.revenue_minor, margin_minor = EXCLUDED.margin_minor
+  ), del_m AS (
+    DELETE FROM customer_months x USING dm
+     WHERE x.workspace_id = $1 AND x.customer_id = dm.customer_id AND x.month = dm.k AND dm.new_n IS NULL
+  ), nw AS (
+    SELECT o.customer_id, date_trunc('week', o.local)::date AS k, count(*)::int AS n, sum(o.amt)::bigint AS r, sum(o.mar)::bigint AS g
+      FROM o GROUP BY 1, 2
+  ), cw AS (
+    SELECT x.customer_id, x.week AS k, x.orders AS n, x.revenue_minor AS r, x.margin_minor AS g
+      FROM customer_weeks x WHERE x.workspace_id = $1 AND x.customer_id = ANY($2)
+  ), dw AS (
+    SELECT coalesce(nw.customer_id, cw.customer_id) AS customer_id, coalesce(nw.k, cw.k) AS k,
+           nw.n AS new_n, nw.r AS new_r, nw.g AS new_g
+      FROM nw FULL JOIN cw ON cw.customer_id = nw.customer_id AND cw.k = nw.k
+     WHERE (nw.n, nw.r, nw.g) IS DISTINCT FROM (cw.n, cw.r, cw.g)
+  ), up_w AS (
+    INSERT INTO customer_weeks AS x (workspace_id, customer_id, week, orders, revenue_minor, margin_minor)
+    SELECT $1, dw.customer_id, dw.k, dw.new_n, dw.new_r, dw.new_g FROM dw WHERE dw.new_n IS NOT NULL
+    ON CONFLICT (workspace_id, customer_id, week) DO UPDATE
+       SET orders = EXCLUDED.orders, revenue_minor = EXCLUDED.revenue_minor, margin_minor = EXCLUDED.margin_minor
+  ), del_w AS (
+    DELETE FROM customer_weeks x USING dw
+     WHERE x.workspace_id = $1 AND x.customer_id = dw.customer_id AND x.week = dw.k AND dw.new_n IS NULL
   ), m AS (
-    SELECT nm.month, sum(nm.orders)::int AS n, sum(nm.revenue_minor)::bigint AS r FROM nm GROUP BY nm.month
+    SELECT dm.k AS month, sum(coalesce(dm.new_n, 0) - coalesce(dm.old_n, 0))::int AS dn,
+           sum(coalesce(dm.new_r, 0) - coalesce(dm.old_r, 0))::bigint AS dr
+      FROM dm GROUP BY dm.k
   ), roll AS (
     INSERT INTO monthly_rollups AS x (workspace_id, month, orders, revenue_minor)
-    SELECT $1, m.month, m.n, m.r FROM m
+    SELECT $1, m.month, m.dn, m.dr FROM m WHERE m.dn <> 0 OR m.dr <> 0
     ON CONFLICT (workspace_id, month) DO UPDATE
        SET orders = x.orders + EXCLUDED.orders, revenue_minor = x.revenue_minor + EXCLUDED.revenue_minor
-    RETURNING 1
   )
   INSERT INTO workspace_stats AS st (workspace_id, orders, revenue_minor)
-  SELECT $1, coalesce(sum(m.n), 0)::int, coalesce(sum(m.r), 0)::bigint FROM m
+  SELECT $1, coalesce(sum(m.dn), 0)::int, coalesce(sum(m.dr), 0)::bigint FROM m
   ON CONFLICT (workspace_id) DO UPDATE
      SET orders = st.orders + EXCLUDED.orders, revenue_minor = st.revenue_minor + EXCLUDED.revenue_minor, updated_at = now()
   $q$ USING p_ws, ids, w.currency, w.timezone, w.margin_rate;
