@@ -9,7 +9,7 @@ import { pgCode } from "../import/engine.ts";
 import { isKnownCurrency } from "../import/money.ts";
 import { authenticate, rateHeaders, type ApiPrincipal } from "./auth.ts";
 import { ApiError, type ApiErrorDetail } from "./errors.ts";
-import { checkIdempotencyKey, claimIdempotencyKey, requestHash, storeResponse, sweepExpired } from "./idempotency.ts";
+import { checkIdempotencyKey, claimIdempotencyKey, peekIdempotencyKey, requestHash, storeResponse, sweepExpired } from "./idempotency.ts";
 import { openApiDocument } from "./openapi.ts";
 import { listCustomersPage, readCustomer, readMetrics, readSegmentMembers, readSegments } from "./read.ts";
 import { applyRecords, validateRecords, type IngestResult } from "./records.ts";
@@ -108,6 +108,19 @@ async function handleWrite(req: Request, url: URL, kind: TImportKind, p: ApiPrin
   }
   const idemKey = checkIdempotencyKey(req.headers.get("idempotency-key"));
   const bytes = await readBody(req, opts.maxBodyBytes ?? apiEnv().INGEST_MAX_BODY_BYTES);
+  const hash = idemKey ? requestHash(req.method, url.pathname, bytes) : "";
+  if (idemKey) {
+    const prior = await withWorkspace(prisma, p.workspace.id, (tx) => peekIdempotencyKey(tx, p.workspace.id, p.keyId, idemKey, hash));
+    if (prior) {
+      const c = prior.body as Partial<IngestResult>;
+      return {
+        status: prior.status,
+        body: prior.body,
+        headers: { "idempotent-replayed": "true" },
+        logFields: { records: c.received, created: c.created, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, replayed: true, idempotent: true },
+      };
+    }
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -129,7 +142,6 @@ async function handleWrite(req: Request, url: URL, kind: TImportKind, p: ApiPrin
   const records = env.data.records;
   // Validation is CPU only: done before the transaction so no connection waits on it.
   const validated = validateRecords(kind, records, options, opts.now ?? new Date());
-  const hash = idemKey ? requestHash(req.method, url.pathname, bytes) : "";
   const ws = p.workspace.id;
   const r = await withRetry(() =>
     withWorkspace(

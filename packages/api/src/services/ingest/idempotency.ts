@@ -74,3 +74,23 @@ export async function sweepExpired(tx: Tx, workspaceId: string): Promise<void> {
                      WHERE workspace_id = ${workspaceId}::uuid AND created_at < now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})
                      LIMIT 500)`;
 }
+
+/**
+ * A read-only look before any work: a retry of a completed request is answered from the ledger
+ * without parsing or validating its records again. `claimIdempotencyKey` in the write transaction
+ * remains the guard against concurrent duplicates.
+ */
+export async function peekIdempotencyKey(tx: Tx, workspaceId: string, keyId: string, idemKey: string, hash: string): Promise<StoredResponse | null> {
+  const row = await tx.apiIdempotency.findUnique({
+    where: { workspaceId_apiKeyId_idempotencyKey: { workspaceId, apiKeyId: keyId, idempotencyKey: idemKey } },
+    select: { requestHash: true, responseStatus: true, responseBody: true, createdAt: true },
+  });
+  if (!row || row.responseStatus === null || row.createdAt.getTime() < Date.now() - IDEMPOTENCY_TTL_HOURS * 3_600_000) return null;
+  if (row.requestHash !== hash) {
+    throw new ApiError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with a different request (method, path or body). Use a new key for a new request.",
+    );
+  }
+  return { status: row.responseStatus, body: row.responseBody };
+}
