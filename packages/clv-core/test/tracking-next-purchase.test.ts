@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { ClvAbortedError, cumulativeTracking, expectedPurchases, fitBgNbd, fitParetoNbd, gammaSampler, holdoutByFrequency, mulberry32, nextPurchaseWindow, summarizeTransactions } from "../src/index.js";
+import { bgExpectationSeries, DIRECT_FORM_MIN_A } from "../src/models/bg-nbd.js";
+import { ClvAbortedError, hyp2f1, cumulativeTracking, expectedPurchases, fitBgNbd, fitParetoNbd, gammaSampler, holdoutByFrequency, mulberry32, nextPurchaseWindow, summarizeTransactions } from "../src/index.js";
 import { cdnowSampleTransactions } from "./datasets.js";
 
 describe("nextPurchaseWindow (Lomax waiting time given active; FHL 2005 §3 posterior Gamma(r+x, α+T))", () => {
@@ -101,3 +102,49 @@ describe("fit budgets: shouldStop aborts a fit with ClvAbortedError", () => {
     expect(fitBgNbd(s, { shouldStop: () => false }).params).toEqual(fitBgNbd(s).params);
   });
 });
+
+describe("BG/NBD expectation with a near-homogeneous dropout (a, b → ∞): no overflow", () => {
+  // E[Y(t) | alive] factor: Cp · bgExpectationSeries(a, Cp − r − x, Cp, z); both summation forms must agree
+  // where both are valid, and stay finite and monotone as a, b grow with a/(a+b) fixed.
+  const factor = (a: number, b: number, r: number, x: number, z: number) => {
+    const Cp = a + b + x - 1;
+    return Cp * bgExpectationSeries(a, Cp - r - x, Cp, z);
+  };
+  test("both sides of the switch agree with the other form (a = 20 … 300, z up to 0.6, x up to 40)", () => {
+    for (const a of [20, 60, 99, 120, 150, 300])
+      for (const z of [0.05, 0.3, 0.6])
+        for (const x of [0, 3, 40]) {
+          const Cp = a + 8 * a + x - 1;
+          const Ap = Cp - 0.55 - x;
+          const got = bgExpectationSeries(a, Ap, Cp, z); // Euler below DIRECT_FORM_MIN_A, direct above
+          const other = a > DIRECT_FORM_MIN_A ? eulerOnly(a, Ap, Cp, z) : directOnly(a, Ap, Cp, z);
+          expect(Number.isFinite(other)).toBe(true);
+          expect(Math.abs(got / other - 1)).toBeLessThan(1e-9);
+        }
+  });
+  test("finite for a = 1e7, b = 1e8 (fitted on very regular buyers) and converging as a, b grow", () => {
+    const vals = [1e3, 1e5, 1e7].map((a) => factor(a, 9 * a, 0.55, 5, 0.4));
+    for (const v of vals) expect(Number.isFinite(v) && v > 0).toBe(true);
+    expect(Math.abs(vals[2]! / vals[1]! - 1)).toBeLessThan(1e-3);
+  });
+});
+
+// The two forms, reached through the public switch: below DIRECT_FORM_MIN_A the Euler form, above the direct one.
+function eulerOnly(a: number, Ap: number, Cp: number, z: number): number {
+  const am1 = a - 1;
+  const L1 = Math.log1p(-z);
+  let G = 0;
+  let u = (Ap / Cp) * z;
+  for (let k = 1; k < 1_000_000; k++) {
+    G += u;
+    if (Math.abs(u) <= 1e-17 * Math.abs(G) && k > 3) break;
+    u *= (((Ap + k) * (a + k - 1)) / ((Cp + k) * (k + 1))) * z;
+  }
+  return -Math.expm1(am1 * L1) / am1 - Math.exp(am1 * L1) * G;
+}
+function directOnly(a: number, Ap: number, Cp: number, z: number): number {
+  // hyp2f1 reference from clv-core's math, un-transformed: [1 − (1−z)^p ₂F₁(p, B; c; z)]/(a − 1)
+  const p = Cp - Ap;
+  const B = Cp - a + 1;
+  return (1 - Math.pow(1 - z, p) * hyp2f1(p, B, Cp, z)) / (a - 1);
+}

@@ -186,6 +186,10 @@ export function bgNbdLogPAlive(p: BgNbdParams, x: number, tx: number, T: number)
  */
 export function bgExpectationSeries(a: number, Ap: number, Cp: number, z: number): number {
   if (z <= 0) return 0;
+  // Large a (with b, as when the dropout probability has almost no heterogeneity): the Euler series'
+  // terms grow like (a z)^k / k! before (1−z)^{a−1} scales them back, overflowing to ∞·0. The direct
+  // form has c = a + b' + x − 1 ≥ a in the denominator and converges fast there.
+  if (a > DIRECT_FORM_MIN_A) return directExpectation(a, Ap, Cp, z);
   const am1 = a - 1;
   const L1 = Math.log1p(-z);
   let G = 0;
@@ -197,7 +201,35 @@ export function bgExpectationSeries(a: number, Ap: number, Cp: number, z: number
     if (u === 0) break;
   }
   const head = Math.abs(am1) < 1e-12 ? -L1 : -Math.expm1(am1 * L1) / am1;
-  return head - Math.exp(am1 * L1) * G;
+  const v = head - Math.exp(am1 * L1) * G;
+  return Number.isFinite(v) ? v : directExpectation(a, Ap, Cp, z);
+}
+
+/** Above this a, `bgExpectationSeries` uses the direct form (both agree to ~1e-10 around it; see tests). */
+export const DIRECT_FORM_MIN_A = 100;
+
+/**
+ * The un-transformed expression [1 − (1−z)^{p} ₂F₁(p, B; c; z)] / (a − 1) with p = r + x = c − A′ and
+ * B = b′ + x = c − a + 1, summed with every term scaled by (1−z)^p in log space (terms of ₂F₁ alone
+ * overflow for p in the hundreds with z near 1; scaled, they are the probabilities of a proper mixture
+ * and stay ≤ 1). Complexity: O(k), k ≈ p·z/(1−z) + 40 terms.
+ */
+function directExpectation(a: number, Ap: number, Cp: number, z: number): number {
+  const p = Cp - Ap;
+  const B = Cp - a + 1;
+  const lz = Math.log(z);
+  let logTerm = p * Math.log1p(-z); // k = 0: (1−z)^p
+  let S = Math.exp(logTerm);
+  let peaked = false;
+  for (let k = 0; k < 1_000_000; k++) {
+    logTerm += Math.log(p + k) + Math.log(B + k) - Math.log(Cp + k) - Math.log(k + 1) + lz;
+    const t = Math.exp(logTerm);
+    S += t;
+    const ratio = ((p + k + 1) * (B + k + 1)) / ((Cp + k + 1) * (k + 2)) * z;
+    if (ratio < 1) peaked = true;
+    if (peaked && t <= 1e-17 * S && k > 3) break;
+  }
+  return Math.max(0, -Math.expm1(Math.log(Math.min(1, S)))) / (a - 1);
 }
 
 /** E[Y(t) | x, T, alive]: expected purchases in (T, T+t] for a customer known to be alive. */
