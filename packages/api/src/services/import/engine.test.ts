@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pgCode } from "./engine.ts";
+import { BATCH_ROWS, CHUNK_ROWS, chunkRowsFor, pgCode } from "./engine.ts";
 
 describe("pgCode (which batch failures are retried)", () => {
   it("reads the SQLSTATE from Prisma's meta or message", () => {
@@ -9,3 +9,15 @@ describe("pgCode (which batch failures are retried)", () => {
     expect(pgCode(null)).toBeNull();
   });
 });
+
+describe("chunkRowsFor (rows per import transaction)", () => {
+  it("uses full chunks for large files and smaller ones (never below a batch) for small files", () => {
+    expect(chunkRowsFor(51 * 1024 ** 2)).toBe(CHUNK_ROWS); // 1,000,000 orders
+    expect(chunkRowsFor(1024 ** 3)).toBe(CHUNK_ROWS);
+    expect(chunkRowsFor(100)).toBe(BATCH_ROWS);
+    const mid = chunkRowsFor(20 * 1024 ** 2); // ~400,000 rows → ~20 chunks
+    expect(mid).toBeGreaterThan(BATCH_ROWS);
+    expect(mid).toBeLessThan(CHUNK_ROWS);
+  });
+});
+
