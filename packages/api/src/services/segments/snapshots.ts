@@ -5,9 +5,12 @@ import { readTierSettings } from "./tier-settings.ts";
  * Snapshot of one successful recompute's segments, called at the end of the recompute inside its
  * scoring transaction (so the snapshot and the scores commit together). ONE set-based statement:
  * a single scan of customer_scores grouped by GROUPING SETS into RFM segments, value tiers, RFM grid
- * cells (r,f) and the workspace total — never per row. Revenue comes from the customer summary
- * (kept current by triggers); the tiering value range is predicted CLV, or historical value when
- * the run had no predictions (small-data mode). The total row's meta records the tier rule applied.
+ * cells (r,f) and the workspace total (one hashed pass, PostgreSQL's MixedAggregate) — never per row.
+ * Revenue is the customer's net revenue as the scoring statement copied it from the customer summary
+ * into historical_clv_minor in this same transaction (joining customers again cost 5× the time at
+ * 1M customers and ran into the app role's 30 s statement timeout under load; see BENCHMARKS.md).
+ * The tiering value range is predicted CLV, or historical value when the run had no predictions
+ * (small-data mode). The total row's meta records the tier rule applied.
  * The Segments page reads these rows, never customer_scores.
  */
 export async function writeSegmentSnapshots(tx: Tx, workspaceId: string, runId: string): Promise<void> {
@@ -26,15 +29,14 @@ export async function writeSegmentSnapshots(tx: Tx, workspaceId: string, runId: 
                    CASE WHEN GROUPING(s.rfm_segment) = 0 THEN s.rfm_segment WHEN GROUPING(s.value_tier) = 0 THEN s.value_tier
                         WHEN GROUPING(s.rfm_r) = 0 THEN s.rfm_r || ',' || s.rfm_f ELSE 'all' END AS key,
                    count(*)::int AS customers,
-                   coalesce(sum(c.revenue_minor), 0)::bigint AS revenue_minor,
+                   coalesce(sum(s.historical_clv_minor), 0)::bigint AS revenue_minor,
                    coalesce(sum(s.historical_clv_minor), 0)::bigint AS historical_clv_sum_minor,
                    sum(s.predicted_clv_minor)::bigint AS predicted_clv_sum_minor,
                    sum(s.p_alive) AS p_alive_sum,
                    min(coalesce(s.predicted_clv_minor, s.historical_clv_minor)) AS min_value_minor,
                    max(coalesce(s.predicted_clv_minor, s.historical_clv_minor)) AS max_value_minor
               FROM customer_scores s
-              JOIN customers c ON c.workspace_id = s.workspace_id AND c.id = s.customer_id
-             WHERE s.workspace_id = ${workspaceId}::uuid AND c.workspace_id = ${workspaceId}::uuid
+             WHERE s.workspace_id = ${workspaceId}::uuid
              GROUP BY GROUPING SETS ((s.rfm_segment), (s.value_tier), (s.rfm_r, s.rfm_f), ())) g`;
 }
 

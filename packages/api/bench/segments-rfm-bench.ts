@@ -1,0 +1,160 @@
+/**
+ * Segments — RFM and value tiers benchmark (issue 5). In a fresh bench workspace owned by a new
+ * user, writes N customers (default 1,000,000) and their customer_scores rows set-based with
+ * generate_series (deterministic pseudo-random RFM scores, predicted/historical CLV, P(alive), tiers),
+ * then times:
+ *   - the snapshot the recompute writes at its end (writeSegmentSnapshots: one GROUPING SETS scan), twice
+ *     so the page has a "previous" run to compare with;
+ *   - the page's procedures through the real tRPC caller (session → membership → tenant transaction
+ *     with RLS → service): segments.rfmOverview, segments.tiers, and customers.list filtered to an RFM
+ *     cell (what a click on the map opens), sequentially and 10 at a time; p50 / p95 / max.
+ * Needs DATABASE_URL (a throwaway database: the bench workspace is left in place). Prints a Markdown
+ * table row block for BENCHMARKS.md.
+ *   eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segments-rfm-bench.ts [customers] [iterations]
+ */
+import { loadavg } from "node:os";
+import { registerUser } from "@valuelens/auth";
+import { createDb, dbEnv, withWorkspace } from "@valuelens/db";
+import { createCaller } from "../src/root.ts";
+import { writeSegmentSnapshots } from "../src/services/segments/index.ts";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const ITER = Number(process.argv[3] ?? 200);
+const db = createDb(dbEnv().DATABASE_URL, { max: 12 });
+const prisma = db.prisma;
+
+const tag = Date.now().toString(36);
+const reuse = process.env.BENCH_REUSE?.split(",");
+const { user, workspaceId } = reuse
+  ? { user: { id: reuse[1]!, email: reuse[2]!, name: "Segments bench", sessionVersion: 0 }, workspaceId: reuse[0]! }
+  : await registerUser(
+      { name: "Segments bench", email: `segments-bench-${tag}@example.com`, password: "correct horse battery staple", workspaceName: `Segments bench ${tag}` },
+      "192.0.2.10",
+    );
+const caller = createCaller({ prisma, user, ip: "192.0.2.10", requestId: crypto.randomUUID() });
+
+const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
+const load0 = loadavg()[0]!;
+const newRun = (finishedAt: Date) =>
+  withWorkspace(prisma, workspaceId, (tx) =>
+    tx.modelRun.create({ data: { workspaceId, modelKind: "bgnbd", status: "succeeded", step: "done", progress: 100, finishedAt, customers: N }, select: { id: true } }),
+  );
+// Setup statements lift the app role's 30 s statement_timeout (SET LOCAL: that transaction only).
+const noTimeout = "SET LOCAL statement_timeout = 0";
+
+// 1. Customers and scores, set-based (no per-row round trips); deterministic pseudo-random values from a hash of the id.
+let t = performance.now();
+let tCustomers = "reused";
+let tScores = "reused";
+const run1 = await newRun(new Date(Date.now() - 86_400_000));
+if (!reuse) {
+  await withWorkspace(
+    prisma,
+    workspaceId,
+    async (tx) => {
+      await tx.$executeRawUnsafe(noTimeout);
+      await tx.$executeRaw`
+        INSERT INTO customers (workspace_id, external_id, email, order_count, purchase_days, first_order_at, last_order_at, revenue_minor)
+        SELECT ${workspaceId}::uuid, 'c' || i, 'c' || i || '@example.com', 1 + (i % 7), 1 + (i % 7),
+               timestamptz '2023-01-01' + ((i * 37) % 700) * interval '1 day', timestamptz '2025-01-01' + ((i * 13) % 330) * interval '1 day',
+               1000 + ((i::bigint * 7919) % 250000)
+          FROM generate_series(1, ${N}::int) AS i`;
+    },
+    { timeoutMs: 30 * 60_000 },
+  );
+  tCustomers = secs(t);
+  t = performance.now();
+  await withWorkspace(
+    prisma,
+    workspaceId,
+    async (tx) => {
+      await tx.$executeRawUnsafe(noTimeout);
+      await tx.$executeRaw`
+        INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,
+               predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor, churn_risk, rfm_r, rfm_f, rfm_m,
+               rfm_segment, value_tier, scored_at, last_order_at)
+        SELECT c.workspace_id, c.id, ${run1.id}::uuid, x.pa, x.pa * 0.2, x.pa * 0.6, x.pa * 2.4, x.clv, x.clv * 6 / 10, x.clv * 15 / 10, c.revenue_minor,
+               CASE WHEN x.pa < 0.3 THEN 'high' WHEN x.pa < 0.6 THEN 'medium' ELSE 'low' END, x.r, x.f, x.m,
+               (ARRAY['Lost','Hibernating','At Risk','Can''t Lose Them','About to Sleep','Need Attention','Promising','Potential Loyalist','Loyal','New','Champions'])[1 + (x.h % 11)],
+               CASE WHEN x.u >= 0.8 THEN 'high' WHEN x.u >= 0.5 THEN 'medium' ELSE 'low' END, now(), c.last_order_at
+          FROM customers c
+          CROSS JOIN LATERAL (SELECT abs(hashtext(c.external_id)) AS h) hh
+          CROSS JOIN LATERAL (SELECT hh.h, (hh.h % 1000) / 1000.0 AS u, 1 + (hh.h % 5) AS r, 1 + ((hh.h / 5) % 5) AS f, 1 + ((hh.h / 25) % 5) AS m,
+                                     ((hh.h / 7) % 1000) / 1000.0 AS pa, round(exp(5 + 3 * ((hh.h % 1000) / 1000.0)))::bigint AS clv) x
+         WHERE c.workspace_id = ${workspaceId}::uuid`;
+    },
+    { timeoutMs: 30 * 60_000 },
+  );
+  tScores = secs(t);
+  for (const table of ["customer_scores", "customers"]) {
+    await withWorkspace(
+      prisma,
+      workspaceId,
+      async (tx) => {
+        await tx.$executeRawUnsafe(noTimeout);
+        await tx.$executeRawUnsafe(`ANALYZE ${table}`);
+      },
+      { timeoutMs: 10 * 60_000 },
+    );
+  }
+}
+
+// 2. The recompute's snapshot (twice: a previous run and the current one).
+const snapTimes: number[] = [];
+for (const id of [run1.id, null]) {
+  const runId = id ?? (await newRun(new Date())).id;
+  if (!id) {
+    // A second run moves some customers between cells, so the page has changes to show.
+    await withWorkspace(prisma, workspaceId, async (tx) => {
+      await tx.$executeRawUnsafe(noTimeout);
+      await tx.$executeRaw`UPDATE customer_scores SET rfm_r = 1 + (rfm_r % 5) WHERE workspace_id = ${workspaceId}::uuid AND rfm_f = 3`;
+    }, { timeoutMs: 30 * 60_000 });
+  }
+  // Under the app role's own statement_timeout (30 s), like the recompute's transaction.
+  t = performance.now();
+  await withWorkspace(prisma, workspaceId, (tx) => writeSegmentSnapshots(tx, workspaceId, runId), { timeoutMs: 30 * 60_000 });
+  snapTimes.push(performance.now() - t);
+}
+
+// 3. Page procedures.
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+}
+async function measure(name: string, fn: () => Promise<unknown>): Promise<string> {
+  for (let i = 0; i < 5; i++) await fn(); // warm-up (connection pool, plan cache)
+  const seq: number[] = [];
+  for (let i = 0; i < ITER; i++) {
+    const s = performance.now();
+    await fn();
+    seq.push(performance.now() - s);
+  }
+  const par: number[] = [];
+  for (let i = 0; i < ITER / 10; i++) {
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const s = performance.now();
+        await fn();
+        par.push(performance.now() - s);
+      }),
+    );
+  }
+  const f = (x: number) => x.toFixed(1);
+  return `| \`${name}\` | ${f(pct(seq, 0.5))} / **${f(pct(seq, 0.95))}** / ${f(Math.max(...seq))} | ${f(pct(par, 0.5))} / **${f(pct(par, 0.95))}** / ${f(Math.max(...par))} |`;
+}
+
+const overview = await caller.segments.rfmOverview({ workspaceId });
+if (overview.totals?.customers !== N || !overview.previous) throw new Error(`unexpected overview: ${overview.totals?.customers} customers, previous ${String(overview.previous?.runId)}`);
+const rows = [
+  await measure("segments.rfmOverview", () => caller.segments.rfmOverview({ workspaceId })),
+  await measure("segments.tiers", () => caller.segments.tiers({ workspaceId })),
+  await measure("customers.list rfmR=5 rfmF=5 (cell click)", () => caller.customers.list({ workspaceId, sort: "predictedClv", limit: 25, filters: { rfmR: 5, rfmF: 5 } })),
+  await measure("customers.list segment=Champions", () => caller.customers.list({ workspaceId, sort: "predictedClv", limit: 25, filters: { segment: "Champions" } })),
+];
+await db.close();
+
+console.log(`\nSegments — RFM and tiers: ${N.toLocaleString("en-US")} customers, ${ITER} sequential calls and ${ITER} calls 10 at a time per procedure; load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}`);
+console.log(`Setup: customers ${tCustomers} s, customer_scores ${tScores} s (generate_series); snapshot at the end of a recompute: ${snapTimes.map((x) => (x / 1000).toFixed(2) + " s").join(", ")}`);
+console.log("\n| Procedure | sequential p50 / p95 / max (ms) | 10 concurrent p50 / p95 / max (ms) |\n|---|---|---|");
+for (const r of rows) console.log(r);
+process.exit(0);
