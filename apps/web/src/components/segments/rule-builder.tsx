@@ -18,6 +18,15 @@ const ENUM_VALUES: Partial<Record<string, readonly string[]>> = {
 };
 const ATTR_LABEL: Record<TAttributeType, string> = { text: "text", number: "number", date: "date", boolean: "yes / no" };
 
+/** "root.conditions[1].conditions[0]" → "condition 1 in group 2" (for screen-reader labels). */
+export function humanPath(path: string): string {
+  const idx = [...path.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]) + 1);
+  const last = idx.pop();
+  return idx.length ? `condition ${last} in group ${idx.join(".")}` : `condition ${last}`;
+}
+
+const groupNumber = (path: string) => [...path.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]) + 1).join(".");
+
 function guessType(types: string[] | undefined): TAttributeType {
   if (!types || types.length === 0) return "text";
   if (types.includes("boolean")) return "boolean";
@@ -29,7 +38,7 @@ function ValueEditor({ c, path, currency, choices, onChange }: { c: DraftConditi
   const t = draftType(c);
   const id = `v-${c.key}`;
   if (c.op === "isSet" || c.op === "isNotSet") return null;
-  const label = (suffix: string) => <label htmlFor={id + suffix} className="sr-only">{`Value${suffix ? " " + suffix : ""} for ${path}`}</label>;
+  const label = (suffix: string) => <label htmlFor={id + suffix} className="sr-only">{`Value${suffix ? " " + suffix : ""} for ${humanPath(path)}`}</label>;
   if (c.op === "withinDays" || c.op === "beforeDays") {
     return (
       <span className="inline-flex items-center gap-1">
@@ -95,8 +104,8 @@ function ValueEditor({ c, path, currency, choices, onChange }: { c: DraftConditi
   );
 }
 
-function ConditionRow({ c, path, index, currency, choices, issues, onChange, onRemove, canRemove, readOnly }: {
-  c: DraftCondition; path: string; index: number; currency: string; choices: RuleFieldChoices; issues: RuleIssue[];
+function ConditionRow({ c, path, currency, choices, issues, onChange, onRemove, canRemove, readOnly }: {
+  c: DraftCondition; path: string; currency: string; choices: RuleFieldChoices; issues: RuleIssue[];
   onChange: (c: DraftCondition) => void; onRemove: () => void; canRemove: boolean; readOnly: boolean;
 }) {
   const t = draftType(c);
@@ -110,7 +119,7 @@ function ConditionRow({ c, path, index, currency, choices, issues, onChange, onR
   return (
     <li className="rounded-md border border-slate-200 bg-white p-2" data-testid="rule-condition">
       <fieldset disabled={readOnly} aria-describedby={mine.length ? errId : undefined}>
-        <legend className="sr-only">{`Condition ${index + 1}`}</legend>
+        <legend className="sr-only">{humanPath(path).replace(/^c/, "C")}</legend>
         <div className="flex flex-wrap items-center gap-2">
           <label htmlFor={`f-${c.key}`} className="sr-only">Field</label>
           <select id={`f-${c.key}`} className={input} value={c.field} onChange={(e) => setField(e.target.value as DraftCondition["field"])}>
@@ -153,7 +162,7 @@ function ConditionRow({ c, path, index, currency, choices, issues, onChange, onR
           <ValueEditor c={c} path={path} currency={currency} choices={choices} onChange={onChange} />
           {canRemove && !readOnly ? (
             <button type="button" onClick={onRemove} className="ml-auto rounded px-2 py-1 text-sm text-red-800 hover:bg-red-50">
-              Remove<span className="sr-only"> condition {index + 1}</span>
+              Remove<span className="sr-only"> {humanPath(path)}</span>
             </button>
           ) : null}
         </div>
@@ -175,8 +184,8 @@ function GroupBox({ g, path, depth, currency, choices, issues, onChange, onRemov
   const remove = (i: number) => onChange({ ...g, items: g.items.filter((_, j) => j !== i) });
   const own = issues.filter((i) => i.path === path || i.path === `${path}.conditions` || i.path === `${path}.op`);
   return (
-    <fieldset className={`rounded-lg border p-3 ${depth === 1 ? "border-slate-300 bg-slate-50" : "border-brand-200 bg-brand-50/40"}`} data-testid={depth === 1 ? "rule-root" : "rule-group"}>
-      <legend className="px-1 text-sm font-medium text-slate-900">{depth === 1 ? "Customers who match" : "Group"}</legend>
+    <fieldset className={`rounded-lg border p-3 ${depth === 1 ? "border-slate-300 bg-slate-50" : "border-brand-100 bg-brand-50/60"}`} data-testid={depth === 1 ? "rule-root" : "rule-group"}>
+      <legend className="px-1 text-sm font-medium text-slate-900">{depth === 1 ? "Customers who match" : `Group ${groupNumber(path)}`}</legend>
       <div className="mb-2 flex flex-wrap items-center gap-2">
         <label htmlFor={`g-${g.key}`} className="text-sm text-slate-800">Match</label>
         <select id={`g-${g.key}`} className={input} value={g.op} disabled={readOnly} onChange={(e) => onChange({ ...g, op: e.target.value as "and" | "or" })}>
@@ -185,7 +194,7 @@ function GroupBox({ g, path, depth, currency, choices, issues, onChange, onRemov
         </select>
         <span className="text-sm text-slate-700">these conditions</span>
         {onRemove && !readOnly ? (
-          <button type="button" onClick={onRemove} className="ml-auto rounded px-2 py-1 text-sm text-red-800 hover:bg-red-50">Remove group</button>
+          <button type="button" onClick={onRemove} className="ml-auto rounded px-2 py-1 text-sm text-red-800 hover:bg-red-50">Remove group<span className="sr-only"> {groupNumber(path)}</span></button>
         ) : null}
       </div>
       <ul className="space-y-2">
@@ -196,7 +205,7 @@ function GroupBox({ g, path, depth, currency, choices, issues, onChange, onRemov
               <GroupBox g={x} path={p} depth={depth + 1} currency={currency} choices={choices} issues={issues} onChange={(y) => setItem(i, y)} onRemove={() => remove(i)} readOnly={readOnly} />
             </li>
           ) : (
-            <ConditionRow key={x.key} c={x} index={i} path={p} currency={currency} choices={choices} issues={issues} onChange={(y) => setItem(i, y)} onRemove={() => remove(i)} canRemove={g.items.length > 1 || depth > 1} readOnly={readOnly} />
+            <ConditionRow key={x.key} c={x} path={p} currency={currency} choices={choices} issues={issues} onChange={(y) => setItem(i, y)} onRemove={() => remove(i)} canRemove={g.items.length > 1 || depth > 1} readOnly={readOnly} />
           );
         })}
       </ul>

@@ -88,7 +88,7 @@ export function RulePreview({ rule, invalid }: { rule: TSegmentRule | null; inva
   });
   const stale = pendingInput || q.isFetching || q.isPlaceholderData;
   return (
-    <section aria-labelledby="preview-title" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid="rule-preview">
+    <section aria-labelledby="preview-title" className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid="rule-preview" data-state={invalid ? "invalid" : stale || !q.data ? "pending" : "fresh"}>
       <div className="flex items-center justify-between gap-2">
         <h2 id="preview-title" className="text-lg font-semibold">Live preview</h2>
         <p className="text-xs text-slate-600" aria-live="polite">

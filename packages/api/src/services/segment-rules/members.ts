@@ -38,10 +38,10 @@ export const SEGMENT_EXPORT_COLUMNS = [
   "external_id", "email", "name", "acquisition_channel", "orders", "last_order_at", "currency", "historical_clv", "predicted_clv_12m", "p_alive", "rfm_segment", "value_tier",
 ] as const;
 
-const PAGE = 2_000;
+const PAGE = MEMBERS_MAX_PAGE;
 
 /**
- * A segment's members as CSV, streamed one keyset page (2,000 rows, one short tenant transaction) at
+ * A segment's members as CSV, streamed one keyset page (1,000 rows, one short tenant transaction) at
  * a time; formula-safe cells (toCsvRow). Members and above, checked before the first byte.
  */
 export async function* ruleSegmentCsv(prisma: PrismaClient, userId: string, workspaceId: string, segmentId: string): AsyncGenerator<string> {
