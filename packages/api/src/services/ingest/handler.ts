@@ -1,4 +1,4 @@
-import { getDb, withWorkspace, type PrismaClient } from "@valuelens/db";
+import { beginBulkSummaries, flushBulkSummaries, getDb, withWorkspace, type PrismaClient } from "@valuelens/db";
 import type { TApiKeyScope, TImportKind } from "@valuelens/validators";
 import { apiEnv } from "../../env.ts";
 import { log, logError } from "../../log.ts";
@@ -43,6 +43,7 @@ export interface ApiHandlerOptions {
 const MAX_ATTEMPTS = 4;
 const RETRYABLE = new Set(["40P01", "40001", "55P03"]);
 const WRITE_TX_TIMEOUT_MS = 120_000;
+const BULK_SUMMARIES_FROM = 500;
 
 interface Outcome {
   status: number;
@@ -152,7 +153,12 @@ async function handleWrite(req: Request, url: URL, kind: TImportKind, p: ApiPrin
           const stored = await claimIdempotencyKey(tx, ws, p.keyId, idemKey, hash);
           if (stored) return { replay: true as const, status: stored.status, body: stored.body };
         }
+        // Large order batches refresh the summaries once, set-based, like an import chunk (the per-statement
+        // triggers are right for small writes); a deferred guard flushes at COMMIT in any case.
+        const bulk = kind === "ORDERS" && records.length >= BULK_SUMMARIES_FROM;
+        if (bulk) await beginBulkSummaries(tx, ws);
         const result: IngestResult = await applyRecords(tx, ws, validated, records.length, options.unknownCustomers);
+        if (bulk) await flushBulkSummaries(tx, ws);
         // Stale flag last: it locks the workspace row, so keep that lock short.
         if (result.created + result.updated + result.customersCreated > 0) await onWorkspaceDataChanged(tx, ws);
         const body = { ...result, requestId };
