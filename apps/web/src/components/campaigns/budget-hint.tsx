@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { currencyDigits, decimalToMinor, type TValueHorizon, type TValueMeasure } from "@valuelens/validators";
+import { currencyDigits, decimalToMinor, minorToDecimal, type TValueHorizon, type TValueMeasure } from "@valuelens/validators";
 import { formatMoney } from "~/lib/money";
 import { useTRPC } from "~/trpc/react";
 import { Field } from "../field";
@@ -10,7 +10,14 @@ import { EmptyState, ErrorBlock, LoadingBlock } from "../states";
 import { useWorkspace } from "../workspace-context";
 
 /** Budget hint: a total for next month → a split across channels, explained channel by channel. */
-export function BudgetHintPanel({ basis }: { basis: { measure: TValueMeasure; horizon: TValueHorizon; fromMonth?: string | undefined; toMonth?: string | undefined } }) {
+export function BudgetHintPanel({
+  basis,
+  defaultBudgetMinor,
+}: {
+  basis: { measure: TValueMeasure; horizon: TValueHorizon; fromMonth?: string | undefined; toMonth?: string | undefined };
+  /** Today's average monthly spend, offered as the starting budget. */
+  defaultBudgetMinor: number;
+}) {
   const ws = useWorkspace();
   const trpc = useTRPC();
   const [budgetMinor, setBudgetMinor] = useState<number | null>(null);
@@ -27,9 +34,17 @@ export function BudgetHintPanel({ basis }: { basis: { measure: TValueMeasure; ho
   const delta = d && !d.unavailable ? Number(d.suggestedExpectedValueMinor) - Number(d.currentExpectedValueMinor) : 0;
   return (
     <div className="space-y-4">
-      <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Budget for next month" noValidate>
+      <form key={defaultBudgetMinor} onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Budget for next month" noValidate>
         <div className="w-64">
-          <Field label={`Total budget for next month (${ws.currency})`} name="budget" inputMode="decimal" required error={err ?? undefined} />
+          <Field
+            label={`Total budget for next month (${ws.currency})`}
+            name="budget"
+            inputMode="decimal"
+            required
+            defaultValue={defaultBudgetMinor > 0 ? minorToDecimal(String(defaultBudgetMinor), currencyDigits(ws.currency)) : ""}
+            hint={defaultBudgetMinor > 0 ? "Starts at today's average monthly spend over the range." : undefined}
+            error={err ?? undefined}
+          />
         </div>
         <button type="submit" className="rounded-md bg-brand-700 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-800">Suggest a split</button>
       </form>

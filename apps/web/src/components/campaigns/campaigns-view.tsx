@@ -245,7 +245,10 @@ export function CampaignsView() {
           </Section>
 
           <Section title="Budget hint for next month" id="budget">
-            <BudgetHintPanel basis={basis} />
+            <BudgetHintPanel
+              basis={basis}
+              defaultBudgetMinor={Math.round(roi.data.channels.reduce((t, c) => t + Number(c.spendMinor), 0) / Math.max(1, monthRange(roi.data.fromMonth, roi.data.toMonth).length))}
+            />
           </Section>
         </>
       )}

@@ -579,7 +579,7 @@ export async function budgetHint(tx: Tx, workspaceId: string, input: Omit<TBudge
     let explanation: string;
     if (r.value <= 0) explanation = `${r.c.label}: nothing — the customers it acquired have brought no positive ${result.basis.measure} on this basis, so extra spend is not expected to return anything.`;
     else if (capped)
-      explanation = `${r.c.label}: ${fmt(a.spend)}, ${dir} today's split — it returns ${per.toFixed(2)} of ${result.basis.measure} per unit of spend, among the best, but it is capped at ${BUDGET_CAP_MULTIPLE}× its average monthly spend of ${fmt(r.spend)}.`;
+      explanation = `${r.c.label}: ${fmt(a.spend)}, ${dir} today's split — its cap: ${BUDGET_CAP_MULTIPLE}× its average monthly spend of ${fmt(r.spend)}, beyond which its response is not trusted${alloc.unallocated > 0 ? "" : `, although its next ${fmt(100 * 10 ** digits)} would still bring about ${fmt(a.marginalValue * 100 * 10 ** digits)}`} (on average it returned ${per.toFixed(2)} of ${result.basis.measure} per unit of spend).`;
     else
       explanation = `${r.c.label}: ${fmt(a.spend)}, ${dir} today's split — at this level its next ${fmt(100 * 10 ** digits)} is expected to bring about ${fmt(a.marginalValue * 100 * 10 ** digits)} of ${result.basis.measure}, the same as every other uncapped channel (on average it returned ${per.toFixed(2)} per unit of spend).`;
     return {

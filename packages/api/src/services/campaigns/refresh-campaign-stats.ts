@@ -17,8 +17,33 @@
  * at least 91 days before the data cut-off.
  */
 import type { Tx } from "@valuelens/db";
+import { logError } from "../../log.ts";
 
-export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<void> {
+/** Per-statement limit of the refresh (the app role's default is 30 s; 1M customers need more on 2 cores). */
+const REFRESH_STATEMENT_TIMEOUT = "300s";
+
+/**
+ * Runs inside the recompute's transaction, in a savepoint: if the refresh fails (a timeout on a huge
+ * workspace), the scores still commit and the page keeps the previous rollups, with their time.
+ */
+export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
+  await tx.$executeRawUnsafe("SAVEPOINT vl_campaign_stats");
+  try {
+    await writeCampaignStats(tx, workspaceId, modelRunId);
+    await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_campaign_stats");
+    return true;
+  } catch (e) {
+    await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT vl_campaign_stats");
+    logError("campaign_stats.refresh_failed", { workspaceId, modelRunId, error: e });
+    return false;
+  } finally {
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
+  }
+}
+
+async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
   // Joins over every acquired customer of the workspace: hash joins are right at any size (see
   // retention.ts: nested loops under small-table statistics took minutes).
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
@@ -94,5 +119,4 @@ export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRun
     ON CONFLICT (workspace_id) DO UPDATE
        SET refreshed_at = EXCLUDED.refreshed_at, model_run_id = EXCLUDED.model_run_id, data_cutoff = EXCLUDED.data_cutoff,
            last_data_month = EXCLUDED.last_data_month, customers = EXCLUDED.customers`;
-  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
 }

@@ -1,0 +1,136 @@
+/**
+ * Campaign ROI benchmark (issue 6): a workspace of N customers (default 1,000,000) across 200
+ * campaigns in 6 channels (10 % without a campaign), generated set-based with generate_series:
+ * customers with summaries, ~3 customer_months and customer_weeks rows each, a score per customer
+ * and two years of daily spend per campaign. Then times the rollup refresh (what the recompute runs
+ * at its end) and the page's procedures through the tRPC caller (RLS transaction included):
+ * campaigns.roi (default and a 6-month margin/historical range), campaigns.compare (3 campaigns),
+ * campaigns.budget — p50 / p95 / max over R runs after a warm-up. Prints a Markdown block.
+ *   eval "$(VALUELENS_DATA_DIR=… VALUELENS_PG_PORT=… pnpm -s db:env)"
+ *   pnpm --filter @valuelens/api exec tsx bench/campaigns-bench.ts [customers] [runs]
+ */
+import { cpus, totalmem } from "node:os";
+import { registerUser } from "@valuelens/auth";
+import { closeDb, getDb, withWorkspace } from "@valuelens/db";
+import { createCaller } from "../src/root.ts";
+import { refreshCampaignStats } from "../src/services/campaigns/refresh-campaign-stats.ts";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const RUNS = Number(process.argv[3] ?? 40);
+const CAMPAIGNS = 200;
+const { prisma } = getDb();
+
+const t0 = Date.now();
+const { user, workspaceId: ws } = await registerUser(
+  { name: "Bench", email: `bench-${Date.now().toString(36)}@example.com`, password: "correct horse battery staple", workspaceName: `Campaign bench ${N}` },
+  "192.0.2.77",
+);
+const big = { timeoutMs: 60 * 60_000 };
+const step = async (label: string, sql: string) => {
+  const s = Date.now();
+  await withWorkspace(
+    prisma,
+    ws,
+    async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); // generation only
+      await tx.$executeRawUnsafe(sql.replaceAll("$WS", `'${ws}'::uuid`));
+    },
+    big,
+  );
+  console.error(`${label}: ${((Date.now() - s) / 1000).toFixed(1)} s`);
+};
+
+await step(
+  "campaigns",
+  `INSERT INTO campaigns (workspace_id, external_id, name, channel, starts_at)
+   SELECT $WS, 'cmp' || g, 'Campaign ' || g, (ARRAY['paid_search','paid_social','email','affiliate','display','referral'])[1 + g % 6], timestamptz '2024-01-01' + (g % 90) * interval '1 day'
+     FROM generate_series(1, ${CAMPAIGNS}) g`,
+);
+await step(
+  "spend (730 days per campaign)",
+  `INSERT INTO campaign_spend (workspace_id, campaign_id, day, amount_minor, currency)
+   SELECT $WS, c.id, date '2024-01-01' + d, 5000 + (abs(hashtext(c.id::text || d)) % 20000), 'USD'
+     FROM campaigns c CROSS JOIN generate_series(0, 729) d WHERE c.workspace_id = $WS`,
+);
+// Customers: campaign by i mod 220 (the last 20 slots = no campaign), first order spread over two years,
+// value and loyalty depending on the channel so the metrics differ.
+await step(
+  `customers (${N})`,
+  `WITH c AS (SELECT id, channel, row_number() OVER (ORDER BY external_id) AS k FROM campaigns WHERE workspace_id = $WS)
+   INSERT INTO customers (workspace_id, external_id, acquisition_campaign_id, acquisition_channel, order_count, purchase_days, first_order_at, last_order_at,
+                          revenue_minor, first_day_revenue_minor, first_month_revenue_minor, margin_minor, summary_updated_at)
+   SELECT $WS, 'c' || g, c.id, coalesce(c.channel, 'organic'), 1 + g % 5, 1 + g % 5,
+          timestamptz '2024-01-01' + (g % 700) * interval '1 day',
+          timestamptz '2024-01-01' + (g % 700 + (g % 5) * 20) * interval '1 day',
+          (1 + g % 5) * (2000 + g % 7000), 2000 + g % 7000, 2000 + g % 7000, ((1 + g % 5) * (2000 + g % 7000)) * 3 / 10, now()
+     FROM generate_series(1, ${N}) g LEFT JOIN c ON c.k = 1 + g % 220`,
+);
+await step(
+  "customer_months (~3 per customer)",
+  `INSERT INTO customer_months (workspace_id, customer_id, month, orders, revenue_minor, margin_minor)
+   SELECT $WS, c.id, (date_trunc('month', c.first_order_at) + m * interval '1 month')::date, 1, c.revenue_minor / 3, c.margin_minor / 3
+     FROM customers c CROSS JOIN generate_series(0, 2) m WHERE c.workspace_id = $WS AND (m = 0 OR c.purchase_days > m)`,
+);
+await step(
+  "customer_weeks (~3 per customer)",
+  `INSERT INTO customer_weeks (workspace_id, customer_id, week, orders, revenue_minor, margin_minor)
+   SELECT $WS, c.id, (date_trunc('week', c.first_order_at) + m * interval '3 weeks')::date, 1, c.revenue_minor / 3, c.margin_minor / 3
+     FROM customers c CROSS JOIN generate_series(0, 2) m WHERE c.workspace_id = $WS AND (m = 0 OR c.purchase_days > m)`,
+);
+const [run] = await withWorkspace(prisma, ws, (tx) =>
+  tx.$queryRaw<{ id: string }[]>`INSERT INTO model_runs (workspace_id, model_kind, status, finished_at) VALUES (${ws}::uuid, 'bgnbd', 'succeeded', now()) RETURNING id::text`,
+);
+await step(
+  "customer_scores",
+  `INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,
+                                predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor, churn_risk,
+                                rfm_r, rfm_f, rfm_m, rfm_segment, value_tier, scored_at, last_order_at)
+   SELECT $WS, c.id, '${run!.id}'::uuid, 0.6, 0.1 * c.purchase_days, 0.3 * c.purchase_days, 1.0 * c.purchase_days,
+          c.revenue_minor / 2, c.revenue_minor / 3, c.revenue_minor, c.revenue_minor, 'low', 3, 3, 3, 'Need Attention', 'medium', now(), c.last_order_at
+     FROM customers c WHERE c.workspace_id = $WS`,
+);
+const tLoad = Date.now();
+
+// The same statements the recompute runs at its end (inside its transaction).
+const r0 = Date.now();
+const refreshed = await withWorkspace(prisma, ws, (tx) => refreshCampaignStats(tx, ws, run!.id), big);
+const refreshMs = Date.now() - r0;
+if (!refreshed) throw new Error("the campaign rollup refresh failed (see the log line above)");
+const counts = await withWorkspace(prisma, ws, (tx) =>
+  tx.$queryRaw<{ cohorts: number; months: number }[]>`SELECT (SELECT count(*) FROM campaign_cohorts)::int AS cohorts, (SELECT count(*) FROM campaign_cohort_months)::int AS months`,
+);
+
+const caller = createCaller({ prisma, user, ip: "192.0.2.77", requestId: "bench" });
+const roi = await caller.campaigns.roi({ workspaceId: ws });
+const top3 = roi.campaigns.slice(0, 3).map((c) => c.key);
+const cases: [string, () => Promise<unknown>][] = [
+  ["campaigns.roi (all months, lifetime revenue)", () => caller.campaigns.roi({ workspaceId: ws })],
+  ["campaigns.roi (6 months, historical margin)", () => caller.campaigns.roi({ workspaceId: ws, measure: "margin", horizon: "historical", fromMonth: "2024-07", toMonth: "2024-12" })],
+  ["campaigns.compare (3 campaigns)", () => caller.campaigns.compare({ workspaceId: ws, campaignIds: top3 })],
+  ["campaigns.budget", () => caller.campaigns.budget({ workspaceId: ws, budgetMinor: 50_000_000 })],
+];
+const rows: string[] = [];
+for (const [name, fn] of cases) {
+  for (let i = 0; i < 3; i++) await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = performance.now();
+    await fn();
+    ms.push(performance.now() - s);
+  }
+  ms.sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]!;
+  rows.push(`| ${name} | ${q(0.5).toFixed(0)} | ${q(0.95).toFixed(0)} | ${ms[ms.length - 1]!.toFixed(0)} |`);
+}
+
+console.log(`
+Workspace: ${N.toLocaleString("en-US")} customers (${roi.campaigns.reduce((s, c) => s + c.customers, 0).toLocaleString("en-US")} attributed to ${CAMPAIGNS} campaigns, the rest without a campaign), ${counts[0]!.cohorts.toLocaleString("en-US")} campaign_cohorts rows, ${counts[0]!.months.toLocaleString("en-US")} campaign_cohort_months rows, ${(CAMPAIGNS * 730).toLocaleString("en-US")} spend rows; generated in ${((tLoad - t0) / 1000).toFixed(0)} s.
+Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; PostgreSQL embedded, RLS on, app role.
+
+Rollup refresh (refreshCampaignStats, run at the end of each recompute): **${(refreshMs / 1000).toFixed(1)} s**.
+
+| procedure (tRPC caller, tenant transaction, ${RUNS} runs after 3 warm-up) | p50 ms | p95 ms | max ms |
+|---|---|---|---|
+${rows.join("\n")}
+`);
+await closeDb();
