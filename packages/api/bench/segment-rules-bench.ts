@@ -38,7 +38,9 @@ const campaigns = await withWorkspace(prisma, workspaceId, async (tx) => {
 await withWorkspace(
   prisma,
   workspaceId,
-  (tx) => tx.$executeRaw`
+  async (tx) => {
+    await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); // the app role's default limit is for requests, not bulk setup
+    return tx.$executeRaw`
   INSERT INTO customers (workspace_id, external_id, email, order_count, purchase_days, first_order_at, last_order_at, revenue_minor,
                          acquisition_channel, acquisition_campaign_id, attributes)
   SELECT ${workspaceId}::uuid, 'c' || i, 'c' || i || '@example.com', 1 + (i % 7), 1 + (i % 7),
@@ -48,7 +50,8 @@ await withWorkspace(
          CASE WHEN i % 3 = 0 THEN (${campaigns}::uuid[])[1 + (i % 8)] END,
          jsonb_build_object('plan', (ARRAY['free','pro','team','enterprise'])[1 + (i % 4)], 'seats', (i % 50)::text,
                             'loyalty_member', (i % 5 = 0), 'country', (ARRAY['US','DE','FR','GB','JP','BR'])[1 + (i % 6)])
-    FROM generate_series(1, ${N}::int) AS i`,
+    FROM generate_series(1, ${N}::int) AS i`;
+  },
   { timeoutMs: 30 * 60_000 },
 );
 const tCustomers = secs(t);
@@ -59,7 +62,9 @@ const run = await withWorkspace(prisma, workspaceId, (tx) =>
 await withWorkspace(
   prisma,
   workspaceId,
-  (tx) => tx.$executeRaw`
+  async (tx) => {
+    await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0");
+    return tx.$executeRaw`
   INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,
          predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor, churn_risk, rfm_r, rfm_f, rfm_m,
          rfm_segment, value_tier, scored_at, last_order_at)
@@ -71,12 +76,13 @@ await withWorkspace(
     CROSS JOIN LATERAL (SELECT abs(hashtext(c.external_id)) AS h) hh
     CROSS JOIN LATERAL (SELECT hh.h, (hh.h % 1000) / 1000.0 AS u, 1 + (hh.h % 5) AS r, 1 + ((hh.h / 5) % 5) AS f, 1 + ((hh.h / 25) % 5) AS m,
                                ((hh.h / 7) % 1000) / 1000.0 AS pa, round(exp(5 + 3 * ((hh.h % 1000) / 1000.0)))::bigint AS clv) x
-   WHERE c.workspace_id = ${workspaceId}::uuid AND (hashtext(c.external_id) % 20) <> 0`,
+   WHERE c.workspace_id = ${workspaceId}::uuid AND (hashtext(c.external_id) % 20) <> 0`;
+  },
   { timeoutMs: 30 * 60_000 },
 );
 const tScores = secs(t);
-await withWorkspace(prisma, workspaceId, (tx) => tx.$executeRawUnsafe("ANALYZE customer_scores"), { timeoutMs: 10 * 60_000 });
-await withWorkspace(prisma, workspaceId, (tx) => tx.$executeRawUnsafe("ANALYZE customers"), { timeoutMs: 10 * 60_000 });
+await withWorkspace(prisma, workspaceId, async (tx) => { await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); await tx.$executeRawUnsafe("ANALYZE customer_scores"); }, { timeoutMs: 10 * 60_000 });
+await withWorkspace(prisma, workspaceId, async (tx) => { await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); await tx.$executeRawUnsafe("ANALYZE customers"); }, { timeoutMs: 10 * 60_000 });
 
 const c = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value });
 const and = (...conditions: unknown[]) => ({ op: "and", conditions });

@@ -11,7 +11,7 @@ import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import { checkSegmentRule, evaluateRule, formatRuleIssues, type TSegmentRule } from "@valuelens/validators";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
-import { listSegmentMembers } from "../src/services/segment-rules/index.ts";
+import { listSegmentMembers, ruleSegmentCsv } from "../src/services/segment-rules/index.ts";
 import { withRuleTimeout } from "../src/services/segment-rules/query.ts";
 import { join, signUp, type Actor } from "./harness.ts";
 
@@ -208,6 +208,27 @@ describe("rule segments", () => {
     expect(cmp[0]!.ordersPerCustomer!).toBeGreaterThan(cmp[1]!.ordersPerCustomer!);
     expect(await code(viewer.caller.segmentRules.compare({ workspaceId: ws, segmentIds: [a.id, b.id, a.id] }))).toBe("BAD_REQUEST");
     expect(await code(viewer.caller.segmentRules.compare({ workspaceId: ws, segmentIds: [a.id, crypto.randomUUID()] }))).toBe("NOT_FOUND");
+  });
+
+  it("exports every member as formula-safe CSV across page boundaries, members and above", async () => {
+    const { id } = await admin.caller.segmentRules.create({ workspaceId: ws, name: "Everyone", rule: { version: 1, root: { op: "and", conditions: [{ field: "orderCount", op: "gte", value: 0 }] } } });
+    const stats = await owner.caller.segmentRules.stats({ workspaceId: ws, segmentId: id });
+    expect(stats.customers).toBeGreaterThan(1000); // more than one export page
+    let csv = "";
+    for await (const chunk of ruleSegmentCsv(getDb().prisma, member.user.id, ws, id)) csv += chunk;
+    const lines = csv.trim().split("\r\n");
+    expect(lines[0]).toBe("external_id,email,name,acquisition_channel,orders,last_order_at,currency,historical_clv,predicted_clv_12m,p_alive,rfm_segment,value_tier");
+    expect(lines.length - 1).toBe(stats.customers);
+    expect(new Set(lines.slice(1).map((l) => l.split(",")[0])).size).toBe(stats.customers);
+    const refused = await (async () => {
+      try {
+        for await (const _ of ruleSegmentCsv(getDb().prisma, viewer.user.id, ws, id)) break;
+        return "OK";
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+    })();
+    expect(refused).toBe("FORBIDDEN");
   });
 
   it("turns a statement timeout into a clear 'narrow the rule' error", async () => {
