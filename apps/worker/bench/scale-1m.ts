@@ -1,0 +1,155 @@
+/**
+ * Benchmark (issue 9 speed targets): a workspace with N customers (default 1,000,000) and about ten
+ * orders each (≈ 10,000,000 orders), on its own embedded PostgreSQL:
+ *   1. full rebuild of the per-customer summaries and retention rollups from raw orders (SQL, repair path),
+ *   2. full recompute (fit + holdout + 3-model comparison + score + write) and a fast refresh,
+ *   3. 10,000 new orders written through the normal trigger path, then the fast refresh that makes
+ *      them visible (the worker adds its 1 s scan + 1 s debounce on top).
+ * Orders are generated set-based in SQL (generate_series) with triggers off, as a bulk restore would;
+ * the rebuild in step 1 is what makes the summaries consistent, and it is timed.
+ *
+ * Usage: pnpm --filter @valuelens/worker exec tsx bench/scale-1m.ts [customers] [--reuse]
+ *   BENCH_PG_DIR (default /tmp/vl-bench-pg) and BENCH_PG_PORT (default 5460): where the database lives;
+ *   --reuse keeps an already generated workspace of the same size (generation takes minutes);
+ *   --generate-only stops after generating it.
+ * Prints one JSON line per phase and a summary; paste the figures into BENCHMARKS.md.
+ */
+import os from "node:os";
+import { createDb, type DbHandle, withWorkspace } from "@valuelens/db";
+import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
+import { deployMigrations } from "@valuelens/db/migrate";
+import { recomputeWorkspace } from "@valuelens/api/recompute";
+
+const customers = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+const reuse = process.argv.includes("--reuse");
+/** Only create the workspace's data (to run the timed part later with --reuse on a quieter machine). */
+const generateOnly = process.argv.includes("--generate-only");
+const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
+const port = Number(process.env.BENCH_PG_PORT ?? 5460);
+
+class GenerateOnly extends Error {}
+const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = Date.now();
+  const value = await fn();
+  const ms = Date.now() - t;
+  say(label, { ms });
+  return { ms, value };
+}
+
+const pg = await startEmbeddedPostgres({ dir, port, persistent: true });
+await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
+await grantAppRole(pg.ownerUrl, pg.appUrl);
+const superDb: DbHandle = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 2 });
+const appDb: DbHandle = createDb(pg.appUrl, { max: 4 });
+const sup = superDb.prisma;
+
+const slug = `bench-${customers}`;
+try {
+  const existing = await sup.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${slug}`;
+  let ws = existing[0]?.id;
+  if (ws && !reuse) {
+    await timed("drop_previous", () => sup.$executeRaw`DELETE FROM workspaces WHERE id = ${ws}::uuid`);
+    ws = undefined;
+  }
+  if (!ws) {
+    ws = crypto.randomUUID();
+    await sup.$executeRaw`INSERT INTO workspaces (id, name, slug, updated_at) VALUES (${ws}::uuid, ${"Bench " + customers}, ${slug}, now())`;
+    await sup.$transaction(
+      async (tx) => {
+        // Triggers (summaries, rollups, FK checks) off for the bulk load; the timed rebuild below restores consistency.
+        await tx.$executeRawUnsafe(`SET LOCAL session_replication_role = replica`);
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
+        const c = await timed("generate_customers", () =>
+          tx.$executeRaw`
+            INSERT INTO customers (workspace_id, id, external_id, email, acquisition_channel, created_at, updated_at)
+            SELECT ${ws}::uuid, gen_random_uuid(), 'c' || g, 'c' || g || '@bench.example', (ARRAY['email','paid_search','social','referral'])[1 + g % 4], now(), now()
+              FROM generate_series(1, ${customers}) g`,
+        );
+        // Per customer: first purchase uniform over 600 days from 2024-01-01; a purchase count with mean ≈ 10
+        // (1 + exponential); later purchases uniform over an individual lifetime of up to 400 days.
+        const o = await timed("generate_orders", () =>
+          tx.$executeRaw`
+            INSERT INTO orders (workspace_id, id, external_id, customer_id, ordered_at, amount_minor, currency, created_at, updated_at)
+            SELECT ${ws}::uuid, gen_random_uuid(), c.external_id || '-' || k, c.id,
+                   c.first_at + CASE WHEN k = 1 THEN interval '0' ELSE (random() * c.life) * interval '1 day' END,
+                   (1000 + random() * 9000)::bigint, 'USD', now(), now()
+              FROM (SELECT id, external_id, timestamptz '2024-01-01 00:00:00+00' + (random() * 600) * interval '1 day' AS first_at,
+                           random() * 400 AS life, 1 + floor(-ln(1 - random()) * 9)::int AS n
+                      FROM customers WHERE workspace_id = ${ws}::uuid) c,
+                   generate_series(1, c.n) k`,
+        );
+        say("generated", { customers: c.value, orders: o.value });
+      },
+      { timeout: 60 * 60_000, maxWait: 60_000 },
+    );
+    await timed("analyze", async () => {
+      await sup.$executeRawUnsafe(`ANALYZE customers`);
+      await sup.$executeRawUnsafe(`ANALYZE orders`);
+    });
+  }
+  const wsId = ws;
+  const [{ n_orders } = { n_orders: 0n }] = await sup.$queryRaw<{ n_orders: bigint }[]>`SELECT count(*) AS n_orders FROM orders WHERE workspace_id = ${wsId}::uuid`;
+  say("workspace", { workspaceId: wsId, customers, orders: Number(n_orders) });
+  if (generateOnly) throw new GenerateOnly();
+
+  // 1. Full rebuild from raw orders (the repair path), as the owner in the workspace's context.
+  const rebuild = await timed("rebuild_summaries", () =>
+    sup.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
+        await tx.$executeRaw`SELECT set_config('app.current_workspace', ${wsId}, true)`;
+        await tx.$executeRaw`SELECT 1 FROM vl_rebuild_summaries(${wsId}::uuid)`;
+      },
+      { timeout: 60 * 60_000 },
+    ),
+  );
+  const rebuildMonths = await timed("rebuild_customer_months", () =>
+    sup.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
+        await tx.$executeRaw`SELECT set_config('app.current_workspace', ${wsId}, true)`;
+        await tx.$executeRaw`SELECT 1 FROM vl_rebuild_customer_months(${wsId}::uuid)`;
+      },
+      { timeout: 60 * 60_000 },
+    ),
+  );
+
+  // 2. Recompute as the app role (RLS in force), the way the worker runs it.
+  const full = await timed("recompute_full", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", timeoutMs: 60 * 60_000 }));
+  const fast = await timed("recompute_fast", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", mode: "fast", timeoutMs: 60 * 60_000 }));
+
+  // 3. 10,000 new orders for existing customers through the trigger path, then the refresh.
+  const write = await timed("write_10k_orders", () =>
+    withWorkspace(appDb.prisma, wsId, (tx) =>
+      tx.$executeRaw`
+        INSERT INTO orders (workspace_id, id, external_id, customer_id, ordered_at, amount_minor, currency, created_at, updated_at)
+        SELECT ${wsId}::uuid, gen_random_uuid(), 'new-' || gen_random_uuid(), c.id, timestamptz '2025-09-01 00:00:00+00' + (random() * 20) * interval '1 day',
+               (1000 + random() * 9000)::bigint, 'USD', now(), now()
+          FROM (SELECT id FROM customers WHERE workspace_id = ${wsId}::uuid ORDER BY id LIMIT 10000) c`,
+    ),
+  );
+  const refresh = await timed("recompute_after_10k", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", mode: "fast", timeoutMs: 60 * 60_000 }));
+
+  say("summary", {
+    customers,
+    orders: Number(n_orders),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    load: os.loadavg().map((x) => Math.round(x * 10) / 10),
+    rebuildSummariesMs: rebuild.ms,
+    rebuildCustomerMonthsMs: rebuildMonths.ms,
+    fullRecomputeMs: full.ms,
+    fullRebuildPlusRecomputeMs: rebuild.ms + rebuildMonths.ms + full.ms,
+    fastRefreshMs: fast.ms,
+    write10kOrdersMs: write.ms,
+    refreshAfter10kMs: refresh.ms,
+    visibleAfter10kMs: write.ms + refresh.ms,
+    statuses: [full.value.status, fast.value.status, refresh.value.status],
+  });
+} catch (e) {
+  if (!(e instanceof GenerateOnly)) throw e;
+} finally {
+  await superDb.close();
+  await appDb.close();
+  await pg.stop();
+}
