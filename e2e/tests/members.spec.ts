@@ -45,7 +45,7 @@ test("switching workspaces, and a new workspace of my own", async ({ page }) => 
   await expect(page.getByText("No orders yet")).toBeVisible();
   await page.getByLabel("Switch workspace").selectOption({ label: "Northwind Roasters (demo)" });
   await page.waitForURL(/\/w\/demo\/overview/);
-  await expect(page.locator("dl").getByText("5,000", { exact: true })).toBeVisible();
+  await expect(page.locator("dl").getByText(/^5,00\d$/)).toBeVisible(); // 5,000 demo customers (+ the one api-keys.spec creates over the API)
 });
 
 test("settings page works for the owner and is accessible", async ({ page }) => {
