@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useId, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { CohortMatrix } from "@valuelens/api";
 import { formatCount, formatMoney, formatPercent } from "~/lib/money";
 import { cohortLabel, curveKey, heatCells, heatColor, matrixToCsv, paybackMonth, periodTrend, scaleMax, type CohortMetric } from "~/lib/retention";
@@ -10,27 +10,13 @@ import { CohortLtvChart, RetentionCurveChart, TrendChart } from "./charts/retent
 import { KpiCard } from "./kpi-card";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
+import { SelectField } from "./select-field";
 
 type Grain = "week" | "month" | "quarter";
 type Split = "none" | "channel" | "campaign";
 
 const HATCH = "repeating-linear-gradient(135deg, #f1f5f9 0 6px, #e2e8f0 6px 12px)";
 
-function Select<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: { value: T; label: string }[]; onChange: (v: T) => void }) {
-  const id = useId();
-  return (
-    <div className="flex w-fit flex-col text-sm font-medium text-slate-800">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)} className="mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm">
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 function downloadText(text: string, name: string) {
   const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
@@ -149,12 +135,12 @@ export function RetentionView() {
       </div>
 
       <form className="flex flex-wrap items-end gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm" aria-label="Cohort options" onSubmit={(e) => e.preventDefault()}>
-        <Select label="Cohort grain" value={grain} onChange={setGrain} options={[{ value: "week", label: "Week" }, { value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
-        <Select label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }]} />
+        <SelectField className="w-fit" label="Cohort grain" value={grain} onChange={setGrain} options={[{ value: "week", label: "Week" }, { value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
+        <SelectField className="w-fit" label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }]} />
         {split !== "none" && groups.length > 0 ? (
-          <Select label={split === "channel" ? "Channel" : "Campaign"} value={group} onChange={(v) => { setGroupChoice(v); setPicked(null); }} options={groups} />
+          <SelectField className="w-fit" label={split === "channel" ? "Channel" : "Campaign"} value={group} onChange={(v) => { setGroupChoice(v); setPicked(null); }} options={groups} />
         ) : null}
-        <Select label="Heat-map shows" value={metric} onChange={setMetric} options={[{ value: "active", label: "Share who purchased" }, { value: "revenue", label: "Revenue per original customer" }]} />
+        <SelectField className="w-fit" label="Heat-map shows" value={metric} onChange={setMetric} options={[{ value: "active", label: "Share who purchased" }, { value: "revenue", label: "Revenue per original customer" }]} />
       </form>
 
       <section aria-labelledby="heat-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
@@ -188,7 +174,7 @@ export function RetentionView() {
           <strong>Active</strong> here means buying at least once in every {windowMonths}-month window since the first order: a customer churns in the month after their last order once {windowMonths} month{windowMonths === 1 ? "" : "s"} pass without one. The shifted-beta-geometric model assumes this contract-like churn (once gone, gone for good) and customers who differ in how likely they are to leave.
         </p>
         <div className="mb-4 flex flex-wrap items-end gap-4">
-          <Select label="Churned after a gap of" value={String(windowMonths)} onChange={(v) => setWindowMonths(Number(v))} options={[1, 2, 3, 6].map((n) => ({ value: String(n), label: `${n} month${n === 1 ? "" : "s"}` }))} />
+          <SelectField className="w-fit" label="Churned after a gap of" value={String(windowMonths)} onChange={(v) => setWindowMonths(Number(v))} options={[1, 2, 3, 6].map((n) => ({ value: String(n), label: `${n} month${n === 1 ? "" : "s"}` }))} />
           {recent.length > 0 ? (
             <fieldset className="text-sm">
               <legend className="font-medium text-slate-800">Cohorts shown</legend>
@@ -220,7 +206,7 @@ export function RetentionView() {
           Cumulative {basis} per acquired customer by months since the first order, for the cohorts selected above (complete months only). Dotted lines: the cohort&apos;s acquisition cost (campaign spend in its month ÷ customers acquired{split === "none" ? ", blended over all campaigns" : ""}), shown when spend was imported.
         </p>
         <div className="mb-4">
-          <Select label="Value" value={basis} onChange={setBasis} options={[{ value: "revenue", label: "Revenue" }, { value: "margin", label: "Gross margin" }]} />
+          <SelectField className="w-fit" label="Value" value={basis} onChange={setBasis} options={[{ value: "revenue", label: "Revenue" }, { value: "margin", label: "Gross margin" }]} />
         </div>
         {monthly.isPending ? (
           <LoadingBlock label="cohort LTV" className="h-80" />

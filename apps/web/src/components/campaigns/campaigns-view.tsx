@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { roleAtLeast, type TValueHorizon, type TValueMeasure } from "@valuelens/validators";
 import { basisLabel, monthLabel, monthRange } from "~/lib/campaigns";
 import { formatMoney } from "~/lib/money";
@@ -13,24 +13,10 @@ import { BudgetHintPanel } from "./budget-hint";
 import { CampaignForm, SpendForm } from "./campaign-editor";
 import { CacLtvChart, PaybackCurveChart } from "./campaign-charts";
 import { RoiTable } from "./roi-table";
+import { SelectField } from "../select-field";
 
 const MAX_COMPARE = 6;
 
-function Select<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: { value: T; label: string }[]; onChange: (v: T) => void }) {
-  const id = useId();
-  return (
-    <div className="flex flex-col text-sm font-medium text-slate-800">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value as T)} className="mt-1 rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm">
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 function Section({ title, id, children, actions }: { title: string; id: string; children: React.ReactNode; actions?: React.ReactNode }) {
   return (
@@ -98,10 +84,10 @@ export function CampaignsView() {
       </div>
 
       <div className="flex flex-wrap items-end gap-4 rounded-lg border border-slate-200 bg-white p-4" role="group" aria-label="Value basis and acquisition range">
-        <Select label="Value" value={measure} onChange={setMeasure} options={[{ value: "margin", label: `Margin (order cost, else ${roi.data ? Math.round(roi.data.marginRate * 100) : "…"}% rate)` }, { value: "revenue", label: "Revenue" }]} />
-        <Select label="Horizon" value={horizon} onChange={setHorizon} options={[{ value: "historical", label: "Historical (to date)" }, { value: "predicted12", label: "Predicted next 12 months" }, { value: "lifetime", label: "Lifetime (to date + 12 months)" }]} />
-        <Select label="Acquired from" value={fromMonth} onChange={setFromMonth} options={[{ value: "", label: "First month" }, ...months.map((m) => ({ value: m, label: monthLabel(m) }))]} />
-        <Select label="Acquired to" value={toMonth} onChange={setToMonth} options={[{ value: "", label: "Latest month" }, ...months.map((m) => ({ value: m, label: monthLabel(m) }))]} />
+        <SelectField label="Value" value={measure} onChange={setMeasure} options={[{ value: "margin", label: `Margin (order cost, else ${roi.data ? Math.round(roi.data.marginRate * 100) : "…"}% rate)` }, { value: "revenue", label: "Revenue" }]} />
+        <SelectField label="Horizon" value={horizon} onChange={setHorizon} options={[{ value: "historical", label: "Historical (to date)" }, { value: "predicted12", label: "Predicted next 12 months" }, { value: "lifetime", label: "Lifetime (to date + 12 months)" }]} />
+        <SelectField label="Acquired from" value={fromMonth} onChange={setFromMonth} options={[{ value: "", label: "First month" }, ...months.map((m) => ({ value: m, label: monthLabel(m) }))]} />
+        <SelectField label="Acquired to" value={toMonth} onChange={setToMonth} options={[{ value: "", label: "Latest month" }, ...months.map((m) => ({ value: m, label: monthLabel(m) }))]} />
         <p className="text-xs text-slate-700">Customers acquired in the chosen months; spend on days in the same months.</p>
       </div>
 
