@@ -7,7 +7,7 @@ import { fitBgNbd } from "@valuelens/clv-core";
 import { getDb, withWorkspace } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fitSpend, readCalibration, readSummaries, recomputeWorkspace, MIN_REPEAT_BUYERS } from "../src/services/recompute/index.ts";
+import { fitSpend, holdoutCustomers, readCalibration, readSummaries, recomputeWorkspace, MIN_REPEAT_BUYERS } from "../src/services/recompute/index.ts";
 import { addCustomers, signUp } from "./harness.ts";
 
 let demo: Awaited<ReturnType<typeof signUp>>;
@@ -168,6 +168,53 @@ describe("recompute ledger", () => {
     await recomputeWorkspace(prisma, ws.workspaceId);
     const after = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.workspace.findUniqueOrThrow({ where: { id: ws.workspaceId }, select: { metricsStaleAt: true } }));
     expect(after.metricsStaleAt).toBeNull();
+  });
+});
+
+describe("holdout check on a sample (large workspaces)", () => {
+  it("runs on a seeded random sample of eligible customers, stable across runs, and says so", async () => {
+    const { prisma } = getDb();
+    const s = await withWorkspace(prisma, demo.workspaceId, (tx) => readSummaries(tx, demo.workspaceId));
+    const holdoutDays = Math.max(1, Math.round((s.cutoffDay - s.firstDay) * 0.25));
+    const calEnd = s.cutoffDay - holdoutDays;
+    const all = holdoutCustomers(s, calEnd, demo.workspaceId, 1_000_000);
+    expect(all.ids).toBeNull(); // under the cap: every eligible customer, straight from the aggregate
+    const a = holdoutCustomers(s, calEnd, demo.workspaceId, 400);
+    const b = holdoutCustomers(s, calEnd, demo.workspaceId, 400);
+    expect(a.eligible).toBe(all.eligible);
+    expect(a.eligible).toBeGreaterThan(400);
+    expect(a.ids).toHaveLength(400);
+    expect(new Set(a.ids).size).toBe(400);
+    expect(a.ids).toEqual(b.ids);
+    const firstDay = new Map(s.ids.map((id, i) => [id, s.cutoffDay - s.T[i]!]));
+    for (const id of a.ids!) expect(firstDay.get(id)!).toBeLessThanOrEqual(calEnd);
+    // Another workspace id draws another sample.
+    expect(holdoutCustomers(s, calEnd, "00000000-0000-0000-0000-000000000001", 400).ids).not.toEqual(a.ids);
+
+    // The sample's calibration rows equal the full aggregate's rows for the same customers.
+    const full = await withWorkspace(prisma, demo.workspaceId, (tx) => readCalibration(tx, demo.workspaceId, calEnd, holdoutDays));
+    const part = await withWorkspace(prisma, demo.workspaceId, (tx) => readCalibration(tx, demo.workspaceId, calEnd, holdoutDays, a));
+    expect(full.sampledFrom).toBeNull();
+    expect(part.sampledFrom).toBe(a.eligible);
+    expect(part.frequency.length).toBe(400);
+    const key = (c: typeof full, i: number) => `${c.frequency[i]}|${c.recency[i]}|${c.T[i]}|${c.holdoutFrequency[i]}`;
+    const counts = new Map<string, number>();
+    for (let i = 0; i < full.frequency.length; i++) counts.set(key(full, i), (counts.get(key(full, i)) ?? 0) + 1);
+    for (let i = 0; i < part.frequency.length; i++) {
+      const k = key(part, i);
+      expect(counts.get(k) ?? 0).toBeGreaterThan(0);
+      counts.set(k, counts.get(k)! - 1);
+    }
+    expect(part.holdoutByDay.reduce((x, y) => x + y, 0)).toBe(part.holdoutFrequency.reduce((x, y) => x + y, 0));
+
+    const out = await recomputeWorkspace(prisma, demo.workspaceId, { compare: false, holdoutSampleMax: 400 });
+    if (out.status !== "succeeded") throw new Error("recompute failed");
+    const run = await withWorkspace(prisma, demo.workspaceId, (tx) => tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: demo.workspaceId, id: out.runId } } }));
+    const h = run.holdout as { customers: number; sampledFrom: number | null; actualTotal: number; errorPct: number };
+    expect(h.customers).toBe(400);
+    expect(h.sampledFrom).toBe(a.eligible);
+    expect(h.actualTotal).toBe(part.holdoutFrequency.reduce((x, y) => x + y, 0));
+    expect(Number.isFinite(h.errorPct)).toBe(true);
   });
 });
 

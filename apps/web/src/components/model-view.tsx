@@ -16,6 +16,8 @@ interface Holdout {
   calibrationEnd: string;
   holdoutDays: number;
   customers: number;
+  /** Set when the check ran on a random sample: how many customers were eligible. */
+  sampledFrom?: number | null;
   bins: HoldoutBinDto[];
   actualTotal: number;
   predictedTotal: number;
@@ -244,7 +246,11 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
         {holdout ? (
           <>
             <p className="mt-1 text-sm text-slate-700">
-              The model was refitted on orders up to {holdout.calibrationEnd} ({formatCount(holdout.customers)} customers) and asked to predict the following{" "}
+              The model was refitted on orders up to {holdout.calibrationEnd} (
+              {holdout.sampledFrom
+                ? `a random sample of ${formatCount(holdout.customers)} of the ${formatCount(holdout.sampledFrom)} customers who had bought by then`
+                : `${formatCount(holdout.customers)} customers`}
+              ) and asked to predict the following{" "}
               {holdout.holdoutDays} days (the last {Math.round(thresholds.holdoutShare * 100)} % of the history). Predicted {formatNumber(holdout.predictedTotal, 0)} repeat purchases,
               actual {formatNumber(holdout.actualTotal, 0)}.
               {holdout.reusedFromRun ? " This check comes from the last full recompute; refreshes after new data reuse it for up to a day." : ""}

@@ -18,7 +18,7 @@ import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
 import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
-import { readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
+import { holdoutCustomers, readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
@@ -76,6 +76,8 @@ export interface HoldoutResult {
   calibrationEnd: string;
   holdoutDays: number;
   customers: number;
+  /** When the check ran on a random sample of `customers`: how many customers were eligible. */
+  sampledFrom: number | null;
   bins: HoldoutBin[];
   actualTotal: number;
   predictedTotal: number;
@@ -94,7 +96,12 @@ function trackingDays(holdoutDays: number): number[] {
   return days;
 }
 
-function holdoutMetrics(model: PurchaseModel, cal: Parameters<typeof holdoutByFrequency>[1] & { holdoutByDay: Int32Array }, days: number, calEndDay: number): HoldoutResult {
+function holdoutMetrics(
+  model: PurchaseModel,
+  cal: Parameters<typeof holdoutByFrequency>[1] & { holdoutByDay: Int32Array; sampledFrom: number | null },
+  days: number,
+  calEndDay: number,
+): HoldoutResult {
   const bins = holdoutByFrequency(model, cal, days, 7).map((b) => ({
     ...b,
     actual: Number.isFinite(b.actual) ? b.actual : 0,
@@ -107,6 +114,7 @@ function holdoutMetrics(model: PurchaseModel, cal: Parameters<typeof holdoutByFr
     calibrationEnd: new Date(calEndDay * 86_400_000).toISOString().slice(0, 10),
     holdoutDays: days,
     customers: cal.frequency.length,
+    sampledFrom: cal.sampledFrom,
     bins,
     actualTotal,
     predictedTotal,
@@ -142,6 +150,8 @@ export interface RecomputeOptions {
   timeoutMs?: number;
   /** Override the fit time budgets (tests; see FIT_BUDGET_MS). */
   fitBudgetMs?: { primary: number; comparison: number };
+  /** Override HOLDOUT_SAMPLE_MAX (tests). */
+  holdoutSampleMax?: number;
 }
 
 export type RecomputeOutcome =
@@ -240,7 +250,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           let cal: Awaited<ReturnType<typeof readCalibration>> | null = null;
           if (!reuse) {
             await progress("holdout validation", 35);
-            cal = await readCalibration(tx, workspaceId, calEnd, holdoutDays);
+            cal = await readCalibration(tx, workspaceId, calEnd, holdoutDays, holdoutCustomers(s, calEnd, workspaceId, opts.holdoutSampleMax));
           }
           const calOk = cal !== null && cal.repeatBuyers >= MIN_REPEAT_BUYERS && cal.frequency.length > 0;
           const kinds = reuse ? [] : opts.compare === false ? [kind] : PURCHASE_MODELS;
