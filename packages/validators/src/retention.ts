@@ -3,7 +3,8 @@ import { ZWorkspaceInput } from "./workspace.ts";
 
 export const ZCohortGrain = z.enum(["week", "month", "quarter"]);
 export type TCohortGrain = z.infer<typeof ZCohortGrain>;
-export const ZCohortSplit = z.enum(["none", "channel", "campaign"]);
+/** segment = the customer's RFM segment and tier = value tier, both from the latest scores (now, not at acquisition). */
+export const ZCohortSplit = z.enum(["none", "channel", "campaign", "segment", "tier"]);
 export type TCohortSplit = z.infer<typeof ZCohortSplit>;
 
 export const ZCohortMatrixInput = ZWorkspaceInput.extend({

@@ -3,11 +3,14 @@
  * Everything reads customer_months (kept current on write) and customers, never orders.
  * Cohort = calendar month (or quarter) of the customer's first non-refunded order, workspace time zone.
  * The period holding the last month with data is "incomplete": flagged, never shown as a drop.
+ * Each procedure reads the precomputed retention_rollups while they are fresh (retention-rollups.ts)
+ * and otherwise runs the live queries below (same numbers; small workspaces and right after a write).
  */
 import { fitShiftedBetaGeometric, mulberry32, quantileSorted, sampleParameters, sbgSurvival, type SbgModel } from "@valuelens/clv-core";
 import type { Tx } from "@valuelens/db";
 import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
 import { divRound } from "./overview.ts";
+import { MONTH_IDX, ROLLUP_WINDOWS, readRetentionFreshness, scoresJoin, SPLIT_KEY, WEEK_IDX } from "./retention-rollups.ts";
 
 export interface CohortCell {
   /** Periods since the cohort's period (0 = acquisition period). */
@@ -41,13 +44,6 @@ export interface CohortMatrix {
   rows: CohortRow[];
 }
 
-const GROUP_SQL: Record<TCohortSplit, string> = {
-  none: "''",
-  channel: "coalesce(c.acquisition_channel, '')",
-  campaign: "coalesce(c.acquisition_campaign_id::text, '')",
-};
-
-const MONTH_IDX = (col: string) => `((extract(year from ${col})::int * 12) + extract(month from ${col})::int - 1)`;
 
 export function monthIndex(d: Date | string): number {
   const s = typeof d === "string" ? d : d.toISOString();
@@ -77,6 +73,8 @@ async function lastDataMonthIndex(tx: Tx, workspaceId: string): Promise<number |
 async function groupLabels(tx: Tx, workspaceId: string, split: TCohortSplit): Promise<(key: string) => string> {
   if (split === "none") return () => "All customers";
   if (split === "channel") return (k) => (k === "" ? "Unknown channel" : k);
+  if (split === "segment") return (k) => (k === "" ? "Not scored yet" : k);
+  if (split === "tier") return (k) => (k === "" ? "Not scored yet" : `${k.charAt(0).toUpperCase()}${k.slice(1)} value`);
   const campaigns = await tx.campaign.findMany({ where: { workspaceId }, select: { id: true, name: true } });
   const names = new Map(campaigns.map((c) => [c.id, c.name]));
   return (k) => (k === "" ? "No campaign" : (names.get(k) ?? "Unknown campaign"));
@@ -88,36 +86,52 @@ export async function getCohortMatrix(
   opts: { grain: TCohortGrain; split: TCohortSplit },
 ): Promise<CohortMatrix> {
   const ws = workspace.id;
-  const last = await lastDataMonthIndex(tx, ws);
+  const fresh = await readRetentionFreshness(tx, ws);
+  const last = fresh ? fresh.lastMonth : await lastDataMonthIndex(tx, ws);
   const base = { currency: workspace.currency, grain: opts.grain, split: opts.split };
   if (last === null) return { ...base, lastDataMonth: null, rows: [] };
   const week = opts.grain === "week";
   const div = opts.grain === "quarter" ? 3 : 1;
-  await preferHashJoins(tx);
-  // Periods are integers: month index (÷ 3 for quarters), or days since 1970-01-05 (a Monday) ÷ 7 for ISO weeks.
-  const periodOf = week ? (col: string) => `((${col} - date '1970-01-05') / 7)` : (col: string) => `(${MONTH_IDX(col)} / $3)`;
-  const rows = await tx.$queryRawUnsafe<{ grp: string; c0: number; p: number; active: number; rev: string; mar: string }[]>(
-    `WITH c AS (
-       SELECT c.id, date_trunc('${week ? "week" : "month"}', c.first_order_at AT TIME ZONE $2)::date AS cm, ${GROUP_SQL[opts.split]} AS grp
-         FROM customers c
-        WHERE c.workspace_id = $1 AND c.first_order_at IS NOT NULL
-     )
-     SELECT c.grp, ${periodOf("c.cm")}::int AS c0, ${periodOf(week ? "m.week" : "m.month")}::int AS p,
-            ${div === 1 ? "count(*)" : "count(DISTINCT m.customer_id)"}::int AS active,
-            sum(m.revenue_minor)::text AS rev, sum(m.margin_minor)::text AS mar
-       FROM ${week ? "customer_weeks" : "customer_months"} m JOIN c ON c.id = m.customer_id
-      WHERE m.workspace_id = $1 AND $3::int > 0
-      GROUP BY 1, 2, 3`,
-    ws,
-    workspace.timezone,
-    div,
-  );
+  type Cell = { grp: string; c0: number; p: number; active: number; rev: string; mar: string };
+  let rows: Cell[];
+  if (fresh) {
+    rows = await tx.$queryRawUnsafe<Cell[]>(
+      `SELECT grp, c0, c0 + k AS p, customers AS active, revenue_minor::text AS rev, margin_minor::text AS mar
+         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'cell' AND grain = $2 AND split = $3 AND w = 0`,
+      ws,
+      opts.grain,
+      opts.split,
+    );
+  } else {
+    await preferHashJoins(tx);
+    // Periods are integers: month index (÷ 3 for quarters), or days since 1970-01-05 (a Monday) ÷ 7 for ISO weeks.
+    const periodOf = week ? WEEK_IDX : (col: string) => `(${MONTH_IDX(col)} / $3)`;
+    rows = await tx.$queryRawUnsafe<Cell[]>(
+      `WITH c AS (
+         SELECT c.id, date_trunc('${week ? "week" : "month"}', c.first_order_at AT TIME ZONE $2)::date AS cm, ${SPLIT_KEY[opts.split].expr} AS grp
+           FROM customers c ${scoresJoin(opts.split)}
+          WHERE c.workspace_id = $1 AND c.first_order_at IS NOT NULL
+       )
+       SELECT c.grp, ${periodOf("c.cm")}::int AS c0, ${periodOf(week ? "m.week" : "m.month")}::int AS p,
+              ${div === 1 ? "count(*)" : "count(DISTINCT m.customer_id)"}::int AS active,
+              sum(m.revenue_minor)::text AS rev, sum(m.margin_minor)::text AS mar
+         FROM ${week ? "customer_weeks" : "customer_months"} m JOIN c ON c.id = m.customer_id
+        WHERE m.workspace_id = $1 AND $3::int > 0
+        GROUP BY 1, 2, 3`,
+      ws,
+      workspace.timezone,
+      div,
+    );
+  }
   let lastP = Math.floor(last / div);
   if (week) {
-    const lw = await tx.customerWeek.findFirst({ where: { workspaceId: ws }, orderBy: { week: "desc" }, select: { week: true } });
-    lastP = lw ? Math.floor((lw.week.getTime() - Date.UTC(1970, 0, 5)) / (7 * 86_400_000)) : 0;
+    if (fresh) lastP = fresh.lastWeek ?? 0;
+    else {
+      const lw = await tx.customerWeek.findFirst({ where: { workspaceId: ws }, orderBy: { week: "desc" }, select: { week: true } });
+      lastP = lw ? Math.floor((lw.week.getTime() - Date.UTC(1970, 0, 5)) / (7 * 86_400_000)) : 0;
+    }
   }
-  const spend = week ? new Map<string, bigint>() : await spendByGroupPeriod(tx, workspace, opts.split, div);
+  const spend = week || SPLIT_KEY[opts.split].scores ? new Map<string, bigint>() : await spendByGroupPeriod(tx, workspace, opts.split, div);
   const label = await groupLabels(tx, ws, opts.split);
   const byRow = new Map<string, { grp: string; c0: number; cells: Map<number, (typeof rows)[number]> }>();
   for (const r of rows) {
@@ -261,27 +275,40 @@ export async function getRetentionCurves(
 ): Promise<RetentionCurves> {
   const ws = workspace.id;
   const W = opts.windowMonths;
-  const last = await lastDataMonthIndex(tx, ws);
+  const fresh = (ROLLUP_WINDOWS as readonly number[]).includes(W) ? await readRetentionFreshness(tx, ws) : null;
+  const last = fresh ? fresh.lastMonth : await lastDataMonthIndex(tx, ws);
   const base = { windowMonths: W, horizonMonths: opts.horizonMonths };
   if (last === null) return { ...base, lastDataMonth: null, curves: [], churnTrend: [] };
   const lastComplete = last - 1;
-  await preferHashJoins(tx);
-  const rows = await tx.$queryRawUnsafe<{ grp: string; p0: number; life: number | null; n: number }[]>(
-    `WITH m AS (
-       SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1
-     ), g AS (
-       SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m
-     ), l AS (
-       SELECT customer_id, p0, min(p) FILTER (WHERE (nxt IS NULL AND $3 - p >= $2) OR nxt - p > $2) + 1 - p0 AS life
-         FROM g GROUP BY customer_id, p0
-     )
-     SELECT ${GROUP_SQL[opts.split]} AS grp, l.p0, l.life, count(*)::int AS n
-       FROM l JOIN customers c ON c.workspace_id = $1 AND c.id = l.customer_id
-      GROUP BY 1, 2, 3`,
-    ws,
-    W,
-    lastComplete,
-  );
+  type Life = { grp: string; p0: number; life: number | null; n: number };
+  let rows: Life[];
+  if (fresh) {
+    rows = await tx.$queryRawUnsafe<Life[]>(
+      `SELECT grp, c0 AS p0, nullif(k, -1) AS life, customers AS n
+         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'life' AND grain = 'month' AND split = $2 AND w = $3`,
+      ws,
+      opts.split,
+      W,
+    );
+  } else {
+    await preferHashJoins(tx);
+    rows = await tx.$queryRawUnsafe<Life[]>(
+      `WITH m AS (
+         SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1
+       ), g AS (
+         SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m
+       ), l AS (
+         SELECT customer_id, p0, min(p) FILTER (WHERE (nxt IS NULL AND $3 - p >= $2) OR nxt - p > $2) + 1 - p0 AS life
+           FROM g GROUP BY customer_id, p0
+       )
+       SELECT ${SPLIT_KEY[opts.split].expr} AS grp, l.p0, l.life, count(*)::int AS n
+         FROM l JOIN customers c ON c.workspace_id = $1 AND c.id = l.customer_id ${scoresJoin(opts.split)}
+        GROUP BY 1, 2, 3`,
+      ws,
+      W,
+      lastComplete,
+    );
+  }
   const label = await groupLabels(tx, ws, opts.split);
   const cohorts = new Map<string, { grp: string; p0: number; lives: { life: number | null; n: number }[] }>();
   for (const r of rows) {
@@ -353,10 +380,17 @@ export interface RetentionRates {
 
 export async function getRetentionRates(tx: Tx, workspace: { id: string; timezone: string }): Promise<RetentionRates> {
   const ws = workspace.id;
-  const last = await lastDataMonthIndex(tx, ws);
+  const fresh = await readRetentionFreshness(tx, ws);
+  const last = fresh ? fresh.lastMonth : await lastDataMonthIndex(tx, ws);
   if (last === null) return { repeat: [1, 3, 12].map((months) => ({ months, rate: null, trend: [] })), averageDaysBetweenOrders: null, averageDaysTrend: [], lastDataMonth: null };
   const lastComplete = last - 1;
-  const rows = await tx.$queryRawUnsafe<{ p0: number; d: number | null; n: number }[]>(
+  const rows = fresh
+    ? await tx.$queryRawUnsafe<{ p0: number; d: number | null; n: number }[]>(
+        `SELECT c0 AS p0, nullif(k, -1) AS d, customers AS n FROM retention_rollups
+          WHERE workspace_id = $1::uuid AND kind = 'repeat' AND grain = 'month' AND split = 'none' AND w = 0`,
+        ws,
+      )
+    : await tx.$queryRawUnsafe<{ p0: number; d: number | null; n: number }[]>(
     `WITH m AS (
        SELECT customer_id, ${MONTH_IDX("month")} AS p, orders, row_number() OVER (PARTITION BY customer_id ORDER BY month) AS rn
          FROM customer_months WHERE workspace_id = $1
@@ -391,14 +425,20 @@ export async function getRetentionRates(tx: Tx, workspace: { id: string; timezon
     }
     return { months: N, rate: den > 0 ? num / den : null, trend: trend.slice(-24) };
   });
-  const gaps = await tx.$queryRawUnsafe<{ cm: Date; secs: number; gaps: number; n: number }[]>(
-    `SELECT date_trunc('month', first_order_at AT TIME ZONE $2)::date AS cm,
-            sum(extract(epoch FROM last_order_at - first_order_at))::float8 AS secs, sum(purchase_days - 1)::int AS gaps, count(*)::int AS n
-       FROM customers WHERE workspace_id = $1 AND purchase_days >= 2
-      GROUP BY 1 ORDER BY 1`,
-    ws,
-    workspace.timezone,
-  );
+  const gaps = fresh
+    ? await tx.$queryRawUnsafe<{ cm: number; secs: number; gaps: number; n: number }[]>(
+        `SELECT c0 AS cm, gap_seconds AS secs, gaps::int AS gaps, customers AS n FROM retention_rollups
+          WHERE workspace_id = $1::uuid AND kind = 'gaps' AND grain = 'month' AND split = 'none' AND w = 0 ORDER BY c0`,
+        ws,
+      )
+    : await tx.$queryRawUnsafe<{ cm: number; secs: number; gaps: number; n: number }[]>(
+        `SELECT ${MONTH_IDX("date_trunc('month', first_order_at AT TIME ZONE $2)::date")} AS cm,
+                sum(extract(epoch FROM last_order_at - first_order_at))::float8 AS secs, sum(purchase_days - 1)::int AS gaps, count(*)::int AS n
+           FROM customers WHERE workspace_id = $1 AND purchase_days >= 2
+          GROUP BY 1 ORDER BY 1`,
+        ws,
+        workspace.timezone,
+      );
   let secs = 0;
   let g = 0;
   for (const r of gaps) {
@@ -408,7 +448,7 @@ export async function getRetentionRates(tx: Tx, workspace: { id: string; timezon
   return {
     repeat,
     averageDaysBetweenOrders: g > 0 ? secs / 86_400 / g : null,
-    averageDaysTrend: gaps.slice(-24).map((r) => ({ cohort: monthStart(monthIndex(r.cm)), days: r.secs / 86_400 / r.gaps, customers: r.n })),
+    averageDaysTrend: gaps.slice(-24).map((r) => ({ cohort: monthStart(r.cm), days: r.secs / 86_400 / r.gaps, customers: r.n })),
     lastDataMonth: monthStart(last),
   };
 }

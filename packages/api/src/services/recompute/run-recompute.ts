@@ -22,6 +22,7 @@ import { holdoutCustomers, readCalibration, readSummaries, type SummaryColumns }
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
+import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
 import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
 
 export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
@@ -339,6 +340,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
+        await refreshRetentionRollups(tx, workspaceId, id); // retention (issue 7)
         await writeSegmentSnapshots(tx, workspaceId, id);
         await snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: id }); // rule segments (issue 5)
         const durationMs = Date.now() - started;

@@ -1,0 +1,198 @@
+/**
+ * Retention rollups (issue 7): the aggregates the Retention page reads, written set-based at the end
+ * of every successful recompute, inside the recompute's tenant transaction (which holds the
+ * workspace's advisory lock), so they match the data the run saw. One scan per grain of
+ * customer_months / customer_weeks joined to the customers' split keys, GROUPING SETS over the splits.
+ *
+ * The page's procedures use them only while fresh (readRetentionFreshness): built by the latest
+ * succeeded run and no write since (workspaces.metrics_stale_at IS NULL, workspace_stats unmoved). Otherwise they run their
+ * live queries (retention.ts), which give the same numbers (tests compare both).
+ * Row kinds: see prisma/migrations/20261124100100_retention_rollups/migration.sql.
+ */
+import type { Tx } from "@valuelens/db";
+import type { TCohortSplit } from "@valuelens/validators";
+import { logError } from "../log.ts";
+
+/** Month index (year × 12 + month − 1) of a date column. */
+export const MONTH_IDX = (col: string) => `((extract(year from ${col})::int * 12) + extract(month from ${col})::int - 1)`;
+/** ISO-week index (days since Monday 1970-01-05 ÷ 7) of a date column. */
+export const WEEK_IDX = (col: string) => `((${col} - date '1970-01-05') / 7)`;
+
+/**
+ * The split key of a customer `c` (joined as `s` to its latest scores where needed); '' = unknown.
+ * segment / tier are the customer's RFM segment and value tier now (latest recompute), not at acquisition.
+ */
+export const SPLIT_KEY: Record<TCohortSplit, { expr: string; scores: boolean }> = {
+  none: { expr: "''", scores: false },
+  channel: { expr: "coalesce(c.acquisition_channel, '')", scores: false },
+  campaign: { expr: "coalesce(c.acquisition_campaign_id::text, '')", scores: false },
+  segment: { expr: "coalesce(s.rfm_segment, '')", scores: true },
+  tier: { expr: "coalesce(s.value_tier, '')", scores: true },
+};
+
+/** The join that gives `s` for the split keys that need the scores (empty otherwise). */
+export function scoresJoin(split: TCohortSplit): string {
+  return SPLIT_KEY[split].scores ? "LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id" : "";
+}
+
+/** "Active" windows (months) precomputed for the retention curves; other windows run live. */
+export const ROLLUP_WINDOWS = [1, 2, 3, 6, 12] as const;
+
+/** Per-statement limit of the refresh (the app role's default is 30 s; 1M customers need more on 2 cores). */
+const REFRESH_STATEMENT_TIMEOUT = "300s";
+
+// One customer row with every split key, grouped by GROUPING SETS: grouping(ch, ca, sg, vt) tells
+// which set a result row belongs to (bit = 1: that key was aggregated away; first key = highest bit).
+const KEYS = "ch, ca, sg, vt";
+const SETS = (dims: string) => `GROUPING SETS ((${dims}), (ch, ${dims}), (ca, ${dims}), (sg, ${dims}), (vt, ${dims}))`;
+const SPLIT_OF = `CASE grouping(${KEYS}) WHEN 15 THEN 'none' WHEN 7 THEN 'channel' WHEN 11 THEN 'campaign' WHEN 13 THEN 'segment' ELSE 'tier' END`;
+const GRP_OF = `coalesce(ch, ca, sg, vt, '')`;
+const CUSTOMER_KEYS = `
+  SELECT c.id, c.first_order_at,
+         ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca, ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt
+    FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+   WHERE c.workspace_id = $1`;
+const INSERT = `INSERT INTO retention_rollups (workspace_id, kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor, gaps, gap_seconds)`;
+
+export interface Freshness {
+  lastMonth: number | null;
+  lastWeek: number | null;
+}
+
+/** The rollups' cut-off periods when they are fresh (built by the latest succeeded run, no write since); null otherwise. */
+export async function readRetentionFreshness(tx: Tx, workspaceId: string): Promise<Freshness | null> {
+  const rows = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
+    `SELECT r.last_month, r.last_week
+       FROM retention_rollup_refreshes r JOIN workspaces w ON w.id = r.workspace_id
+      WHERE r.workspace_id = $1::uuid AND w.metrics_stale_at IS NULL
+        AND r.stats_updated_at IS NOT DISTINCT FROM (SELECT st.updated_at FROM workspace_stats st WHERE st.workspace_id = $1::uuid)
+        AND r.model_run_id = (SELECT m.id FROM model_runs m WHERE m.workspace_id = $1::uuid AND m.status = 'succeeded'
+                               ORDER BY m.finished_at DESC NULLS LAST, m.started_at DESC LIMIT 1)`,
+    workspaceId,
+  );
+  const r = rows[0];
+  return r ? { lastMonth: r.last_month, lastWeek: r.last_week } : null;
+}
+
+/**
+ * Rebuild the workspace's retention rollups. Runs inside the recompute's transaction, in a savepoint:
+ * if it fails (a timeout on a huge workspace), the scores still commit and the page runs live queries
+ * (the refresh row keeps the previous run's id, so the old rollups are not used).
+ */
+export async function refreshRetentionRollups(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
+  await tx.$executeRawUnsafe("SAVEPOINT vl_retention_rollups");
+  try {
+    await writeRetentionRollups(tx, workspaceId, modelRunId);
+    await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_retention_rollups");
+    return true;
+  } catch (e) {
+    await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT vl_retention_rollups");
+    logError("retention_rollups.refresh_failed", { workspaceId, modelRunId, error: e });
+    return false;
+  } finally {
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
+  }
+}
+
+async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | null): Promise<void> {
+  const started = Date.now();
+  await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
+  // Joins over every customer of the workspace: hash joins are right at any size (see retention.ts).
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  await tx.$executeRawUnsafe("DELETE FROM retention_rollups WHERE workspace_id = $1::uuid", ws);
+  const [cut] = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
+    `SELECT (SELECT ${MONTH_IDX("max(month)")} FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0) AS last_month,
+            (SELECT ${WEEK_IDX("max(week)")} FROM customer_weeks WHERE workspace_id = $1::uuid) AS last_week`,
+    ws,
+  );
+  const lastMonth = cut?.last_month ?? null;
+  let rows = 0;
+  if (lastMonth !== null) {
+    const tz = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
+    // Cohort cells, month and quarter from customer_months (quarters: one row per customer and quarter first).
+    for (const [grain, div] of [["month", 1], ["quarter", 3]] as const) {
+      rows += await tx.$executeRawUnsafe(
+        `WITH c AS (${CUSTOMER_KEYS} AND c.first_order_at IS NOT NULL),
+         cc AS (SELECT c.*, ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} / ${div} AS c0 FROM c),
+         x AS (
+           SELECT cc.ch, cc.ca, cc.sg, cc.vt, cc.c0, ${MONTH_IDX("m.month")} / ${div} - cc.c0 AS k,
+                  ${div === 1 ? "m.revenue_minor AS rev, m.margin_minor AS mar" : "sum(m.revenue_minor) AS rev, sum(m.margin_minor) AS mar"}
+             FROM customer_months m JOIN cc ON cc.id = m.customer_id
+            WHERE m.workspace_id = $1::uuid
+            ${div === 1 ? "" : "GROUP BY m.customer_id, cc.ch, cc.ca, cc.sg, cc.vt, cc.c0, 6"}
+         )
+         ${INSERT}
+         SELECT $1::uuid, 'cell', '${grain}', ${SPLIT_OF}, ${GRP_OF}, 0, c0, k, count(*)::int, coalesce(sum(rev), 0)::bigint, coalesce(sum(mar), 0)::bigint, 0, 0
+           FROM x GROUP BY ${SETS("c0, k")}`,
+        ws,
+      );
+    }
+    rows += await tx.$executeRawUnsafe(
+      `WITH c AS (${CUSTOMER_KEYS} AND c.first_order_at IS NOT NULL),
+       x AS (
+         SELECT c.ch, c.ca, c.sg, c.vt, ${WEEK_IDX(`date_trunc('week', c.first_order_at AT TIME ZONE ${tz})::date`)} AS c0, ${WEEK_IDX("m.week")} AS p,
+                m.revenue_minor, m.margin_minor
+           FROM customer_weeks m JOIN c ON c.id = m.customer_id
+          WHERE m.workspace_id = $1::uuid
+       )
+       ${INSERT}
+       SELECT $1::uuid, 'cell', 'week', ${SPLIT_OF}, ${GRP_OF}, 0, c0, p - c0, count(*)::int, coalesce(sum(revenue_minor), 0)::bigint, coalesce(sum(margin_minor), 0)::bigint, 0, 0
+         FROM x GROUP BY ${SETS("c0, p")}`,
+      ws,
+    );
+    // Lifetimes for the retention curves, one pass for every precomputed window (same definition as getRetentionCurves).
+    const lastComplete = lastMonth - 1;
+    const lifeCols = ROLLUP_WINDOWS.map((w) => `min(p) FILTER (WHERE (nxt IS NULL AND ${lastComplete} - p >= ${w}) OR nxt - p > ${w}) + 1 - p0 AS l${w}`).join(", ");
+    rows += await tx.$executeRawUnsafe(
+      `WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1::uuid),
+       g AS (SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m),
+       l AS (SELECT customer_id, p0, ${lifeCols} FROM g GROUP BY customer_id, p0),
+       c AS (${CUSTOMER_KEYS}),
+       x AS (
+         SELECT c.ch, c.ca, c.sg, c.vt, l.p0, v.w, coalesce(v.life, -1) AS life
+           FROM l JOIN c ON c.id = l.customer_id
+          CROSS JOIN LATERAL (VALUES ${ROLLUP_WINDOWS.map((w) => `(${w}, l.l${w})`).join(", ")}) AS v(w, life)
+       )
+       ${INSERT}
+       SELECT $1::uuid, 'life', 'month', ${SPLIT_OF}, ${GRP_OF}, w, p0, life, count(*)::int, 0, 0, 0, 0
+         FROM x GROUP BY ${SETS("w, p0, life")}`,
+      ws,
+    );
+    // Key rates: months to the second purchase month per cohort (no split), and gaps between purchase days.
+    rows += await tx.$executeRawUnsafe(
+      `WITH m AS (
+         SELECT customer_id, ${MONTH_IDX("month")} AS p, orders, row_number() OVER (PARTITION BY customer_id ORDER BY month) AS rn
+           FROM customer_months WHERE workspace_id = $1::uuid
+       ), f AS (
+         SELECT customer_id, min(p) FILTER (WHERE rn = 1) AS p0, min(p) FILTER (WHERE rn = 2) AS p1, bool_or(rn = 1 AND orders >= 2) AS again
+           FROM m GROUP BY customer_id
+       )
+       ${INSERT}
+       SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, count(*)::int, 0, 0, 0, 0
+         FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM f) y
+        GROUP BY p0, d`,
+      ws,
+    );
+    rows += await tx.$executeRawUnsafe(
+      `${INSERT}
+       SELECT $1::uuid, 'gaps', 'month', 'none', '', 0, ${MONTH_IDX(`date_trunc('month', first_order_at AT TIME ZONE ${tz})::date`)}, 0, count(*)::int, 0, 0,
+              sum(purchase_days - 1)::bigint, sum(extract(epoch FROM last_order_at - first_order_at))::float8
+         FROM customers WHERE workspace_id = $1::uuid AND purchase_days >= 2
+        GROUP BY 7`,
+      ws,
+    );
+  }
+  await tx.$executeRawUnsafe(
+    `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms)
+     VALUES ($1::uuid, $2::uuid, now(), $3, $4, (SELECT updated_at FROM workspace_stats WHERE workspace_id = $1::uuid), $5, $6)
+     ON CONFLICT (workspace_id) DO UPDATE SET model_run_id = EXCLUDED.model_run_id, refreshed_at = EXCLUDED.refreshed_at, last_month = EXCLUDED.last_month,
+       last_week = EXCLUDED.last_week, stats_updated_at = EXCLUDED.stats_updated_at, rows = EXCLUDED.rows, duration_ms = EXCLUDED.duration_ms`,
+    ws,
+    modelRunId,
+    lastMonth,
+    cut?.last_week ?? null,
+    rows,
+    Date.now() - started,
+  );
+}

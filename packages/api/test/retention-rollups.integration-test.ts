@@ -1,0 +1,139 @@
+/**
+ * Retention rollups (issue 7): after a recompute the page's procedures read retention_rollups, and
+ * every answer equals the live queries' answer (random data and the demo data, every grain, split and
+ * precomputed window); the rollups are really read while fresh and never once a write happened.
+ */
+import { mulberry32 } from "@valuelens/clv-core";
+import { getDb, withWorkspace } from "@valuelens/db";
+import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
+import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
+import { describe, expect, it } from "vitest";
+import { recomputeWorkspace } from "../src/services/recompute/index.ts";
+import { readRetentionFreshness, ROLLUP_WINDOWS } from "../src/services/retention-rollups.ts";
+import { signUp, type Actor } from "./harness.ts";
+
+const DAY = 86_400_000;
+const prisma = () => getDb().prisma;
+const GRAINS: TCohortGrain[] = ["week", "month", "quarter"];
+const SPLITS: TCohortSplit[] = ["none", "channel", "campaign", "segment", "tier"];
+
+async function setStale(ws: string, stale: boolean): Promise<void> {
+  await withWorkspace(prisma(), ws, (tx) => tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = ${stale ? new Date() : null} WHERE id = ${ws}::uuid`);
+}
+
+const fresh = (ws: string) => withWorkspace(prisma(), ws, (tx) => readRetentionFreshness(tx, ws));
+
+/** Every answer of the page's procedures for this workspace. */
+async function answers(owner: Actor, ws: string) {
+  const out: Record<string, unknown> = {};
+  for (const grain of GRAINS) for (const split of SPLITS) out[`cohorts:${grain}:${split}`] = await owner.caller.retention.cohorts({ workspaceId: ws, grain, split });
+  for (const w of ROLLUP_WINDOWS)
+    for (const split of SPLITS) out[`curves:${w}:${split}`] = await owner.caller.retention.curves({ workspaceId: ws, split, windowMonths: w, horizonMonths: 24 });
+  out["rates"] = await owner.caller.retention.rates({ workspaceId: ws });
+  return out;
+}
+
+/** Rollup-backed answers (fresh), then live answers (stale) for the same data: must be equal. */
+async function expectRollupsEqualLive(owner: Actor, ws: string): Promise<void> {
+  expect(await fresh(ws)).not.toBeNull();
+  const fromRollups = await answers(owner, ws);
+  await setStale(ws, true);
+  expect(await fresh(ws)).toBeNull();
+  const live = await answers(owner, ws);
+  for (const key of Object.keys(live)) expect(fromRollups[key], key).toEqual(live[key]);
+  await setStale(ws, false);
+}
+
+async function loadRandom(ws: string, seed: number, customers: number): Promise<void> {
+  const rng = mulberry32(seed);
+  const start = Date.UTC(2024, 0, 1);
+  await withWorkspace(prisma(), ws, async (tx) => {
+    const camp = await tx.campaign.create({ data: { workspaceId: ws, externalId: "spring", name: "Spring sale", channel: "paid" }, select: { id: true } });
+    await tx.customer.createMany({
+      data: Array.from({ length: customers }, (_, c) => ({
+        workspaceId: ws,
+        externalId: `r${c}`,
+        acquisitionChannel: c % 4 === 0 ? null : ["email", "paid", "social"][c % 3]!,
+        acquisitionCampaignId: c % 5 === 0 ? camp.id : null,
+      })),
+    });
+    const ids = new Map((await tx.customer.findMany({ where: { workspaceId: ws }, select: { id: true, externalId: true } })).map((r) => [r.externalId, r.id]));
+    const orders: { workspaceId: string; externalId: string; customerId: string; orderedAt: Date; amountMinor: bigint; currency: string; refunded: boolean }[] = [];
+    for (let c = 0; c < customers; c++) {
+      const first = start + Math.floor(rng() * 500) * DAY + Math.floor(rng() * 86_400) * 1000;
+      const n = 1 + Math.floor(rng() * 7);
+      for (let i = 0; i < n; i++)
+        orders.push({
+          workspaceId: ws,
+          externalId: `o${c}-${i}`,
+          customerId: ids.get(`r${c}`)!,
+          orderedAt: new Date(i === 0 ? first : first + Math.floor(rng() * 400) * DAY),
+          amountMinor: BigInt(100 + Math.floor(rng() * 10_000)),
+          currency: rng() < 0.1 ? "EUR" : "USD",
+          refunded: i > 0 && rng() < 0.1,
+        });
+    }
+    for (let i = 0; i < orders.length; i += 500) await tx.order.createMany({ data: orders.slice(i, i + 500) });
+  });
+}
+
+describe("retention rollups", () => {
+  it("give exactly the live answers on random data (every grain, split and precomputed window), and are really read while fresh", async () => {
+    const owner = await signUp("retroll");
+    const ws = owner.workspaceId;
+    await loadRandom(ws, 20261124, 400);
+    expect(await fresh(ws)).toBeNull(); // no recompute yet: live
+    const run = await recomputeWorkspace(prisma(), ws, { compare: false });
+    expect(run.status).toBe("succeeded");
+    await expectRollupsEqualLive(owner, ws);
+
+    // Proof the procedures read the rollups while fresh: a doctored rollup row shows up, and is gone once stale.
+    const before = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    await withWorkspace(prisma(), ws, (tx) => tx.$executeRaw`UPDATE retention_rollups SET customers = customers + 1000 WHERE workspace_id = ${ws}::uuid AND kind = 'cell' AND grain = 'month' AND split = 'none' AND k = 0`);
+    const doctored = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    expect(doctored.rows.map((r) => r.size)).toEqual(before.rows.map((r) => r.size + 1000));
+    await setStale(ws, true);
+    expect((await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" })).rows.map((r) => r.size)).toEqual(before.rows.map((r) => r.size));
+  });
+
+  it("fall back to live queries after any order write, even one that did not mark the workspace stale", async () => {
+    const owner = await signUp("retroll2");
+    const ws = owner.workspaceId;
+    await loadRandom(ws, 7, 120);
+    await recomputeWorkspace(prisma(), ws, { compare: false });
+    expect(await fresh(ws)).not.toBeNull();
+    const before = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    // A new customer with an order in the first cohort month, written straight through the triggers (no onWorkspaceDataChanged).
+    const first = before.rows[0]!;
+    await withWorkspace(prisma(), ws, async (tx) => {
+      const c = await tx.customer.create({ data: { workspaceId: ws, externalId: "late" }, select: { id: true } });
+      await tx.order.create({ data: { workspaceId: ws, externalId: "late-1", customerId: c.id, orderedAt: new Date(`${first.cohort}T12:00:00Z`), amountMinor: 500n, currency: "USD", refunded: false } });
+    });
+    expect(await fresh(ws)).toBeNull();
+    const after = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    expect(after.rows[0]!.size).toBe(first.size + 1);
+    // The next recompute makes them fresh again, with the new customer.
+    await recomputeWorkspace(prisma(), ws, { compare: false });
+    expect(await fresh(ws)).not.toBeNull();
+    expect((await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" })).rows[0]!.size).toBe(first.size + 1);
+  });
+
+  it("give exactly the live answers on the demo data, with segment and tier splits that partition the cohorts", async () => {
+    const owner = await signUp("retroll-demo");
+    const ws = owner.workspaceId;
+    const data = generateDemoData({ seed: 42, customers: 800, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 11, 31, 23, 59, 59, 999)) });
+    await writeDemoData(prisma(), ws, data, () => undefined);
+    const run = await recomputeWorkspace(prisma(), ws, { compare: false });
+    expect(run).toMatchObject({ status: "succeeded", predictions: true });
+    await expectRollupsEqualLive(owner, ws);
+    const all = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    for (const split of ["segment", "tier"] as const) {
+      const m = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split });
+      expect(new Set(m.rows.map((r) => r.group)).size).toBeGreaterThanOrEqual(3);
+      expect(m.rows.every((r) => r.cacMinor === null)).toBe(true);
+      for (const c of all.rows) expect(m.rows.filter((r) => r.cohort === c.cohort).reduce((s, r) => s + r.size, 0), `${split} ${c.cohort}`).toBe(c.size);
+    }
+    const tiers = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "quarter", split: "tier" });
+    expect(new Set(tiers.rows.map((r) => r.groupLabel))).toEqual(new Set(["High value", "Medium value", "Low value"]));
+  });
+});
