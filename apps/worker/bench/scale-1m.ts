@@ -11,7 +11,7 @@
  * Usage: pnpm --filter @valuelens/worker exec tsx bench/scale-1m.ts [customers] [--reuse]
  *   BENCH_PG_DIR (default /tmp/vl-bench-pg) and BENCH_PG_PORT (default 5460): where the database lives;
  *   --reuse keeps an already generated workspace of the same size (generation takes minutes);
- *   --generate-only stops after generating it.
+ *   --generate-only stops after generating it; --skip-rebuild (with --reuse) times only steps 2 and 3.
  * Prints one JSON line per phase and a summary; paste the figures into BENCHMARKS.md.
  */
 import os from "node:os";
@@ -24,6 +24,8 @@ const customers = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000)
 const reuse = process.argv.includes("--reuse");
 /** Only create the workspace's data (to run the timed part later with --reuse on a quieter machine). */
 const generateOnly = process.argv.includes("--generate-only");
+/** With --reuse: skip the (slow) repair rebuilds and time the recompute on the stored summaries. */
+const skipRebuild = process.argv.includes("--skip-rebuild");
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
 const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 
@@ -94,7 +96,8 @@ try {
   if (generateOnly) throw new GenerateOnly();
 
   // 1. Full rebuild from raw orders (the repair path), as the owner in the workspace's context.
-  const rebuild = await timed("rebuild_summaries", () =>
+  const skipped = async () => ({ ms: 0, value: undefined });
+  const rebuild = await (skipRebuild ? skipped() : timed("rebuild_summaries", () =>
     sup.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
@@ -103,8 +106,8 @@ try {
       },
       { timeout: 60 * 60_000 },
     ),
-  );
-  const rebuildMonths = await timed("rebuild_customer_months", () =>
+  ));
+  const rebuildMonths = await (skipRebuild ? skipped() : timed("rebuild_customer_months", () =>
     sup.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
@@ -113,7 +116,7 @@ try {
       },
       { timeout: 60 * 60_000 },
     ),
-  );
+  ));
 
   // 2. Recompute as the app role (RLS in force), the way the worker runs it.
   const full = await timed("recompute_full", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", timeoutMs: 60 * 60_000 }));
