@@ -135,5 +135,49 @@ describe("retention rollups", () => {
     }
     const tiers = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "quarter", split: "tier" });
     expect(new Set(tiers.rows.map((r) => r.groupLabel))).toEqual(new Set(["High value", "Medium value", "Low value"]));
+    expect(tiers.rows.every((r) => r.forecast === null)).toBe(true); // forecasts are for month cohorts
+
+    // Cohort LTV forecasts = the scores summed per acquisition month (12-month CLV spread like expected purchases).
+    const scored = await withWorkspace(prisma(), ws, async (tx) => {
+      const tz = (await tx.workspace.findUniqueOrThrow({ where: { id: ws }, select: { timezone: true } })).timezone;
+      const month = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit" });
+      const rows = await tx.customerScore.findMany({ where: { workspaceId: ws, predictedClvMinor: { not: null } }, include: { customer: { select: { firstOrderAt: true } } } });
+      return rows.map((r) => ({ ...r, cohort: `${month.format(r.customer.firstOrderAt!)}-01` }));
+    });
+    expect(scored.length).toBeGreaterThan(500);
+    let checked = 0;
+    for (const r of all.rows) {
+      const mine = scored.filter((x) => x.cohort === r.cohort);
+      if (mine.length === 0) {
+        expect(r.forecast).toBeNull();
+        continue;
+      }
+      const f = r.forecast!;
+      const share = (x: (typeof mine)[number], e: number | null, even: number) => (x.expectedPurchases365! > 0 ? (Number(x.predictedClvMinor) * e!) / x.expectedPurchases365! : (Number(x.predictedClvMinor) * even) / 12);
+      expect(f.scored, r.cohort).toBe(mine.length);
+      expect(BigInt(f.m12Minor)).toBe(mine.reduce((s, x) => s + x.predictedClvMinor!, 0n));
+      expect(BigInt(f.lowMinor)).toBe(mine.reduce((s, x) => s + (x.predictedClvLowMinor ?? x.predictedClvMinor!), 0n));
+      expect(BigInt(f.highMinor)).toBe(mine.reduce((s, x) => s + (x.predictedClvHighMinor ?? x.predictedClvMinor!), 0n));
+      expect(Math.abs(Number(f.m1Minor) - mine.reduce((s, x) => s + share(x, x.expectedPurchases30, 1), 0))).toBeLessThanOrEqual(1);
+      expect(Math.abs(Number(f.m3Minor) - mine.reduce((s, x) => s + share(x, x.expectedPurchases90, 3), 0))).toBeLessThanOrEqual(1);
+      expect(BigInt(f.m1Minor)).toBeLessThanOrEqual(BigInt(f.m3Minor));
+      expect(BigInt(f.m3Minor)).toBeLessThanOrEqual(BigInt(f.m12Minor));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(12);
+
+    // Curves for one split group: only that group, its 12 latest cohorts fitted, the same churn trend as all groups.
+    const allCh = await owner.caller.retention.curves({ workspaceId: ws, split: "channel", windowMonths: 3, horizonMonths: 24 });
+    const group = allCh.curves[0]!.group;
+    const one = await owner.caller.retention.curves({ workspaceId: ws, split: "channel", windowMonths: 3, horizonMonths: 24, group });
+    expect(one.curves.length).toBeGreaterThan(12);
+    expect(one.curves.every((c) => c.group === group)).toBe(true);
+    expect(one.curves).toEqual(allCh.curves.filter((c) => c.group === group));
+    expect(one.churnTrend).toEqual(allCh.churnTrend);
+    expect(one.curves.slice(0, -12).every((c) => c.fit === null && c.projection.length === 0)).toBe(true);
+    const none = await owner.caller.retention.curves({ workspaceId: ws, split: "none", windowMonths: 3, horizonMonths: 24, group: "" });
+    expect(none.curves.length).toBeGreaterThan(12);
+    expect(none.curves.slice(0, -12).every((c) => c.fit === null)).toBe(true);
+    expect(none.curves.slice(-12).filter((c) => c.fit !== null).length).toBeGreaterThan(3);
   });
 });

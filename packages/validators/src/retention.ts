@@ -19,6 +19,8 @@ export const ZRetentionCurvesInput = ZWorkspaceInput.extend({
   windowMonths: z.number().int().min(1).max(12).default(3),
   /** Months since acquisition to project to. */
   horizonMonths: z.number().int().min(6).max(60).default(24),
+  /** Only this split group's curves (its key from the cohort matrix, "" = none/unknown); all groups when absent. */
+  group: z.string().max(200).optional(),
 });
 export type TRetentionCurvesInput = z.infer<typeof ZRetentionCurvesInput>;
 

@@ -9,7 +9,7 @@ export const retentionRouter = router({
     .query(({ ctx, input }) => getCohortMatrix(ctx.tx, ctx.workspace, { grain: input.grain, split: input.split })),
   curves: workspaceProcedure("VIEWER")
     .input(ZRetentionCurvesInput)
-    .query(({ ctx, input }) => getRetentionCurves(ctx.tx, ctx.workspace, { split: input.split, windowMonths: input.windowMonths, horizonMonths: input.horizonMonths })),
+    .query(({ ctx, input }) => getRetentionCurves(ctx.tx, ctx.workspace, { split: input.split, windowMonths: input.windowMonths, horizonMonths: input.horizonMonths, group: input.group })),
   rates: workspaceProcedure("VIEWER")
     .input(ZRetentionRatesInput)
     .query(({ ctx }) => getRetentionRates(ctx.tx, ctx.workspace)),

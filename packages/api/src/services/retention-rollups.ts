@@ -11,7 +11,7 @@
  */
 import type { Tx } from "@valuelens/db";
 import type { TCohortSplit } from "@valuelens/validators";
-import { logError } from "../log.ts";
+import { log, logError } from "../log.ts";
 
 /** Month index (year × 12 + month − 1) of a date column. */
 export const MONTH_IDX = (col: string) => `((extract(year from ${col})::int * 12) + extract(month from ${col})::int - 1)`;
@@ -35,11 +35,30 @@ export function scoresJoin(split: TCohortSplit): string {
   return SPLIT_KEY[split].scores ? "LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id" : "";
 }
 
+/**
+ * What the models expect a group of scored customers `s` to add after the data cut-off: the 12-month
+ * predicted CLV (purchase model × spend model, 1 %/month discount) spread over the months like their
+ * expected purchases at 30 / 90 / 365 days (evenly without them) — the Campaigns page's convention.
+ * Columns: scored, m1, m3, m12 (cumulative minor units after 1, 3 and 12 months), lo, hi (the
+ * 12-month 80 % range). Rows: customers with a prediction (`PRED_WHERE`).
+ */
+export const PRED_SUMS = `count(*)::int AS scored,
+  round(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * s.expected_purchases_30 / s.expected_purchases_365 ELSE s.predicted_clv_minor / 12.0 END))::bigint AS m1,
+  round(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * s.expected_purchases_90 / s.expected_purchases_365 ELSE s.predicted_clv_minor * 3 / 12.0 END))::bigint AS m3,
+  sum(s.predicted_clv_minor)::bigint AS m12,
+  sum(coalesce(s.predicted_clv_low_minor, s.predicted_clv_minor))::bigint AS lo,
+  sum(coalesce(s.predicted_clv_high_minor, s.predicted_clv_minor))::bigint AS hi`;
+export const PRED_WHERE = "s.predicted_clv_minor IS NOT NULL";
+/** k of the 'pred' rows holding each PRED_SUMS column (revenue_minor = the sum, customers = scored). */
+export const PRED_K = { m1: 1, m3: 3, m12: 12, lo: -1, hi: -2 } as const;
+
 /** "Active" windows (months) precomputed for the retention curves; other windows run live. */
 export const ROLLUP_WINDOWS = [1, 2, 3, 6, 12] as const;
 
 /** Per-statement limit of the refresh (the app role's default is 30 s; 1M customers need more on 2 cores). */
 const REFRESH_STATEMENT_TIMEOUT = "300s";
+/** Memory per sort / hash of the refresh (one refresh per workspace at a time: the recompute holds its lock). */
+const REFRESH_WORK_MEM = "256MB";
 
 // One customer row with every split key, grouped by GROUPING SETS: grouping(ch, ca, sg, vt) tells
 // which set a result row belongs to (bit = 1: that key was aggregated away; first key = highest bit).
@@ -92,6 +111,7 @@ export async function refreshRetentionRollups(tx: Tx, workspaceId: string, model
   } finally {
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL work_mem TO DEFAULT");
   }
 }
 
@@ -100,6 +120,9 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
   // Joins over every customer of the workspace: hash joins are right at any size (see retention.ts).
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  // GROUPING SETS over five splits: with the default 4 MB the planner sorts the whole input once per set;
+  // with room it hashes every set in one pass.
+  await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${REFRESH_WORK_MEM}'`);
   await tx.$executeRawUnsafe("DELETE FROM retention_rollups WHERE workspace_id = $1::uuid", ws);
   const [cut] = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
     `SELECT (SELECT ${MONTH_IDX("max(month)")} FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0) AS last_month,
@@ -108,11 +131,19 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   );
   const lastMonth = cut?.last_month ?? null;
   let rows = 0;
+  /** Milliseconds per statement, logged (what a slow refresh spends its time on). */
+  const steps: Record<string, number> = {};
+  const timed = async (name: string, run: Promise<number>): Promise<number> => {
+    const t = Date.now();
+    const n = await run;
+    steps[name] = Date.now() - t;
+    return n;
+  };
   if (lastMonth !== null) {
     const tz = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
     // Cohort cells, month and quarter from customer_months (quarters: one row per customer and quarter first).
     for (const [grain, div] of [["month", 1], ["quarter", 3]] as const) {
-      rows += await tx.$executeRawUnsafe(
+      rows += await timed(`cells_${grain}`, tx.$executeRawUnsafe(
         `WITH c AS (${CUSTOMER_KEYS} AND c.first_order_at IS NOT NULL),
          cc AS (SELECT c.*, ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} / ${div} AS c0 FROM c),
          x AS (
@@ -126,9 +157,9 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
          SELECT $1::uuid, 'cell', '${grain}', ${SPLIT_OF}, ${GRP_OF}, 0, c0, k, count(*)::int, coalesce(sum(rev), 0)::bigint, coalesce(sum(mar), 0)::bigint, 0, 0
            FROM x GROUP BY ${SETS("c0, k")}`,
         ws,
-      );
+      ));
     }
-    rows += await tx.$executeRawUnsafe(
+    rows += await timed("cells_week", tx.$executeRawUnsafe(
       `WITH c AS (${CUSTOMER_KEYS} AND c.first_order_at IS NOT NULL),
        x AS (
          SELECT c.ch, c.ca, c.sg, c.vt, ${WEEK_IDX(`date_trunc('week', c.first_order_at AT TIME ZONE ${tz})::date`)} AS c0, ${WEEK_IDX("m.week")} AS p,
@@ -140,11 +171,11 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
        SELECT $1::uuid, 'cell', 'week', ${SPLIT_OF}, ${GRP_OF}, 0, c0, p - c0, count(*)::int, coalesce(sum(revenue_minor), 0)::bigint, coalesce(sum(margin_minor), 0)::bigint, 0, 0
          FROM x GROUP BY ${SETS("c0, p")}`,
       ws,
-    );
+    ));
     // Lifetimes for the retention curves, one pass for every precomputed window (same definition as getRetentionCurves).
     const lastComplete = lastMonth - 1;
     const lifeCols = ROLLUP_WINDOWS.map((w) => `min(p) FILTER (WHERE (nxt IS NULL AND ${lastComplete} - p >= ${w}) OR nxt - p > ${w}) + 1 - p0 AS l${w}`).join(", ");
-    rows += await tx.$executeRawUnsafe(
+    rows += await timed("lifetimes", tx.$executeRawUnsafe(
       `WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1::uuid),
        g AS (SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m),
        l AS (SELECT customer_id, p0, ${lifeCols} FROM g GROUP BY customer_id, p0),
@@ -158,9 +189,24 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
        SELECT $1::uuid, 'life', 'month', ${SPLIT_OF}, ${GRP_OF}, w, p0, life, count(*)::int, 0, 0, 0, 0
          FROM x GROUP BY ${SETS("w, p0, life")}`,
       ws,
-    );
+    ));
+    // Cohort LTV forecasts (month cohorts, every split): kind 'pred', k per PRED_K.
+    rows += await timed("forecast", tx.$executeRawUnsafe(
+      `WITH c AS (
+         SELECT ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca, ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt,
+                ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} AS c0,
+                s.expected_purchases_30, s.expected_purchases_90, s.expected_purchases_365, s.predicted_clv_minor, s.predicted_clv_low_minor, s.predicted_clv_high_minor
+           FROM customers c JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+          WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL AND ${PRED_WHERE}
+       ),
+       x AS (SELECT ${SPLIT_OF} AS split, ${GRP_OF} AS grp, c0, ${PRED_SUMS} FROM c s GROUP BY ${SETS("c0")})
+       ${INSERT}
+       SELECT $1::uuid, 'pred', 'month', x.split, x.grp, 0, x.c0, v.k, x.scored, coalesce(v.val, 0), 0, 0, 0
+         FROM x CROSS JOIN LATERAL (VALUES ${Object.entries(PRED_K).map(([col, k]) => `(${k}, x.${col})`).join(", ")}) AS v(k, val)`,
+      ws,
+    ));
     // Key rates: months to the second purchase month per cohort (no split), and gaps between purchase days.
-    rows += await tx.$executeRawUnsafe(
+    rows += await timed("repeat", tx.$executeRawUnsafe(
       `WITH m AS (
          SELECT customer_id, ${MONTH_IDX("month")} AS p, orders, row_number() OVER (PARTITION BY customer_id ORDER BY month) AS rn
            FROM customer_months WHERE workspace_id = $1::uuid
@@ -173,15 +219,15 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
          FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM f) y
         GROUP BY p0, d`,
       ws,
-    );
-    rows += await tx.$executeRawUnsafe(
+    ));
+    rows += await timed("gaps", tx.$executeRawUnsafe(
       `${INSERT}
        SELECT $1::uuid, 'gaps', 'month', 'none', '', 0, ${MONTH_IDX(`date_trunc('month', first_order_at AT TIME ZONE ${tz})::date`)}, 0, count(*)::int, 0, 0,
               sum(purchase_days - 1)::bigint, sum(extract(epoch FROM last_order_at - first_order_at))::float8
          FROM customers WHERE workspace_id = $1::uuid AND purchase_days >= 2
         GROUP BY 7`,
       ws,
-    );
+    ));
   }
   await tx.$executeRawUnsafe(
     `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms)
@@ -195,4 +241,5 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     rows,
     Date.now() - started,
   );
+  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, rows, ms: Date.now() - started, steps });
 }

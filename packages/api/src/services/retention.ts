@@ -10,7 +10,7 @@ import { fitShiftedBetaGeometric, mulberry32, quantileSorted, sampleParameters, 
 import type { Tx } from "@valuelens/db";
 import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
 import { divRound } from "./overview.ts";
-import { MONTH_IDX, ROLLUP_WINDOWS, readRetentionFreshness, scoresJoin, SPLIT_KEY, WEEK_IDX } from "./retention-rollups.ts";
+import { MONTH_IDX, PRED_K, PRED_SUMS, PRED_WHERE, ROLLUP_WINDOWS, readRetentionFreshness, scoresJoin, SPLIT_KEY, WEEK_IDX } from "./retention-rollups.ts";
 
 export interface CohortCell {
   /** Periods since the cohort's period (0 = acquisition period). */
@@ -33,6 +33,22 @@ export interface CohortRow {
   /** Spend ÷ cohort size for campaigns attributed to this row's group in its period (blended without a split). */
   cacMinor: string | null;
   cells: CohortCell[];
+  /**
+   * Month grain only: what the purchase and spend models (latest scores) expect this cohort's scored
+   * customers to add after the data cut-off, cumulative after 1, 3 and 12 months, with the 12-month
+   * 80 % range (minor units, whole cohort). null for other grains or when no customer has a prediction.
+   */
+  forecast: CohortForecast | null;
+}
+
+export interface CohortForecast {
+  /** Customers of the cohort with a prediction (the rest add nothing to the forecast). */
+  scored: number;
+  m1Minor: string;
+  m3Minor: string;
+  m12Minor: string;
+  lowMinor: string;
+  highMinor: string;
 }
 
 export interface CohortMatrix {
@@ -95,8 +111,10 @@ export async function getCohortMatrix(
   type Cell = { grp: string; c0: number; p: number; active: number; rev: string; mar: string };
   let rows: Cell[];
   if (fresh) {
-    rows = await tx.$queryRawUnsafe<Cell[]>(
-      `SELECT grp, c0, c0 + k AS p, customers AS active, revenue_minor::text AS rev, margin_minor::text AS mar
+    // One JSON value instead of thousands of rows (a weekly matrix has ~10⁴ cells; per-row decoding dominated).
+    rows = await readJsonRows<Cell>(
+      tx,
+      `SELECT json_build_object('grp', grp, 'c0', c0, 'p', c0 + k, 'active', customers, 'rev', revenue_minor::text, 'mar', margin_minor::text)
          FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'cell' AND grain = $2 AND split = $3 AND w = 0`,
       ws,
       opts.grain,
@@ -132,6 +150,7 @@ export async function getCohortMatrix(
     }
   }
   const spend = week || SPLIT_KEY[opts.split].scores ? new Map<string, bigint>() : await spendByGroupPeriod(tx, workspace, opts.split, div);
+  const forecasts = opts.grain === "month" ? await cohortForecasts(tx, workspace, opts.split, fresh !== null) : new Map<string, CohortForecast>();
   const label = await groupLabels(tx, ws, opts.split);
   const byRow = new Map<string, { grp: string; c0: number; cells: Map<number, (typeof rows)[number]> }>();
   for (const r of rows) {
@@ -158,10 +177,49 @@ export async function getCohortMatrix(
       size,
       cacMinor: s && s > 0n ? divRound(s, BigInt(size)).toString() : null,
       cells,
+      forecast: forecasts.get(`${row.grp}\u0000${row.c0}`) ?? null,
     });
   }
   out.sort((a, b) => (a.groupLabel === b.groupLabel ? a.cohort.localeCompare(b.cohort) : a.groupLabel.localeCompare(b.groupLabel)));
   return { ...base, lastDataMonth: monthStart(last), rows: out };
+}
+
+/** Rows of a query whose single column is a JSON object per row, fetched as one JSON array. */
+async function readJsonRows<T>(tx: Tx, sql: string, ...args: unknown[]): Promise<T[]> {
+  const [r] = await tx.$queryRawUnsafe<{ j: string }[]>(`SELECT coalesce(json_agg(q.o), '[]')::text AS j FROM (${sql}) AS q(o)`, ...args);
+  return JSON.parse(r?.j ?? "[]") as T[];
+}
+
+/** Cohort LTV forecasts per (split group, cohort month): from the rollups while fresh, else live from the scores. */
+async function cohortForecasts(tx: Tx, workspace: { id: string; timezone: string }, split: TCohortSplit, fresh: boolean): Promise<Map<string, CohortForecast>> {
+  type F = { grp: string; c0: number; scored: number; m1: string; m3: string; m12: string; lo: string; hi: string };
+  let rows: F[];
+  if (fresh) {
+    const pick = (col: keyof typeof PRED_K) => `max(revenue_minor) FILTER (WHERE k = ${PRED_K[col]})::text AS ${col}`;
+    rows = await tx.$queryRawUnsafe<F[]>(
+      `SELECT grp, c0, max(customers)::int AS scored, ${(Object.keys(PRED_K) as (keyof typeof PRED_K)[]).map(pick).join(", ")}
+         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred' AND grain = 'month' AND split = $2 AND w = 0
+        GROUP BY grp, c0`,
+      workspace.id,
+      split,
+    );
+  } else {
+    rows = await tx.$queryRawUnsafe<F[]>(
+      `SELECT g.grp, g.c0, g.scored, g.m1::text, g.m3::text, g.m12::text, g.lo::text, g.hi::text FROM (
+         SELECT ${SPLIT_KEY[split].expr} AS grp, ${MONTH_IDX("date_trunc('month', c.first_order_at AT TIME ZONE $2)::date")} AS c0, ${PRED_SUMS}
+           FROM customers c JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+          WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL AND ${PRED_WHERE}
+          GROUP BY 1, 2) g`,
+      workspace.id,
+      workspace.timezone,
+    );
+  }
+  const out = new Map<string, CohortForecast>();
+  for (const r of rows) {
+    if (r.scored <= 0) continue;
+    out.set(`${r.grp}\u0000${r.c0}`, { scored: r.scored, m1Minor: r.m1 ?? "0", m3Minor: r.m3 ?? "0", m12Minor: r.m12 ?? "0", lowMinor: r.lo ?? "0", highMinor: r.hi ?? "0" });
+  }
+  return out;
 }
 
 /** Campaign spend in the workspace currency per (split group, cohort period). */
@@ -216,6 +274,8 @@ export interface RetentionCurves {
 }
 
 const BAND_DRAWS = 400;
+/** Cohorts per group fitted and projected (the most recent ones; older cohorts are mostly observed already). */
+export const FITTED_COHORTS = 12;
 
 /** Fit sBG to a cohort's still-active counts and project it with an 80 % band (pure; exported for tests). */
 export function projectSbg(alive: readonly number[], horizon: number, seed = 7): { fit: RetentionCurve["fit"]; projection: CurvePoint[] } {
@@ -239,12 +299,18 @@ export function projectSbg(alive: readonly number[], horizon: number, seed = 7):
   }
   const projection: CurvePoint[] = [];
   const tmp = new Float64Array(draws.length);
+  // Each draw's survival by S(t) = S(t−1)·(β+t−1)/(α+β+t−1) (FH 2007 eq. 5): one product per draw and
+  // month instead of two log-beta evaluations (the band was 90 % of a cohort's cost).
+  const surv = new Float64Array(draws.length).fill(1);
   for (let t = 0; t <= horizon; t++) {
     const s = sbgSurvival(model, t);
     let low: number | null = null;
     let high: number | null = null;
     if (draws.length > 0) {
-      draws.forEach((p, i) => (tmp[i] = sbgSurvival({ params: p }, t)));
+      draws.forEach((p, i) => {
+        if (t > 0) surv[i] = surv[i]! * ((p.beta + t - 1) / (p.alpha + p.beta + t - 1));
+        tmp[i] = surv[i]!;
+      });
       tmp.sort();
       low = quantileSorted(tmp, 0.1);
       high = quantileSorted(tmp, 0.9);
@@ -264,6 +330,8 @@ export function projectSbg(alive: readonly number[], horizon: number, seed = 7):
 }
 
 /**
+ * With `group`, only that split group's curves are returned (the page shows one group at a time);
+ * the churn trend always covers every cohort.
  * "Active" for curves (contract-like, as sBG needs): a customer churns in the month after their last
  * purchase before a gap of `windowMonths` or more months without buying. Month k of a cohort is
  * known once windowMonths complete months follow it, so the last windowMonths months are projected.
@@ -271,7 +339,7 @@ export function projectSbg(alive: readonly number[], horizon: number, seed = 7):
 export async function getRetentionCurves(
   tx: Tx,
   workspace: { id: string; timezone: string },
-  opts: { split: TCohortSplit; windowMonths: number; horizonMonths: number },
+  opts: { split: TCohortSplit; windowMonths: number; horizonMonths: number; group?: string | undefined },
 ): Promise<RetentionCurves> {
   const ws = workspace.id;
   const W = opts.windowMonths;
@@ -317,7 +385,7 @@ export async function getRetentionCurves(
     if (!c) cohorts.set(key, (c = { grp: r.grp, p0: r.p0, lives: [] }));
     c.lives.push({ life: r.life, n: r.n });
   }
-  const curves: RetentionCurve[] = [];
+  const curves: (RetentionCurve & { alive: number[]; p0: number })[] = [];
   const aliveByCohort: { p0: number; alive: number[] }[] = [];
   for (const c of cohorts.values()) {
     const K = lastComplete - W + 1 - c.p0;
@@ -326,19 +394,25 @@ export async function getRetentionCurves(
     const alive: number[] = [];
     for (let k = 0; k <= K; k++) alive.push(c.lives.reduce((s, x) => s + (x.life === null || x.life > k ? x.n : 0), 0));
     aliveByCohort.push({ p0: c.p0, alive });
-    const { fit, projection } = projectSbg(alive, opts.horizonMonths, 1 + c.p0);
-    curves.push({
-      group: c.grp,
-      groupLabel: label(c.grp),
-      cohort: monthStart(c.p0),
-      size,
-      observed: alive.map((a) => a / size),
-      fit,
-      projection,
-    });
+    if (opts.group !== undefined && c.grp !== opts.group) continue;
+    curves.push({ group: c.grp, groupLabel: label(c.grp), cohort: monthStart(c.p0), size, observed: alive.map((a) => a / size), fit: null, projection: [], alive, p0: c.p0 });
   }
   curves.sort((a, b) => (a.groupLabel === b.groupLabel ? a.cohort.localeCompare(b.cohort) : a.groupLabel.localeCompare(b.groupLabel)));
-  return { ...base, lastDataMonth: monthStart(last), curves, churnTrend: churnTrend(aliveByCohort, lastComplete - W + 1) };
+  // sBG fits for each group's FITTED_COHORTS most recent cohorts (the ones the page offers; ~2 ms each).
+  const fittedPerGroup = new Map<string, number>();
+  for (let i = curves.length - 1; i >= 0; i--) {
+    const c = curves[i]!;
+    const n = fittedPerGroup.get(c.group) ?? 0;
+    if (n >= FITTED_COHORTS) continue;
+    fittedPerGroup.set(c.group, n + 1);
+    Object.assign(c, projectSbg(c.alive, opts.horizonMonths, 1 + c.p0));
+  }
+  return {
+    ...base,
+    lastDataMonth: monthStart(last),
+    curves: curves.map(({ alive: _a, p0: _p, ...c }) => c),
+    churnTrend: churnTrend(aliveByCohort, lastComplete - W + 1),
+  };
 }
 
 /** Calendar-month churn over all cohorts from their still-active counts (pure; exported for tests). */
