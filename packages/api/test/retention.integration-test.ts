@@ -3,7 +3,7 @@
  * in-memory cohortRetention on seeded random orders; incomplete periods are flagged; curves and
  * rates follow their definitions; sBG projections reproduce Fader & Hardie (2007).
  */
-import { cohortRetention, mulberry32 } from "@valuelens/clv-core";
+import { cohortRetention, fitShiftedBetaGeometric, mulberry32, quantileSorted, sampleParameters, sbgSurvival } from "@valuelens/clv-core";
 import { getDb, withWorkspace } from "@valuelens/db";
 import { describe, expect, it } from "vitest";
 import { churnTrend, projectSbg } from "../src/services/retention.ts";
@@ -115,26 +115,53 @@ describe("retention procedures", () => {
 });
 
 describe("sBG projection", () => {
-  // Fader & Hardie (2007), "How to Project Customer Retention", J. Interactive Marketing 21(1):
-  // "regular" segment, survivors at the start of years 0–7 → α = 0.704, β = 1.182 (their Table/§4).
-  const regular = [1000, 631, 468, 382, 326, 289, 262, 241];
+  // Fader & Hardie (2007), "How to Project Customer Retention", J. Interactive Marketing 21(1) 76–90, Table 1
+  // (data from Berry & Linoff 2004): customers of 1,000 still active at the start of years 0–12, "regular" and
+  // "high end" segments; the paper fits years 0–7 (regular α = 0.704, β = 1.182; high end α = 0.668, β = 3.806)
+  // and judges the projection on years 8–12. Source check (2026-11-23): the paper PDF was not reachable from this
+  // environment; years 0–12 below are as transcribed from Table 1 in three independent public re-analyses (R
+  // scripts citing the paper), which agree on every value of years 8–12 (one of them mistypes regular year 5 as 298).
+  const REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173];
+  const HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394];
+  const regular = REGULAR.slice(0, 8);
 
-  it("reproduces the published parameters and the fitted years within 2 % (a two-parameter curve through eight points)", () => {
+  it("reproduces the published parameters (±0.0005, printed precision) and the fitted years within 2 %", () => {
     const { fit, projection } = projectSbg(regular, 12);
-    expect(fit!.alpha).toBeCloseTo(0.704, 3);
-    expect(fit!.beta).toBeCloseTo(1.182, 3);
+    expect(Math.abs(fit!.alpha - 0.704)).toBeLessThanOrEqual(0.0005);
+    expect(Math.abs(fit!.beta - 1.182)).toBeLessThanOrEqual(0.0005);
     regular.forEach((n, t) => expect(Math.abs(projection[t]!.survival * 1000 - n) / n).toBeLessThan(0.02));
+    const high = projectSbg(HIGH_END.slice(0, 8), 12).fit!;
+    expect(Math.abs(high.alpha - 0.668)).toBeLessThanOrEqual(0.0005);
+    expect(Math.abs(high.beta - 3.806)).toBeLessThanOrEqual(0.0005);
   });
 
-  it("projects years 8–12 decreasing, close to the later survivors the paper reports, inside a band that brackets them", () => {
-    const { projection } = projectSbg(regular, 12);
-    // Years 8–12 of the regular segment (F&H 2007, Table 1 — the holdout their fit is judged on): 223, 207, 194, 183, 173.
-    // The 7-year fit under-projects them slightly; tolerance 3 %.
-    [223, 207, 194, 183, 173].forEach((n, i) => expect(Math.abs(projection[8 + i]!.survival * 1000 - n) / n).toBeLessThan(0.03));
-    for (let t = 1; t < projection.length; t++) expect(projection[t]!.survival).toBeLessThan(projection[t - 1]!.survival);
-    for (const p of projection.slice(1)) {
-      expect(p.low!).toBeLessThanOrEqual(p.survival);
-      expect(p.high!).toBeGreaterThanOrEqual(p.survival);
+  it("projects the held-out years 8–12 close to Table 1, decreasing, with an 80 % band that contains every actual", () => {
+    // Tolerances: the 7-year fit under-projects slightly (as the paper's figures show): regular by 1.3–1.7 %,
+    // high end by 1.6–4.1 % (growing with the horizon) — bounds 2 % and 4.5 %.
+    for (const [counts, tol] of [[REGULAR, 0.02], [HIGH_END, 0.045]] as const) {
+      const { projection } = projectSbg(counts.slice(0, 8), 12);
+      for (let t = 8; t <= 12; t++) {
+        const p = projection[t]!;
+        expect(Math.abs(p.survival * 1000 - counts[t]!) / counts[t]!, `year ${t}`).toBeLessThan(tol);
+        expect(p.low! * 1000, `year ${t}`).toBeLessThanOrEqual(counts[t]!);
+        expect(p.high! * 1000, `year ${t}`).toBeGreaterThanOrEqual(counts[t]!);
+      }
+      for (let t = 1; t < projection.length; t++) expect(projection[t]!.survival).toBeLessThan(projection[t - 1]!.survival);
+      for (const p of projection.slice(1)) {
+        expect(p.low!).toBeLessThanOrEqual(p.survival);
+        expect(p.high!).toBeGreaterThanOrEqual(p.survival);
+      }
+    }
+  });
+
+  it("computes the band by the survival recursion: same quantiles as the closed form B(α, β+t)/B(α, β) per draw", () => {
+    const seed = 5;
+    const { projection } = projectSbg(regular, 24, seed);
+    const draws = sampleParameters(fitShiftedBetaGeometric(regular), mulberry32(seed), 400);
+    for (let t = 1; t <= 24; t++) {
+      const s = Float64Array.from(draws, (p) => sbgSurvival({ params: p }, t)).sort();
+      expect(projection[t]!.low).toBeCloseTo(quantileSorted(s, 0.1), 10);
+      expect(projection[t]!.high).toBeCloseTo(quantileSorted(s, 0.9), 10);
     }
   });
 
