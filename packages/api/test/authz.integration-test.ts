@@ -107,6 +107,8 @@ function fixtures(): Record<string, Fixture> {
     "reports.preview": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA }),
     "reports.deliveries": (ws) => ({ workspaceId: id(ws) }),
     "reports.delivery": (ws) => ({ workspaceId: id(ws), deliveryId: ws === "B" ? w.delivB : w.delivA }),
+    "reports.mySubscriptions": (ws) => ({ workspaceId: id(ws) }),
+    "reports.setMySubscription": (ws) => ({ workspaceId: id(ws), scheduleId: ws === "B" ? w.schedB : w.schedA, subscribed: true }),
     // rule segments (issue 5)
     "segmentRules.fieldOptions": (ws) => ({ workspaceId: id(ws) }),
     "segmentRules.preview": (ws) => ({ workspaceId: id(ws), rule: RULE_FX }),

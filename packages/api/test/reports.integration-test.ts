@@ -3,35 +3,17 @@
  * recipients, subject, both parts, links; a duplicated job sends nothing twice; SMTP down → failed
  * with back-off and the reason, then recovery sends each message exactly once.
  */
-import { simpleParser, type ParsedMail } from "mailparser";
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import { getDb, withWorkspace } from "@valuelens/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverScheduledReport, sendDueDeliveries } from "../src/services/reports/index.ts";
 import { addCustomers, signUp } from "./harness.ts";
+import { testSmtp, toAddress } from "./smtp.ts";
 
-const received: ParsedMail[] = [];
-let server: SMTPServer;
+const smtp = testSmtp();
+const received = smtp.received;
 let port = 0;
-
-function startSmtp(onPort = 0): Promise<number> {
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, _session, cb) {
-      simpleParser(stream)
-        .then((m) => {
-          received.push(m);
-          cb();
-        })
-        .catch(cb);
-    },
-  });
-  return new Promise((resolve) => server.listen(onPort, "127.0.0.1", () => resolve((server.server.address() as AddressInfo).port)));
-}
-const stopSmtp = () => new Promise<void>((resolve) => server.close(() => resolve()));
+const startSmtp = (onPort?: number) => smtp.start(onPort);
+const stopSmtp = () => smtp.stop();
 
 beforeAll(async () => {
   port = await startSmtp();
@@ -63,7 +45,7 @@ describe("weekly report delivery", () => {
     const first = await deliverScheduledReport(getDb().prisma, { workspaceId: owner.workspaceId, scheduleId, sendAt });
     expect(first).toMatchObject({ dedupeKey: "2024-12-30", created: 2, counts: { sent: 2, failed: 0 } });
     const mails = received.slice(before);
-    expect(mails.map((m) => (Array.isArray(m.to) ? "" : m.to?.text)).sort()).toEqual(["ana@example.com", "ben@example.com"]);
+    expect(mails.map(toAddress).sort()).toEqual(["ana@example.com", "ben@example.com"]);
     const m = mails[0]!;
     expect(m.subject).toBe("Report Co: your week in customers (Dec 30, 2024 – Jan 5, 2025)");
     expect(m.text).toContain("New customers: 3");
@@ -161,7 +143,7 @@ describe("unsubscribe links", () => {
     const scheduleId = await makeSchedule(o.workspaceId, ["stay@example.com", "leave@example.com"]);
     const before = received.length;
     await deliverScheduledReport(getDb().prisma, { workspaceId: o.workspaceId, scheduleId, sendAt: new Date("2025-02-03T08:00:00Z") });
-    const mail = received.slice(before).find((m) => (Array.isArray(m.to) ? "" : m.to?.text) === "leave@example.com")!;
+    const mail = received.slice(before).find((m) => toAddress(m) === "leave@example.com")!;
     const link = /Unsubscribe: (\S+)/.exec(mail.text ?? "")?.[1];
     expect(link).toMatch(/^http:\/\/valuelens\.test\/unsubscribe\?t=/);
     const token = new URL(link!).searchParams.get("t")!;

@@ -1,16 +1,17 @@
-import { ZReportDeliveryRef, ZReportSchedule, ZReportScheduleRef, ZReportTest } from "@valuelens/validators";
+import { ZMySubscription, ZReportDeliveryRef, ZReportSchedule, ZReportScheduleRef, ZReportTest, ZUnsubscribeToken } from "@valuelens/validators";
 import {
   deleteReportSchedule,
   describeUnsubscribe,
   unsubscribe,
   getDelivery,
   listDeliveries,
+  listMySubscriptions,
+  setMySubscription,
   listReportSchedules,
   previewReport,
   saveReportSchedule,
   sendTestReport,
 } from "../services/reports/index.ts";
-import { z } from "zod";
 import { publicProcedure, router, workspaceProcedure } from "../trpc.ts";
 
 export const reportsRouter = router({
@@ -28,8 +29,13 @@ export const reportsRouter = router({
     .input(ZReportScheduleRef)
     .query(({ ctx, input }) => previewReport(ctx.tx, ctx.workspace.id, input.scheduleId)),
   // The signed link in each email is the credential: no sign-in needed to stop receiving a report.
-  describeUnsubscribe: publicProcedure.input(z.object({ token: z.string().min(20).max(2000) })).query(({ ctx, input }) => describeUnsubscribe(ctx.prisma, input.token)),
-  unsubscribe: publicProcedure.input(z.object({ token: z.string().min(20).max(2000) })).mutation(({ ctx, input }) => unsubscribe(ctx.prisma, input.token)),
+  describeUnsubscribe: publicProcedure.input(ZUnsubscribeToken).query(({ ctx, input }) => describeUnsubscribe(ctx.prisma, input.token)),
+  unsubscribe: publicProcedure.input(ZUnsubscribeToken).mutation(({ ctx, input }) => unsubscribe(ctx.prisma, input.token)),
+  // Any member manages their own address only (admins set each schedule's recipients above).
+  mySubscriptions: workspaceProcedure("VIEWER").query(({ ctx }) => listMySubscriptions(ctx.tx, ctx.workspace.id, ctx.user.email)),
+  setMySubscription: workspaceProcedure("VIEWER")
+    .input(ZMySubscription)
+    .mutation(({ ctx, input }) => setMySubscription(ctx.tx, ctx.user, ctx.workspace.id, input.scheduleId, input.subscribed)),
   deliveries: workspaceProcedure("ADMIN").query(({ ctx }) => listDeliveries(ctx.tx, ctx.workspace.id)),
   delivery: workspaceProcedure("ADMIN")
     .input(ZReportDeliveryRef)

@@ -8,6 +8,10 @@ export interface OutgoingMail {
   html?: string;
   /** A deterministic Message-ID lets receivers (and we) recognise a duplicate. */
   messageId?: string;
+  /** Inline images (referenced from the HTML as cid:<cid>) and other attachments. */
+  attachments?: { filename: string; content: Buffer; contentType: string; cid?: string; contentDisposition?: "inline" | "attachment" }[];
+  /** Extra headers, e.g. List-Unsubscribe. */
+  headers?: Record<string, string>;
 }
 
 /** Sends over SMTP when SMTP_URL is set; returns false when no SMTP is configured (callers show the link or keep an outbox copy). */

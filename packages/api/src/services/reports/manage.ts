@@ -1,12 +1,12 @@
 import type { Tx } from "@valuelens/db";
 import type { TReportSchedule } from "@valuelens/validators";
 import { DomainError } from "../domain-error.ts";
-import { sendPreparedInTx } from "./deliver.ts";
 import { apiEnv } from "../../env.ts";
+import { renderCharts } from "./charts.ts";
 import { buildReportContent } from "./content.ts";
+import { inlineImagesForBrowser, prepareDeliveries, scheduleSections, sendPreparedInTx, storedImages } from "./deliver.ts";
 import { renderReport } from "./render.ts";
 import { nextSendAt, reportPeriod } from "./schedule.ts";
-import { prepareDeliveries } from "./deliver.ts";
 
 const scheduleSelect = {
   id: true,
@@ -79,21 +79,26 @@ export function listDeliveries(tx: Tx, workspaceId: string) {
 export async function getDelivery(tx: Tx, workspaceId: string, deliveryId: string) {
   const d = await tx.reportDelivery.findUnique({
     where: { workspaceId_id: { workspaceId, id: deliveryId } },
-    select: { id: true, recipient: true, subject: true, html: true, text: true, status: true, sentAt: true, createdAt: true },
+    select: { id: true, recipient: true, subject: true, html: true, text: true, status: true, sentAt: true, createdAt: true, images: true, oneClickUrl: true },
   });
   if (!d) throw new DomainError("NOT_FOUND", "Delivery not found.");
-  return d;
+  const { images, oneClickUrl, ...rest } = d;
+  const list = storedImages(images);
+  // The browser cannot resolve cid: references: show the stored images inline.
+  return { ...rest, html: inlineImagesForBrowser(d.html, list), images: list.map((im) => ({ filename: im.filename, alt: im.alt, bytes: Math.floor((im.base64.length * 3) / 4) })), oneClickUnsubscribe: oneClickUrl !== null };
 }
 
 /** The next scheduled report as it would look if it were sent now (nothing is written or sent). */
 export async function previewReport(tx: Tx, workspaceId: string, scheduleId: string) {
   const s = await tx.reportSchedule.findUnique({
     where: { workspaceId_id: { workspaceId, id: scheduleId } },
-    select: { dayOfWeek: true, localTime: true, timezone: true },
+    select: { dayOfWeek: true, localTime: true, timezone: true, sections: true },
   });
   if (!s) throw new DomainError("NOT_FOUND", "Report schedule not found.");
   const sendAt = nextSendAt(s, new Date());
   const period = { ...reportPeriod(sendAt, s.timezone), timezone: s.timezone };
-  const content = await buildReportContent(tx, workspaceId, period);
-  return { sendAt, ...renderReport(content, apiEnv().APP_URL) };
+  const content = await buildReportContent(tx, workspaceId, period, { sections: scheduleSections(s.sections), scheduleId });
+  const images = renderCharts(content, `preview.${scheduleId.slice(0, 8)}`);
+  const mail = renderReport(content, apiEnv().APP_URL, { images });
+  return { sendAt, subject: mail.subject, text: mail.text, html: inlineImagesForBrowser(mail.html, images) };
 }

@@ -8,7 +8,12 @@ interface Claims {
   w: string;
   s: string;
   e: string;
+  /** Expiry, seconds since the epoch. */
+  x: number;
 }
+
+/** How long an emailed unsubscribe link works (a year of weekly reports; older mail points to the Reports page). */
+export const UNSUBSCRIBE_TTL_MS = 365 * 86_400_000;
 
 function secret(): string | null {
   return apiEnv().AUTH_SECRET ?? null;
@@ -18,20 +23,26 @@ function sign(payload: string, key: string): string {
   return createHmac("sha256", key).update(`unsubscribe.${payload}`).digest("base64url");
 }
 
-/** A link token that lets one address leave one schedule; null when no signing secret is configured. */
-export function unsubscribeToken(workspaceId: string, scheduleId: string, email: string): string | null {
+/** A link token that lets one address leave one schedule until it expires; null when no signing secret is configured. */
+export function unsubscribeToken(workspaceId: string, scheduleId: string, email: string, now = new Date()): string | null {
   const key = secret();
   if (!key) return null;
-  const payload = Buffer.from(JSON.stringify({ w: workspaceId, s: scheduleId, e: email.toLowerCase() } satisfies Claims)).toString("base64url");
+  const claims: Claims = { w: workspaceId, s: scheduleId, e: email.toLowerCase(), x: Math.floor((now.getTime() + UNSUBSCRIBE_TTL_MS) / 1000) };
+  const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
   return `${payload}.${sign(payload, key)}`;
 }
 
-export function unsubscribeUrl(appUrl: string, workspaceId: string, scheduleId: string, email: string): string | null {
-  const t = unsubscribeToken(workspaceId, scheduleId, email);
-  return t ? `${appUrl}/unsubscribe?t=${t}` : null;
+/**
+ * The two ways out of a report, both carrying the same signed token: the confirmation page linked
+ * from the email body (a GET never unsubscribes: mail scanners follow links), and the RFC 8058
+ * one-click endpoint named in List-Unsubscribe, which mail clients POST to.
+ */
+export function unsubscribeLinks(appUrl: string, workspaceId: string, scheduleId: string, email: string, now = new Date()): { page: string; oneClick: string } | null {
+  const t = unsubscribeToken(workspaceId, scheduleId, email, now);
+  return t ? { page: `${appUrl}/unsubscribe?t=${t}`, oneClick: `${appUrl}/api/reports/unsubscribe?t=${t}` } : null;
 }
 
-function verify(token: string): Claims {
+function verify(token: string, now = new Date()): Claims {
   const key = secret();
   const [payload, mac] = token.split(".");
   if (!key || !payload || !mac) throw new DomainError("BAD_REQUEST", "This unsubscribe link is not valid.");
@@ -39,8 +50,13 @@ function verify(token: string): Claims {
   const given = Buffer.from(mac);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new DomainError("BAD_REQUEST", "This unsubscribe link is not valid.");
   const c = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Partial<Claims>;
-  if (typeof c.w !== "string" || typeof c.s !== "string" || typeof c.e !== "string") throw new DomainError("BAD_REQUEST", "This unsubscribe link is not valid.");
-  return { w: c.w, s: c.s, e: c.e };
+  if (typeof c.w !== "string" || typeof c.s !== "string" || typeof c.e !== "string" || typeof c.x !== "number") {
+    throw new DomainError("BAD_REQUEST", "This unsubscribe link is not valid.");
+  }
+  if (c.x * 1000 < now.getTime()) {
+    throw new DomainError("BAD_REQUEST", "This unsubscribe link has expired. Sign in and manage your subscriptions on the Reports page, or use the link in a newer report.");
+  }
+  return { w: c.w, s: c.s, e: c.e, x: c.x };
 }
 
 /** What a link would unsubscribe (for the confirmation page). */
