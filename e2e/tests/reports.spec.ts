@@ -13,12 +13,21 @@ test("an admin creates a weekly report, sends a test and reads it in the outbox"
   await page.getByLabel("Day").selectOption({ label: "Monday" });
   await page.getByLabel("Local time").fill("09:00");
   await page.getByLabel("Time zone").fill("Europe/Paris");
+  // Every section is on by default; the admin leaves out the campaign leaderboard.
+  const sections = page.getByRole("group", { name: "Sections" });
+  await expect(sections.getByRole("checkbox", { checked: true })).toHaveCount(6);
+  await sections.getByLabel("Campaign leaderboard").uncheck();
   await page.getByRole("button", { name: "Save schedule" }).click();
   const row = page.getByRole("listitem").filter({ hasText: name });
   await expect(row).toContainText("Monday at 09:00 (Europe/Paris) · 2 recipients · next:");
   await row.getByRole("button", { name: /^Preview/ }).click();
   await expect(page.getByText(/^Next send .*: Northwind Roasters \(demo\): your week in customers/)).toBeVisible();
-  await expect(page.frameLocator("iframe[title^='Preview:']").getByText("Headline numbers")).toBeVisible();
+  const preview = page.frameLocator("iframe[title^='Preview:']");
+  await expect(preview.getByRole("heading", { name: "Headline numbers" })).toBeVisible();
+  await expect(preview.getByRole("heading", { name: "Segment movement" })).toBeVisible();
+  await expect(preview.getByRole("heading", { name: "Campaign leaderboard" })).toHaveCount(0);
+  // Charts rendered on the server, shown inline with alt text.
+  await expect(preview.getByRole("img", { name: /^Bar chart of revenue per week/ })).toBeVisible();
   await page.getByRole("button", { name: "Close preview" }).click();
   await row.getByRole("button", { name: /Send a test now/ }).click();
   await expect(page.getByText("Test report: 0 sent by email, 2 written to the outbox")).toBeVisible();
@@ -27,16 +36,30 @@ test("an admin creates a weekly report, sends a test and reads it in the outbox"
   await expect(log).toContainText("outbox");
   await log.getByRole("button", { name: "View message to boss@example.com" }).first().click();
   const mail = page.frameLocator("iframe[title^='Email:']");
-  await expect(mail.getByText("Headline numbers")).toBeVisible();
+  await expect(mail.getByRole("heading", { name: "Headline numbers" })).toBeVisible();
   await expect(mail.getByRole("link", { name: "Open the overview" })).toBeVisible();
+  await expect(mail.getByRole("img", { name: /^Bar chart of customers per RFM segment/ })).toBeVisible();
+  await expect(mail.getByRole("link", { name: "Unsubscribe from this report" })).toBeVisible();
   await expectAccessible(page, { excludeFrames: "iframe" });
   await page.screenshot({ path: shot("reports"), fullPage: true });
   await page.locator("iframe").screenshot({ path: shot("reports-email") });
 });
 
-test("a viewer cannot open reports", async ({ page }) => {
+test("a viewer manages only their own subscriptions and sees no schedules or delivery log", async ({ page }) => {
   await signIn(page, DEMO.viewer, DEMO.password);
-  await expect(page.getByRole("link", { name: "Reports" })).toHaveCount(0);
-  await page.goto(page.url().replace("/overview", "/reports"));
-  await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+  await page.getByRole("link", { name: "Reports" }).click();
+  await expect(page.getByRole("heading", { name: "My subscriptions" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "New schedule" })).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "Delivery log and outbox" })).toHaveCount(0);
+  const first = page.getByRole("switch").first();
+  await expect(first).toBeVisible();
+  const was = await first.isChecked();
+  await first.click();
+  await expect(first).toBeChecked({ checked: !was });
+  await page.reload();
+  await expect(page.getByRole("switch").first()).toBeChecked({ checked: !was });
+  await expectAccessible(page);
+  await page.screenshot({ path: shot("reports-viewer"), fullPage: true });
+  await page.getByRole("switch").first().click(); // back as it was
+  await expect(page.getByRole("switch").first()).toBeChecked({ checked: was });
 });

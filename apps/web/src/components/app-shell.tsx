@@ -16,7 +16,7 @@ const NAV = [
   { href: "segments", label: "Segments", minRole: "VIEWER" as const },
   { href: "model", label: "Model", minRole: "VIEWER" as const },
   { href: "import", label: "Import", minRole: "ADMIN" as const },
-  { href: "reports", label: "Reports", minRole: "ADMIN" as const },
+  { href: "reports", label: "Reports", minRole: "VIEWER" as const }, // every member manages their own subscriptions (issue 8)
   { href: "settings", label: "Settings", minRole: "ADMIN" as const },
   { href: "settings/members", label: "Members", minRole: "ADMIN" as const },
 ];

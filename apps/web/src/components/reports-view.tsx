@@ -2,9 +2,11 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { REPORT_SECTION_LABELS, REPORT_SECTIONS, type TReportSection } from "@valuelens/validators";
 import { parseRecipients, WEEKDAYS } from "~/lib/recipients";
 import { errorMessage, fieldErrors, useTRPC } from "~/trpc/react";
 import { Field } from "./field";
+import { MySubscriptions } from "./my-subscriptions";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
 
@@ -15,6 +17,7 @@ interface Editing {
   dayOfWeek: number;
   localTime: string;
   timezone: string;
+  sections: TReportSection[];
   paused: boolean;
 }
 
@@ -34,7 +37,7 @@ export function ReportsView() {
   const deliveries = useQuery(trpc.reports.deliveries.queryOptions({ workspaceId: ws.id }));
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.reports.pathKey() });
   const browserTz = typeof Intl !== "undefined" ? Intl.DateTimeFormat().resolvedOptions().timeZone : "UTC";
-  const blank: Editing = { name: "Weekly digest", recipients: "", dayOfWeek: 1, localTime: "09:00", timezone: browserTz, paused: false };
+  const blank: Editing = { name: "Weekly digest", recipients: "", dayOfWeek: 1, localTime: "09:00", timezone: browserTz, sections: [...REPORT_SECTIONS], paused: false };
   const [editing, setEditing] = useState<Editing | null>(null);
   const [viewing, setViewing] = useState<string | null>(null);
   const [previewing, setPreviewing] = useState<string | null>(null);
@@ -56,7 +59,7 @@ export function ReportsView() {
       dayOfWeek: editing.dayOfWeek,
       localTime: editing.localTime,
       timezone: editing.timezone,
-      sections: ["kpis"],
+      sections: editing.sections,
       paused: editing.paused,
     });
   }
@@ -67,8 +70,9 @@ export function ReportsView() {
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Weekly reports</h1>
           <p className="text-sm text-slate-700">
-            A digest of last week (revenue, orders, new customers vs the week before and the same week last year) sent in each schedule&apos;s own time zone.
-            Without an SMTP server, messages go to the outbox below so you can read exactly what would have been sent.
+            A digest of last week sent in each schedule&apos;s own time zone: headline numbers vs the week before and the same week last year, charts, segment movement,
+            high-value customers who turned at risk, the campaign leaderboard and the newest cohorts&apos; retention. Without an SMTP server, messages go to the outbox below so
+            you can read exactly what would have been sent.
           </p>
         </div>
         {editing ? null : (
@@ -117,6 +121,24 @@ export function ReportsView() {
             <Field label="Local time" name="localTime" type="time" value={editing.localTime} onChange={(e) => setEditing({ ...editing, localTime: e.target.value })} error={fe.localTime?.[0]} />
             <Field label="Time zone" name="timezone" value={editing.timezone} onChange={(e) => setEditing({ ...editing, timezone: e.target.value })} hint="IANA name, e.g. Europe/Paris" error={fe.timezone?.[0]} />
           </div>
+          <fieldset>
+            <legend className="text-sm font-medium text-slate-800">Sections</legend>
+            <div className="mt-1 grid gap-1 sm:grid-cols-3">
+              {REPORT_SECTIONS.map((sec) => (
+                <label key={sec} className="flex items-center gap-2 text-sm">
+                  <input
+                    type="checkbox"
+                    checked={editing.sections.includes(sec)}
+                    onChange={(e) =>
+                      setEditing({ ...editing, sections: e.target.checked ? REPORT_SECTIONS.filter((x) => x === sec || editing.sections.includes(x)) : editing.sections.filter((x) => x !== sec) })
+                    }
+                  />
+                  {REPORT_SECTION_LABELS[sec]}
+                </label>
+              ))}
+            </div>
+            {fe.sections?.[0] ? <p className="mt-1 text-sm text-red-700">{fe.sections[0]}</p> : null}
+          </fieldset>
           <label className="flex items-center gap-2 text-sm">
             <input type="checkbox" checked={editing.paused} onChange={(e) => setEditing({ ...editing, paused: e.target.checked })} />
             Paused (nothing is sent while paused)
@@ -178,7 +200,18 @@ export function ReportsView() {
                     Preview<span className="sr-only"> the next {s.name}</span>
                   </button>
                   <button
-                    onClick={() => setEditing({ id: s.id, name: s.name, recipients: s.recipients.join(", "), dayOfWeek: s.dayOfWeek, localTime: s.localTime, timezone: s.timezone, paused: s.paused })}
+                    onClick={() =>
+                      setEditing({
+                        id: s.id,
+                        name: s.name,
+                        recipients: s.recipients.join(", "),
+                        dayOfWeek: s.dayOfWeek,
+                        localTime: s.localTime,
+                        timezone: s.timezone,
+                        sections: REPORT_SECTIONS.filter((x) => s.sections.includes(x)),
+                        paused: s.paused,
+                      })
+                    }
                     className="rounded-md border border-slate-400 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
                   >
                     Edit<span className="sr-only"> {s.name}</span>
@@ -214,6 +247,8 @@ export function ReportsView() {
           </div>
         ) : null}
       </section>
+
+      <MySubscriptions />
 
       <section aria-labelledby="log-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         <h2 id="log-title" className="mb-4 text-lg font-semibold">
