@@ -10,7 +10,7 @@ test("an admin creates a weekly report, sends a test and reads it in the outbox"
   await page.getByRole("button", { name: "New schedule" }).click();
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Recipients").fill("team@example.com, Boss@Example.com");
-  await page.getByLabel("Day").selectOption({ label: "Monday" });
+  await page.getByLabel("Day", { exact: true }).selectOption({ label: "Monday" });
   await page.getByLabel("Local time").fill("09:00");
   await page.getByLabel("Time zone").fill("Europe/Paris");
   // Every section is on by default; the admin leaves out the campaign leaderboard.
@@ -18,7 +18,7 @@ test("an admin creates a weekly report, sends a test and reads it in the outbox"
   await expect(sections.getByRole("checkbox", { checked: true })).toHaveCount(6);
   await sections.getByLabel("Campaign leaderboard").uncheck();
   await page.getByRole("button", { name: "Save schedule" }).click();
-  const row = page.getByRole("listitem").filter({ hasText: name });
+  const row = page.getByRole("region", { name: "Schedules" }).getByRole("listitem").filter({ hasText: name });
   await expect(row).toContainText("Monday at 09:00 (Europe/Paris) · 2 recipients · next:");
   await row.getByRole("button", { name: /^Preview/ }).click();
   await expect(page.getByText(/^Next send .*: Northwind Roasters \(demo\): your week in customers/)).toBeVisible();
@@ -29,6 +29,8 @@ test("an admin creates a weekly report, sends a test and reads it in the outbox"
   // Charts rendered on the server, shown inline with alt text.
   await expect(preview.getByRole("img", { name: /^Bar chart of revenue per week/ })).toBeVisible();
   await page.getByRole("button", { name: "Close preview" }).click();
+  // The admin is a member too: their own subscription switch for the new schedule starts off.
+  await expect(page.getByRole("region", { name: "My subscriptions" }).getByRole("switch", { name: `Not subscribed to ${name}` })).not.toBeChecked();
   await row.getByRole("button", { name: /Send a test now/ }).click();
   await expect(page.getByText("Test report: 0 sent by email, 2 written to the outbox")).toBeVisible();
   const log = page.getByRole("table");
