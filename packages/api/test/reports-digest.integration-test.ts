@@ -143,6 +143,20 @@ describe("the weekly digest", () => {
     await deliverScheduledReport(prisma(), { workspaceId: owner.workspaceId, scheduleId, sendAt: new Date("2026-01-12T08:00:00Z") });
     const next = smtp.received.slice(before).find((m) => toAddress(m) === "ana@example.com")!;
     expect(next.text).toContain(`No high-value customer turned at risk since the last report (${highRisk.toLocaleString("en-US")} at risk in total).`);
+
+    // One recovers (churn risk no longer high: leaves the watch list), then turns at risk again: listed again.
+    const back = listed[0]!;
+    const setRisk = (risk: string) =>
+      withWorkspace(prisma(), owner.workspaceId, (tx) => tx.customerScore.updateMany({ where: { workspaceId: owner.workspaceId, customerId: back }, data: { churnRisk: risk } }));
+    await setRisk("low");
+    await deliverScheduledReport(prisma(), { workspaceId: owner.workspaceId, scheduleId, sendAt: new Date("2026-01-19T08:00:00Z") });
+    expect(await withWorkspace(prisma(), owner.workspaceId, (tx) => tx.reportRiskWatch.count({ where: { scheduleId } }))).toBe(highRisk - 1);
+    await setRisk("high");
+    const b2 = smtp.received.length;
+    await deliverScheduledReport(prisma(), { workspaceId: owner.workspaceId, scheduleId, sendAt: new Date("2026-01-26T08:00:00Z") });
+    const again = smtp.received.slice(b2).find((m) => toAddress(m) === "ana@example.com")!;
+    expect(again.text).toContain("1 high-value customer (top fifth by value to date) turned at risk");
+    expect(again.text).toContain(`/customers/${back}`);
   });
 
   it("shows the outbox copy with its images in the browser and previews the next report with charts", async () => {

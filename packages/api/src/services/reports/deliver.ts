@@ -198,7 +198,8 @@ export async function deliverScheduledReport(
   prisma: PrismaClient,
   input: { workspaceId: string; scheduleId: string; sendAt: Date },
 ): Promise<{ dedupeKey: string; created: number; counts: Record<DeliveryStatus, number>; skipped?: string }> {
-  const prepared = await withWorkspace(prisma, input.workspaceId, (tx) => prepareDeliveries(tx, input));
+  // A background job: the digest reads several rollups and one pass over customer_scores, and renders charts — allow more than a request's 15 s.
+  const prepared = await withWorkspace(prisma, input.workspaceId, (tx) => prepareDeliveries(tx, input), { timeoutMs: 120_000 });
   const counts = await sendDueDeliveries(prisma, input.workspaceId, { scheduleId: input.scheduleId, dedupeKey: prepared.dedupeKey });
   return { ...prepared, counts };
 }
