@@ -285,21 +285,31 @@ async function campaignSection(tx: Tx, workspaceId: string): Promise<CampaignSec
  */
 const RISK_FILTER = "s.rfm_m = 5 AND s.churn_risk = 'high'";
 
+/**
+ * The at-risk customers now (`cur`) and those this schedule already named (`seen`), each read once and
+ * compared with EXCEPT (hashed, linear). A correlated NOT EXISTS against report_risk_watch was planned
+ * as a per-row scan of it while the table had no statistics yet (right after a report wrote it): 12.8 s
+ * at 20,000 customers instead of 0.1 s.
+ */
+const RISK_SETS = (filter: string) => `
+  cur AS MATERIALIZED (SELECT s.customer_id FROM customer_scores s WHERE s.workspace_id = $1::uuid AND ${filter}),
+  seen AS MATERIALIZED (SELECT w.customer_id FROM report_risk_watch w WHERE w.workspace_id = $1::uuid AND w.schedule_id = $2::uuid),
+  fresh AS (SELECT customer_id FROM cur EXCEPT SELECT customer_id FROM seen)`;
+
 async function atRiskSection(tx: Tx, workspaceId: string, scheduleId: string | null): Promise<AtRiskSection> {
-  const [counts] = await tx.$queryRawUnsafe<{ total: bigint; fresh: bigint; scored: bigint }[]>(
-    `SELECT count(*) FILTER (WHERE ${RISK_FILTER}) AS total,
-            count(*) FILTER (WHERE ${RISK_FILTER} AND NOT EXISTS (
-              SELECT 1 FROM report_risk_watch w WHERE w.workspace_id = $1::uuid AND w.schedule_id = $2::uuid AND w.customer_id = s.customer_id)) AS fresh,
-            count(*) FILTER (WHERE s.churn_risk IS NOT NULL) AS scored
-       FROM customer_scores s WHERE s.workspace_id = $1::uuid`,
+  const [counts] = await tx.$queryRawUnsafe<{ total: bigint; fresh: bigint; scored: boolean }[]>(
+    `WITH ${RISK_SETS(RISK_FILTER)}
+     SELECT (SELECT count(*) FROM cur) AS total, (SELECT count(*) FROM fresh) AS fresh,
+            EXISTS (SELECT 1 FROM customer_scores s WHERE s.workspace_id = $1::uuid AND s.churn_risk IS NOT NULL) AS scored`,
     workspaceId,
     scheduleId,
   );
   const top = await tx.$queryRawUnsafe<{ id: string; name: string | null; email: string | null; external_id: string; value: bigint; predicted: bigint | null; p_alive: number | null; last_order_at: Date | null }[]>(
-    `SELECT c.id::text, c.name, c.email, c.external_id, s.historical_clv_minor AS value, s.predicted_clv_minor AS predicted, s.p_alive, s.last_order_at
-       FROM customer_scores s JOIN customers c ON c.workspace_id = s.workspace_id AND c.id = s.customer_id
-      WHERE s.workspace_id = $1::uuid AND ${RISK_FILTER}
-        AND NOT EXISTS (SELECT 1 FROM report_risk_watch w WHERE w.workspace_id = $1::uuid AND w.schedule_id = $2::uuid AND w.customer_id = s.customer_id)
+    `WITH ${RISK_SETS(RISK_FILTER)}
+     SELECT c.id::text, c.name, c.email, c.external_id, s.historical_clv_minor AS value, s.predicted_clv_minor AS predicted, s.p_alive, s.last_order_at
+       FROM fresh f
+       JOIN customer_scores s ON s.workspace_id = $1::uuid AND s.customer_id = f.customer_id
+       JOIN customers c ON c.workspace_id = $1::uuid AND c.id = f.customer_id
       ORDER BY s.historical_clv_minor DESC, c.id
       LIMIT ${TOP_AT_RISK}`,
     workspaceId,
@@ -308,7 +318,7 @@ async function atRiskSection(tx: Tx, workspaceId: string, scheduleId: string | n
   return {
     newlyAtRisk: Number(counts?.fresh ?? 0n),
     totalAtRisk: Number(counts?.total ?? 0n),
-    predictions: Number(counts?.scored ?? 0n) > 0,
+    predictions: counts?.scored ?? false,
     top: top.map((r) => ({ id: r.id, label: r.name ?? r.email ?? r.external_id, valueMinor: r.value, predictedClvMinor: r.predicted, pAlive: r.p_alive, lastOrderAt: r.last_order_at })),
   };
 }
@@ -320,14 +330,16 @@ async function atRiskSection(tx: Tx, workspaceId: string, scheduleId: string | n
  */
 export async function rememberAtRisk(tx: Tx, workspaceId: string, scheduleId: string, periodStart: string): Promise<void> {
   await tx.$executeRawUnsafe(
-    `DELETE FROM report_risk_watch w WHERE w.workspace_id = $1::uuid AND w.schedule_id = $2::uuid
-        AND NOT EXISTS (SELECT 1 FROM customer_scores s WHERE s.workspace_id = $1::uuid AND s.customer_id = w.customer_id AND ${RISK_FILTER})`,
+    `WITH ${RISK_SETS(RISK_FILTER)}, gone AS (SELECT customer_id FROM seen EXCEPT SELECT customer_id FROM cur)
+     DELETE FROM report_risk_watch w USING gone g
+      WHERE w.workspace_id = $1::uuid AND w.schedule_id = $2::uuid AND w.customer_id = g.customer_id`,
     workspaceId,
     scheduleId,
   );
   await tx.$executeRawUnsafe(
-    `INSERT INTO report_risk_watch (workspace_id, schedule_id, customer_id, flagged_period)
-     SELECT $1::uuid, $2::uuid, s.customer_id, $3 FROM customer_scores s WHERE s.workspace_id = $1::uuid AND ${RISK_FILTER}
+    `WITH ${RISK_SETS(RISK_FILTER)}
+     INSERT INTO report_risk_watch (workspace_id, schedule_id, customer_id, flagged_period)
+     SELECT $1::uuid, $2::uuid, customer_id, $3 FROM fresh
      ON CONFLICT DO NOTHING`,
     workspaceId,
     scheduleId,
