@@ -4,16 +4,18 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import type { CohortMatrix } from "@valuelens/api";
 import { formatCount, formatMoney, formatPercent } from "~/lib/money";
-import { cohortLabel, curveKey, heatCells, heatColor, matrixToCsv, paybackMonth, periodTrend, scaleMax, type CohortMetric } from "~/lib/retention";
+import { cohortLabel, curveKey, curvesToCsv, heatCells, heatColor, ltvToCsv, matrixToCsv, paybackMonth, periodTrend, ratesToCsv, scaleMax, type CohortMetric } from "~/lib/retention";
 import { useTRPC } from "~/trpc/react";
-import { CohortLtvChart, RetentionCurveChart, TrendChart } from "./charts/retention-charts";
+import { CohortLtvChart, PngButton, RetentionCurveChart, TrendChart } from "./charts/retention-charts";
 import { KpiCard } from "./kpi-card";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
 import { SelectField } from "./select-field";
 
 type Grain = "week" | "month" | "quarter";
-type Split = "none" | "channel" | "campaign";
+type Split = "none" | "channel" | "campaign" | "segment" | "tier";
+
+const GROUP_LABEL: Record<Split, string> = { none: "Group", channel: "Channel", campaign: "Campaign", segment: "RFM segment", tier: "Value tier" };
 
 const HATCH = "repeating-linear-gradient(135deg, #f1f5f9 0 6px, #e2e8f0 6px 12px)";
 
@@ -102,7 +104,6 @@ export function RetentionView() {
 
   const matrix = useQuery(trpc.retention.cohorts.queryOptions({ workspaceId: ws.id, grain, split }));
   const monthly = useQuery(trpc.retention.cohorts.queryOptions({ workspaceId: ws.id, grain: "month", split }));
-  const curves = useQuery(trpc.retention.curves.queryOptions({ workspaceId: ws.id, split, windowMonths, horizonMonths: horizon }));
   const rates = useQuery(trpc.retention.rates.queryOptions({ workspaceId: ws.id }));
 
   const groups = useMemo(() => {
@@ -111,6 +112,11 @@ export function RetentionView() {
     return [...seen].map(([value, label]) => ({ value, label }));
   }, [matrix.data]);
   const group = groupChoice !== null && groups.some((g) => g.value === groupChoice) ? groupChoice : (groups[0]?.value ?? "");
+  // Curves for the group on show only (each fitted cohort costs an sBG fit), once the matrix says which groups exist.
+  const curves = useQuery({
+    ...trpc.retention.curves.queryOptions({ workspaceId: ws.id, split, windowMonths, horizonMonths: horizon, group }),
+    enabled: split === "none" || matrix.isSuccess,
+  });
 
   const groupCurves = (curves.data?.curves ?? []).filter((c) => c.group === group);
   const recent = groupCurves.slice(-12);
@@ -136,12 +142,15 @@ export function RetentionView() {
 
       <form className="flex flex-wrap items-end gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm" aria-label="Cohort options" onSubmit={(e) => e.preventDefault()}>
         <SelectField className="w-fit" label="Cohort grain" value={grain} onChange={setGrain} options={[{ value: "week", label: "Week" }, { value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
-        <SelectField className="w-fit" label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }]} />
+        <SelectField className="w-fit" label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }, { value: "segment", label: "RFM segment (now)" }, { value: "tier", label: "Value tier (now)" }]} />
         {split !== "none" && groups.length > 0 ? (
-          <SelectField className="w-fit" label={split === "channel" ? "Channel" : "Campaign"} value={group} onChange={(v) => { setGroupChoice(v); setPicked(null); }} options={groups} />
+          <SelectField className="w-fit" label={GROUP_LABEL[split]} value={group} onChange={(v) => { setGroupChoice(v); setPicked(null); }} options={groups} />
         ) : null}
         <SelectField className="w-fit" label="Heat-map shows" value={metric} onChange={setMetric} options={[{ value: "active", label: "Share who purchased" }, { value: "revenue", label: "Revenue per original customer" }]} />
       </form>
+      {split === "segment" || split === "tier" ? (
+        <p className="text-sm text-slate-700">Segments and value tiers are each customer&apos;s current ones (latest model run), not the ones they had when acquired.</p>
+      ) : null}
 
       <section aria-labelledby="heat-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         <div className="flex flex-wrap items-start justify-between gap-2">
@@ -152,9 +161,7 @@ export function RetentionView() {
             </p>
           </div>
           {matrix.data && matrix.data.rows.length > 0 ? (
-            <button type="button" onClick={() => downloadText(matrixToCsv(matrix.data), `cohorts-${grain}-${split}.csv`)} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50">
-              Download CSV
-            </button>
+            <PngButton label="Download CSV" of="the cohort heat-map" onClick={() => downloadText(matrixToCsv(matrix.data), `cohorts-${grain}-${split}.csv`)} />
           ) : null}
         </div>
         {matrix.isPending ? (
@@ -196,14 +203,19 @@ export function RetentionView() {
         ) : selectedCurves.length === 0 ? (
           <EmptyState title="No cohort selected">Pick one or more cohorts above (cohorts need a few complete months to be fitted).</EmptyState>
         ) : (
-          <RetentionCurveChart curves={selectedCurves} horizon={horizon} windowMonths={windowMonths} />
+          <RetentionCurveChart
+            curves={selectedCurves}
+            horizon={horizon}
+            windowMonths={windowMonths}
+            extra={<PngButton label="Download CSV" of="the retention curves" onClick={() => downloadText(curvesToCsv(groupCurves, windowMonths), `retention-curves-${split}-${windowMonths}m.csv`)} />}
+          />
         )}
       </section>
 
       <section aria-labelledby="ltv-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         <h2 id="ltv-title" className="text-lg font-semibold">Cohort LTV</h2>
         <p className="mb-4 text-sm text-slate-700">
-          Cumulative {basis} per acquired customer by months since the first order, for the cohorts selected above (complete months only). Dotted lines: the cohort&apos;s acquisition cost (campaign spend in its month ÷ customers acquired{split === "none" ? ", blended over all campaigns" : ""}), shown when spend was imported.
+          Cumulative {basis} per acquired customer by months since the first order, for the cohorts selected above (complete months only). Dashed: what the purchase and spend models (latest model run) expect the cohort to add over the next 12 months from the latest data, shaded: its 80% range{basis === "margin" ? " (revenue forecast × the cohort's margin share so far)" : ""}. Dotted lines: the cohort&apos;s acquisition cost (campaign spend in its month ÷ customers acquired{split === "none" ? ", blended over all campaigns" : ""}), shown when spend was imported.
         </p>
         <div className="mb-4">
           <SelectField className="w-fit" label="Value" value={basis} onChange={setBasis} options={[{ value: "revenue", label: "Revenue" }, { value: "margin", label: "Gross margin" }]} />
@@ -216,7 +228,15 @@ export function RetentionView() {
           <EmptyState title="No cohort selected">Pick cohorts in the retention curves above.</EmptyState>
         ) : (
           <>
-            <CohortLtvChart rows={ltvRows} currency={ws.currency} basis={basis} />
+            <CohortLtvChart
+              rows={ltvRows}
+              currency={ws.currency}
+              basis={basis}
+              extra={<PngButton label="Download CSV" of="the cohort LTV chart" onClick={() => downloadText(ltvToCsv(ltvRows, ws.currency, basis), `cohort-ltv-${basis}.csv`)} />}
+            />
+            {ltvRows.some((r) => r.forecast === null) ? (
+              <p className="mt-2 text-sm text-slate-700">No forecast for {ltvRows.filter((r) => r.forecast === null).map((r) => cohortLabel(r.cohort, "month")).join(", ")}: its customers have no predictions yet (run the models on the Model page; small workspaces get none).</p>
+            ) : null}
             <ul className="mt-2 text-sm text-slate-700">
               {ltvRows.filter((r) => r.cacMinor !== null).map((r) => {
                 const p = paybackMonth(r, basis);
@@ -232,7 +252,12 @@ export function RetentionView() {
       </section>
 
       <section aria-labelledby="rates-title" className="space-y-4">
-        <h2 id="rates-title" className="text-lg font-semibold">Key rates</h2>
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h2 id="rates-title" className="text-lg font-semibold">Key rates</h2>
+          {rates.data && curves.data ? (
+            <PngButton label="Download CSV" of="the key rates and their trends" onClick={() => downloadText(ratesToCsv(rates.data, curves.data.churnTrend, windowMonths), `retention-rates-${windowMonths}m.csv`)} />
+          ) : null}
+        </div>
         {rates.isPending || curves.isPending ? (
           <LoadingBlock label="key rates" className="h-24" />
         ) : rates.isError ? (
@@ -265,6 +290,7 @@ export function RetentionView() {
                 series={trendN.map((t) => ({ label: `Month ${t.n}`, data: trendN[0]!.points.map((p) => { const q = t.points.find((x) => x.cohort === p.cohort); return q ? q.value * 100 : null; }) }))}
                 yTitle="Purchased (% of cohort)"
                 unit="%"
+                file="retention-at-month-n.png"
               />
             ) : (
               <p className="text-sm text-slate-700">Needs two or more cohorts with a complete month 1.</p>
@@ -273,7 +299,7 @@ export function RetentionView() {
           <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
             <h3 className="font-medium">Monthly churn by calendar month</h3>
             {churn.length > 1 ? (
-              <TrendChart label="Monthly churn by calendar month" labels={churn.map((c) => cohortLabel(c.month, "month"))} series={[{ label: "Churn", data: churn.map((c) => c.churn * 100) }]} yTitle="Churned (% of active)" unit="%" />
+              <TrendChart label="Monthly churn by calendar month" labels={churn.map((c) => cohortLabel(c.month, "month"))} series={[{ label: "Churn", data: churn.map((c) => c.churn * 100) }]} yTitle="Churned (% of active)" unit="%" file="monthly-churn.png" />
             ) : (
               <p className="text-sm text-slate-700">Not enough history yet.</p>
             )}
@@ -287,6 +313,7 @@ export function RetentionView() {
                 series={rates.data.repeat.map((r) => ({ label: `Within ${r.months} mo`, data: rates.data.repeat[0]!.trend.map((t) => { const q = r.trend.find((x) => x.cohort === t.cohort); return q ? q.rate * 100 : null; }) }))}
                 yTitle="Repeat buyers (% of cohort)"
                 unit="%"
+                file="repeat-purchase.png"
               />
             ) : (
               <p className="text-sm text-slate-700">Not enough history yet.</p>

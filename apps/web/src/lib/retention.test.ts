@@ -1,11 +1,11 @@
 import type { CohortMatrix, CohortRow, RetentionCurve } from "@valuelens/api";
 import { describe, expect, it } from "vitest";
-import { cohortLabel, heatCells, heatColor, matrixToCsv, paybackMonth, periodTrend, scaleMax, toLtvChart, toRetentionCurveChart } from "./retention";
+import { cohortLabel, curvesToCsv, heatCells, heatColor, ltvForecast, ltvToCsv, matrixToCsv, paybackMonth, periodTrend, ratesToCsv, scaleMax, toLtvChart, toRetentionCurveChart } from "./retention";
 
 const cell = (period: number, active: number, revenueMinor: string, incomplete = false) => ({ period, active, revenueMinor, marginMinor: String(Number(revenueMinor) / 2), incomplete });
 
-const rowA: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-01-01", size: 10, cacMinor: "1500", cells: [cell(0, 10, "10000"), cell(1, 4, "5000"), cell(2, 2, "3000", true)] };
-const rowB: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-02-01", size: 4, cacMinor: null, cells: [cell(0, 4, "2000"), cell(1, 1, "800", true)] };
+const rowA: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-01-01", size: 10, cacMinor: "1500", cells: [cell(0, 10, "10000"), cell(1, 4, "5000"), cell(2, 2, "3000", true)], forecast: null };
+const rowB: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-02-01", size: 4, cacMinor: null, cells: [cell(0, 4, "2000"), cell(1, 1, "800", true)], forecast: null };
 const matrix: CohortMatrix = { currency: "USD", grain: "month", split: "none", lastDataMonth: "2025-03-01", rows: [rowA, rowB] };
 
 describe("retention page transformations", () => {
@@ -55,6 +55,50 @@ describe("retention page transformations", () => {
     expect(paybackMonth(rowA, "revenue")).toBe(1);
     expect(paybackMonth(rowA, "margin")).toBeNull();
     expect(paybackMonth(rowB, "revenue")).toBeNull();
+  });
+
+  // rowA has 180.00 of revenue so far (10 customers); the models expect 20.00 more in month 1, 50.00 by month 3, 110.00 by month 12 (range 60.00–220.00).
+  const forecastA: CohortRow = { ...rowA, forecast: { scored: 9, m1Minor: "2000", m3Minor: "5000", m12Minor: "11000", lowMinor: "6000", highMinor: "22000" } };
+
+  it("projects cohort LTV from the data cut-off with the models' 1/3/12-month forecast and its range", () => {
+    const f = ltvForecast(forecastA, "USD", "revenue");
+    expect(f.map((p) => p.month)).toEqual(Array.from({ length: 13 }, (_, j) => 2 + j)); // anchored at the incomplete month 2
+    expect(f[0]).toEqual({ month: 2, value: 18, low: 18, high: 18 });
+    expect(f[1]!.value).toBeCloseTo(20); // + 20.00 / 10 customers
+    expect(f[2]!.value).toBeCloseTo(21.5); // halfway to month 3
+    expect(f[3]!.value).toBeCloseTo(23);
+    expect(f[12]!.value).toBeCloseTo(29);
+    expect(f[12]!.low).toBeCloseTo(18 + 6);
+    expect(f[12]!.high).toBeCloseTo(18 + 22);
+    for (let j = 1; j < f.length; j++) expect(f[j]!.value).toBeGreaterThan(f[j - 1]!.value);
+    // margin: the revenue forecast × the cohort's margin share so far (50 %)
+    expect(ltvForecast(forecastA, "USD", "margin")[12]!.value).toBeCloseTo(9 + 5.5);
+    expect(ltvForecast(rowA, "USD", "revenue")).toEqual([]);
+    const d = toLtvChart([forecastA], "USD", "revenue");
+    expect(d.labels).toHaveLength(3 + 12);
+    expect(d.datasets.map((x) => x.label)).toEqual(["Jan 2025 revenue per customer", "Jan 2025 forecast band low", "Jan 2025 forecast 80% range", "Jan 2025 forecast", "Jan 2025 CAC"]);
+    expect(d.datasets[3]!.data[1]).toBeNull();
+    expect(d.datasets[3]!.data[14]).toBeCloseTo(29);
+    expect(d.datasets[3]!.borderDash).toEqual([6, 4]);
+  });
+
+  it("exports curves, cohort LTV and key rates as formula-safe CSV", () => {
+    const c: RetentionCurve = { group: "x", groupLabel: "@evil", cohort: "2025-01-01", size: 100, observed: [1, 0.6], fit: { alpha: 1, beta: 2, alphaSe: null, betaSe: null }, projection: [{ month: 0, survival: 1, low: 1, high: 1 }, { month: 1, survival: 0.65, low: 0.6, high: 0.7 }, { month: 2, survival: 0.5, low: 0.45, high: 0.55 }] };
+    const curves = curvesToCsv([c], 3).trimEnd().split("\r\n");
+    expect(curves[0]).toBe("group,cohort,cohort_size,month,observed_active_share_3m_gap,projected_share_sbg,band_low_p10,band_high_p90,sbg_alpha,sbg_beta");
+    expect(curves.slice(1)).toEqual(["'@evil,2025-01-01,100,0,1,1,1,1,1,2", "'@evil,2025-01-01,100,1,0.6,0.65,0.6,0.7,1,2", "'@evil,2025-01-01,100,2,,0.5,0.45,0.55,1,2"]);
+    const ltv = ltvToCsv([{ ...forecastA, groupLabel: "-1+2" }], "USD", "revenue").trimEnd().split("\r\n");
+    expect(ltv[0]).toBe("group,cohort,cohort_size,month,kind,cumulative_revenue_per_customer_USD,range_low_USD,range_high_USD,cac_USD");
+    expect(ltv[1]).toBe("'-1+2,2025-01-01,10,0,observed,10,,,15");
+    expect(ltv[2]).toBe("'-1+2,2025-01-01,10,1,observed,15,,,15");
+    expect(ltv[3]!.startsWith("'-1+2,2025-01-01,10,3,forecast,20,")).toBe(true);
+    expect(ltv).toHaveLength(1 + 2 + 12);
+    const rates = ratesToCsv(
+      { repeat: [{ months: 1, rate: 0.25, trend: [{ cohort: "2025-01-01", rate: 0.25, size: 8 }] }], averageDaysBetweenOrders: 40, averageDaysTrend: [{ cohort: "2025-01-01", days: 40, customers: 2 }], lastDataMonth: "2025-03-01" },
+      [{ month: "2025-02-01", churn: 0.1, atRisk: 50 }],
+      3,
+    ).trimEnd().split("\r\n");
+    expect(rates).toEqual(["series,period,value,base", "monthly_churn_3m_gap,2025-02-01,0.1,50", "repeat_within_1m_all_cohorts,,0.25,", "repeat_within_1m,2025-01-01,0.25,8", "days_between_orders_all,,40,", "days_between_orders,2025-01-01,40,2"]);
   });
 
   it("trends retention at period N across cohorts, skipping incomplete periods", () => {

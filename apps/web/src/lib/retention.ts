@@ -3,7 +3,7 @@
  * "retention at period N" trends; retention curves → Chart.js datasets (observed solid, projection
  * dashed, 80 % band filled). Money stays in minor-unit strings until the final number for a chart.
  */
-import type { CohortMatrix, CohortRow, RetentionCurve } from "@valuelens/api";
+import type { CohortMatrix, CohortRow, RetentionCurve, RetentionCurves, RetentionRates } from "@valuelens/api";
 import { toCsvRow } from "@valuelens/validators";
 import { minorToMajor } from "./money";
 
@@ -157,12 +157,53 @@ export function toRetentionCurveChart(curves: RetentionCurve[], horizon: number)
   return { labels, datasets };
 }
 
+export interface LtvPoint {
+  month: number;
+  /** Cumulative value per acquired customer (major units). */
+  value: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The cohort's forecast as cumulative value per acquired customer by months since acquisition: anchored
+ * at the month holding the data cut-off (observed value including that incomplete month), then the
+ * models' expected additions after 1, 3 and 12 months (linear in between), with the 12-month 80 %
+ * range scaled along. Margin: the revenue forecast × the cohort's observed margin share. [] without one.
+ */
+export function ltvForecast(row: CohortRow, currency: string, basis: "revenue" | "margin"): LtvPoint[] {
+  const f = row.forecast;
+  if (!f || row.size === 0 || row.cells.length === 0) return [];
+  const anchor = row.cells.length - 1;
+  let rev = 0n;
+  let mar = 0n;
+  for (const c of row.cells) {
+    rev += BigInt(c.revenueMinor);
+    mar += BigInt(c.marginMinor);
+  }
+  const cum = basis === "revenue" ? rev : mar;
+  const ratio = basis === "revenue" ? 1 : rev > 0n ? Number(mar) / Number(rev) : 0;
+  const per = (minor: number) => minorToMajor(Math.round(minor), currency) / row.size;
+  const m1 = Number(f.m1Minor);
+  const m3 = Number(f.m3Minor);
+  const m12 = Number(f.m12Minor);
+  const lo = m12 > 0 ? Number(f.lowMinor) / m12 : 1;
+  const hi = m12 > 0 ? Number(f.highMinor) / m12 : 1;
+  const base = minorToMajor(cum, currency) / row.size;
+  const added = (j: number) => (j <= 1 ? m1 * j : j <= 3 ? m1 + ((m3 - m1) * (j - 1)) / 2 : m3 + ((m12 - m3) * (j - 3)) / 9);
+  return Array.from({ length: 13 }, (_, j) => {
+    const a = added(j) * ratio;
+    return { month: anchor + j, value: base + per(a), low: base + per(a * lo), high: base + per(a * hi) };
+  });
+}
+
 /**
  * Cohort LTV: cumulative revenue (or margin) per original customer by months since acquisition, over
- * complete months only (major units); plus the cohort's CAC as a flat dashed line when known.
+ * complete months (solid); the models' 12-month forecast from the data cut-off (dashed) with its 80 %
+ * range (shaded); the cohort's CAC as a flat dotted line when known. Major units.
  */
 export function toLtvChart(rows: CohortRow[], currency: string, basis: "revenue" | "margin"): { labels: string[]; datasets: LineDataset[] } {
-  const months = Math.max(1, ...rows.map((r) => r.cells.filter((c) => !c.incomplete).length));
+  const months = Math.max(1, ...rows.map((r) => r.cells.filter((c) => !c.incomplete).length), ...rows.map((r) => (r.forecast ? r.cells.length + 12 : 0)));
   const labels = Array.from({ length: months }, (_, k) => String(k));
   const datasets: LineDataset[] = [];
   rows.forEach((r, i) => {
@@ -176,12 +217,60 @@ export function toLtvChart(rows: CohortRow[], currency: string, basis: "revenue"
       return minorToMajor(cum, currency) / r.size;
     });
     datasets.push({ label: `${name} ${basis === "revenue" ? "revenue" : "margin"} per customer`, data, borderColor: color, backgroundColor: color, pointRadius: 2, borderWidth: 2 });
+    const fc = ltvForecast(r, currency, basis);
+    if (fc.length > 0) {
+      const at = (f: (p: LtvPoint) => number) => labels.map((_, k) => { const p = fc.find((x) => x.month === k); return p ? f(p) : null; });
+      datasets.push({ label: `${name} forecast band low`, data: at((p) => p.low), borderColor: "transparent", backgroundColor: rgba(color, 0.15), pointRadius: 0, borderWidth: 0, band: true });
+      datasets.push({ label: `${name} forecast 80% range`, data: at((p) => p.high), borderColor: "transparent", backgroundColor: rgba(color, 0.15), pointRadius: 0, borderWidth: 0, fill: "-1", band: true });
+      datasets.push({ label: `${name} forecast`, data: at((p) => p.value), borderColor: color, backgroundColor: color, borderDash: [6, 4], pointRadius: 0, borderWidth: 2 });
+    }
     if (r.cacMinor !== null) {
       const cac = minorToMajor(r.cacMinor, currency);
       datasets.push({ label: `${name} CAC`, data: labels.map(() => cac), borderColor: color, backgroundColor: color, borderDash: [2, 3], pointRadius: 0, borderWidth: 1.5 });
     }
   });
   return { labels, datasets };
+}
+
+/** Retention curves as CSV: one line per cohort and month, observed and projected share with the band (0–1). */
+export function curvesToCsv(curves: RetentionCurve[], windowMonths: number): string {
+  let out = toCsvRow(["group", "cohort", "cohort_size", "month", `observed_active_share_${windowMonths}m_gap`, "projected_share_sbg", "band_low_p10", "band_high_p90", "sbg_alpha", "sbg_beta"]);
+  for (const c of curves) {
+    for (let k = 0; k < Math.max(c.observed.length, c.projection.length); k++) {
+      const p = c.projection[k];
+      out += toCsvRow([c.groupLabel, c.cohort, c.size, k, c.observed[k] ?? null, p?.survival ?? null, p?.low ?? null, p?.high ?? null, c.fit?.alpha ?? null, c.fit?.beta ?? null]);
+    }
+  }
+  return out;
+}
+
+/** Cohort LTV as CSV: observed cumulative value per customer by month, then the forecast with its range (major units). */
+export function ltvToCsv(rows: CohortRow[], currency: string, basis: "revenue" | "margin"): string {
+  let out = toCsvRow(["group", "cohort", "cohort_size", "month", "kind", `cumulative_${basis}_per_customer_${currency}`, `range_low_${currency}`, `range_high_${currency}`, `cac_${currency}`]);
+  for (const r of rows) {
+    const cac = r.cacMinor === null ? null : minorToMajor(r.cacMinor, currency);
+    let cum = 0n;
+    for (const c of r.cells) {
+      if (c.incomplete) break;
+      cum += BigInt(basis === "revenue" ? c.revenueMinor : c.marginMinor);
+      out += toCsvRow([r.groupLabel, r.cohort, r.size, c.period, "observed", minorToMajor(cum, currency) / r.size, null, null, cac]);
+    }
+    for (const p of ltvForecast(r, currency, basis).slice(1)) out += toCsvRow([r.groupLabel, r.cohort, r.size, p.month, "forecast", p.value, p.low, p.high, cac]);
+  }
+  return out;
+}
+
+/** Key rates and their trends as CSV (rates 0–1, days). */
+export function ratesToCsv(rates: RetentionRates, churn: RetentionCurves["churnTrend"], windowMonths: number): string {
+  let out = toCsvRow(["series", "period", "value", "base"]);
+  for (const c of churn) out += toCsvRow([`monthly_churn_${windowMonths}m_gap`, c.month, c.churn, c.atRisk]);
+  for (const r of rates.repeat) {
+    out += toCsvRow([`repeat_within_${r.months}m_all_cohorts`, null, r.rate, null]);
+    for (const t of r.trend) out += toCsvRow([`repeat_within_${r.months}m`, t.cohort, t.rate, t.size]);
+  }
+  out += toCsvRow(["days_between_orders_all", null, rates.averageDaysBetweenOrders, null]);
+  for (const d of rates.averageDaysTrend) out += toCsvRow(["days_between_orders", d.cohort, d.days, d.customers]);
+  return out;
 }
 
 /** First month (since acquisition) in which cumulative value per customer reaches the CAC, or null. */

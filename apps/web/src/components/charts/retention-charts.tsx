@@ -1,7 +1,7 @@
 "use client";
 
 import type { Chart as ChartJs } from "chart.js";
-import { useRef } from "react";
+import { useRef, type ReactNode } from "react";
 import { Line } from "react-chartjs-2";
 import type { CohortRow, RetentionCurve } from "@valuelens/api";
 import { cohortLabel, toLtvChart, toRetentionCurveChart } from "~/lib/retention";
@@ -15,22 +15,24 @@ function downloadPng(chart: ChartJs<"line"> | null | undefined, name: string) {
   a.click();
 }
 
-export function PngButton({ onClick, label }: { onClick: () => void; label: string }) {
+/** A small export button (PNG or CSV); `of` names what it exports for screen readers ("Download PNG of …", visible text first). */
+export function PngButton({ onClick, label, of }: { onClick: () => void; label: string; of?: string }) {
   return (
-    <button type="button" onClick={onClick} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50">
+    <button type="button" onClick={onClick} aria-label={of ? `${label} of ${of}` : undefined} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50">
       {label}
     </button>
   );
 }
 
 /** Observed retention (solid), sBG projection (dashed) and its 80 % band, percent of the cohort. */
-export function RetentionCurveChart({ curves, horizon, windowMonths }: { curves: RetentionCurve[]; horizon: number; windowMonths: number }) {
+export function RetentionCurveChart({ curves, horizon, windowMonths, extra }: { curves: RetentionCurve[]; horizon: number; windowMonths: number; extra?: ReactNode }) {
   const ref = useRef<ChartJs<"line">>(null);
   const data = toRetentionCurveChart(curves, horizon);
   return (
     <figure>
-      <div className="mb-2 flex justify-end">
-        <PngButton label="Download PNG" onClick={() => downloadPng(ref.current, "retention-curves.png")} />
+      <div className="mb-2 flex justify-end gap-2">
+        {extra}
+        <PngButton label="Download PNG" of="the retention curves" onClick={() => downloadPng(ref.current, "retention-curves.png")} />
       </div>
       <div className="relative h-80">
         <Line
@@ -98,20 +100,21 @@ export function RetentionCurveChart({ curves, horizon, windowMonths }: { curves:
 }
 
 /** Cumulative revenue or margin per acquired customer, with the cohort's CAC when spend is known. */
-export function CohortLtvChart({ rows, currency, basis }: { rows: CohortRow[]; currency: string; basis: "revenue" | "margin" }) {
+export function CohortLtvChart({ rows, currency, basis, extra }: { rows: CohortRow[]; currency: string; basis: "revenue" | "margin"; extra?: ReactNode }) {
   const ref = useRef<ChartJs<"line">>(null);
   const data = toLtvChart(rows, currency, basis);
   const money = (v: number, compact = false) => new Intl.NumberFormat("en-US", { style: "currency", currency, notation: compact ? "compact" : "standard", maximumFractionDigits: 2 }).format(v);
   return (
     <figure>
-      <div className="mb-2 flex justify-end">
-        <PngButton label="Download PNG" onClick={() => downloadPng(ref.current, "cohort-ltv.png")} />
+      <div className="mb-2 flex justify-end gap-2">
+        {extra}
+        <PngButton label="Download PNG" of="the cohort LTV chart" onClick={() => downloadPng(ref.current, "cohort-ltv.png")} />
       </div>
       <div className="relative h-80">
         <Line
           ref={ref}
           role="img"
-          aria-label={`Cumulative ${basis} per acquired customer in ${currency} by months since first order, per cohort, with acquisition cost where known`}
+          aria-label={`Cumulative ${basis} per acquired customer in ${currency} by months since first order, per cohort, with the models' 12-month forecast and acquisition cost where known`}
           data={data}
           options={{
             responsive: true,
@@ -122,8 +125,11 @@ export function CohortLtvChart({ rows, currency, basis }: { rows: CohortRow[]; c
               y: { beginAtZero: true, title: { display: true, text: `Cumulative ${basis} per customer (${currency})` }, ticks: { callback: (v) => money(Number(v), true) } },
             },
             plugins: {
-              legend: { position: "bottom" },
-              tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ""}: ${money(Number(ctx.parsed.y))}` } },
+              legend: { position: "bottom", labels: { filter: (item) => !/band low$/.test(item.text) } },
+              tooltip: {
+                filter: (item) => !/band low$/.test(item.dataset.label ?? ""),
+                callbacks: { label: (ctx) => `${ctx.dataset.label ?? ""}: ${money(Number(ctx.parsed.y))}` },
+              },
             },
           }}
         />
@@ -133,11 +139,17 @@ export function CohortLtvChart({ rows, currency, basis }: { rows: CohortRow[]; c
 }
 
 /** Small trend lines (one value per cohort or calendar month), percent or days. */
-export function TrendChart({ labels, series, yTitle, unit, label }: { labels: string[]; series: { label: string; data: (number | null)[] }[]; yTitle: string; unit: "%" | "days"; label: string }) {
+export function TrendChart({ labels, series, yTitle, unit, label, file }: { labels: string[]; series: { label: string; data: (number | null)[] }[]; yTitle: string; unit: "%" | "days"; label: string; file: string }) {
+  const ref = useRef<ChartJs<"line">>(null);
   const fmt = (v: number) => (unit === "%" ? `${v.toFixed(1)}%` : `${v.toFixed(0)} days`);
   return (
+    <div>
+    <div className="mb-1 flex justify-end">
+      <PngButton label="Download PNG" of={label} onClick={() => downloadPng(ref.current, file)} />
+    </div>
     <div className="relative h-56">
       <Line
+        ref={ref}
         role="img"
         aria-label={label}
         data={{
@@ -158,6 +170,7 @@ export function TrendChart({ labels, series, yTitle, unit, label }: { labels: st
           plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label ?? ""}: ${fmt(Number(ctx.parsed.y))}` } } },
         }}
       />
+    </div>
     </div>
   );
 }
