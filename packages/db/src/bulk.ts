@@ -104,3 +104,23 @@ export async function flushBulkSummaries(tx: Tx, workspaceId: string): Promise<n
   const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_bulk_flush(${workspaceId}::uuid) AS n`;
   return r[0]?.n ?? 0;
 }
+
+/**
+ * For an import chunk in bulk mode: instead of refreshing now, moves the customers this transaction
+ * changed to the workspace's durable deferred list (migration import_deferred_summaries), committed
+ * with the chunk; returns how many. flushDeferredSummaries refreshes them later, once per import.
+ */
+export async function deferBulkSummaries(tx: Tx, workspaceId: string): Promise<number> {
+  const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_bulk_defer(${workspaceId}::uuid) AS n`;
+  return r[0]?.n ?? 0;
+}
+
+/**
+ * Refreshes up to `limit` customers of the workspace's deferred list (all when null) in the caller's
+ * transaction — summaries, customer_months/weeks, rollups and workspace stats, set-based — and takes
+ * them off the list; returns how many. Call in a loop (one transaction each) until it returns 0.
+ */
+export async function flushDeferredSummaries(tx: Tx, workspaceId: string, limit: number | null): Promise<number> {
+  const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_flush_deferred(${workspaceId}::uuid, ${limit}::int) AS n`;
+  return r[0]?.n ?? 0;
+}

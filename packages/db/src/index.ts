@@ -14,4 +14,12 @@ export { Prisma } from "./generated/prisma/client.ts";
 export type { Role, ImportKind, ImportStatus } from "./generated/prisma/enums.ts";
 export { checkAppRole, type RoleCheck } from "./role-check.ts";
 export { slugify } from "./slug.ts";
-export { bulkInsertCustomers, bulkInsertOrders, bulkInsertSpend, beginBulkSummaries, flushBulkSummaries, type BulkCustomer, type BulkOrder, type BulkSpend } from "./bulk.ts";
+export {
+  bulkInsertCustomers,
+  bulkInsertOrders,
+  bulkInsertSpend,
+  beginBulkSummaries,
+  flushBulkSummaries,
+  deferBulkSummaries,
+  flushDeferredSummaries,
+  type BulkCustomer, type BulkOrder, type BulkSpend } from "./bulk.ts";

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { beginBulkSummaries, flushBulkSummaries, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
+import { beginBulkSummaries, deferBulkSummaries, flushDeferredSummaries, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
 import { ZColumnMapping, ZImportOptions, type TImportKind, type TImportOptions } from "@valuelens/validators";
 import { z } from "zod";
 import { log, logError } from "../../log.ts";
@@ -15,10 +15,12 @@ import { writeBatch, type BatchItem } from "./writer.ts";
 /** Rows per transaction for campaigns and spend (small files; per-statement triggers are fine). */
 export const BATCH_ROWS = 5_000;
 /**
- * Rows per transaction for orders and customers. Each chunk is one transaction in bulk-summaries
- * mode: the order upsert records the changed customers and one set-based flush per chunk refreshes
- * their summaries, rollups and customer_months/weeks (measured in BENCHMARKS.md "CSV import").
- * At most two chunks are in memory: one being written while the next is parsed and validated.
+ * Rows per transaction for orders and customers. Each orders chunk is one transaction in
+ * bulk-summaries mode: the order upsert records the changed customers, which the chunk moves to the
+ * workspace's durable deferred list; their summaries, rollups and customer_months/weeks are
+ * refreshed once per import, set-based, after the last chunk (flushDeferred; measured in
+ * BENCHMARKS.md "CSV import"). At most two chunks are in memory: one being written while the next
+ * is parsed and validated.
  */
 export const CHUNK_ROWS = 50_000;
 /**
@@ -29,6 +31,9 @@ export const CHUNK_ROWS = 50_000;
 export function chunkRowsFor(fileBytes: number): number {
   return Math.min(CHUNK_ROWS, Math.max(BATCH_ROWS, Math.ceil(fileBytes / 50 / 20)));
 }
+/** Customers refreshed per transaction when an import's deferred summaries are flushed. */
+export const FLUSH_CUSTOMERS = 25_000;
+const FLUSH_STATEMENT_TIMEOUT = "600s";
 /** The running importer stamps import_jobs.heartbeat_at this often (any process's sweep reads it). */
 export const HEARTBEAT_MS = 10_000;
 const MAX_ATTEMPTS = 5;
@@ -76,7 +81,10 @@ export interface ImportOutcome {
   error: string | null;
   encoding: string | null;
   delimiter: Delimiter | null;
-  /** Where the database time went (summed over chunks): the upserts, and the summary refresh. */
+  /**
+   * Where the database time went: the upserts (summed over chunks), and the one summary refresh
+   * after the last chunk (customersRefreshed customers).
+   */
   timing: { writeMs: number; summaryMs: number; customersRefreshed: number };
 }
 
@@ -160,6 +168,19 @@ export async function runImportJob(
       out.status = "FAILED";
       out.error = e instanceof ImportFailure ? e.message : "internal error";
       if (!(e instanceof ImportFailure)) logError("import.failed", { workspaceId, jobId, error: e });
+    }
+  }
+  // Whatever the outcome, the committed chunks' customers are brought up to date now (a failure
+  // here leaves them on the deferred list for the next import or the sweep; the data stays).
+  try {
+    const t = performance.now();
+    out.timing.customersRefreshed += await flushDeferred(prisma, workspaceId, { workspaceId, jobId });
+    out.timing.summaryMs += performance.now() - t;
+  } catch (e) {
+    logError("import.summaries_deferred", { workspaceId, jobId, error: e });
+    if (out.status === "COMPLETED") {
+      out.status = "FAILED";
+      out.error = "the rows were imported, but the customer summaries could not be brought up to date yet; they are refreshed by the next import or when the import list is opened";
     }
   } finally {
     if (heartbeat) clearInterval(heartbeat);
@@ -261,15 +282,13 @@ async function streamFile(
         if (j?.cancelRequestedAt) throw new Cancelled();
         // Orders: summaries refreshed once for this chunk's customers (before commit, in this
         // transaction), not per statement; see beginBulkSummaries.
+        // Orders: the changed customers are recorded, not refreshed; the chunk commits them to the
+        // workspace's deferred list, refreshed once after the last chunk (flushDeferred).
         if (kind === "ORDERS") await beginBulkSummaries(tx, workspaceId);
         const t0 = performance.now();
         const w = await writeBatch(tx, workspaceId, items, { mapped: (f) => validator?.mapped(f) ?? false, unknownCustomers: options.unknownCustomers });
-        const t1 = performance.now();
-        const refreshed = kind === "ORDERS" ? await flushBulkSummaries(tx, workspaceId) : 0;
-        const t2 = performance.now();
-        out.timing.writeMs += t1 - t0;
-        out.timing.summaryMs += t2 - t1;
-        out.timing.customersRefreshed += refreshed;
+        if (kind === "ORDERS") await deferBulkSummaries(tx, workspaceId);
+        out.timing.writeMs += performance.now() - t0;
         const all = [...rej, ...w.rejected.map((r) => ({ ...r, column: r.column ? (columnOf(r.column) ?? r.column) : null, raw: raws.get(r.line) ?? "" }))];
         await insertRejections(tx, workspaceId, jobId, all);
         const n = items.length + rej.length;
@@ -391,6 +410,38 @@ async function streamFile(
     await handle(parser.push(decoder.end()));
     await handle(parser.end());
     if (headers === null) throw new ImportFailure("the file is empty (no header row)");
+  }
+}
+
+/**
+ * Refreshes the workspace's deferred customers (summaries, customer_months/weeks, rollups, stats),
+ * FLUSH_CUSTOMERS per transaction until none is left; returns how many. Retried like a chunk.
+ */
+export async function flushDeferred(prisma: PrismaClient, workspaceId: string, logCtx: Record<string, unknown> = {}): Promise<number> {
+  let total = 0;
+  for (;;) {
+    let n = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        n = await withWorkspace(
+          prisma,
+          workspaceId,
+          async (tx) => {
+            await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${FLUSH_STATEMENT_TIMEOUT}'`);
+            return flushDeferredSummaries(tx, workspaceId, FLUSH_CUSTOMERS);
+          },
+          { timeoutMs: 900_000 },
+        );
+        break;
+      } catch (e) {
+        const code = pgCode(e) ?? transientCode(e);
+        if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw e;
+        log("import.flush_retry", { ...logCtx, attempt, code });
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
+      }
+    }
+    if (n === 0) return total;
+    total += n;
   }
 }
 
