@@ -3,7 +3,7 @@
  * values and direct SQL; the demo's loyal channel has the best LTV:CAC; editing, roles, audit,
  * isolation; the CSV export.
  */
-import { getDb, withWorkspace } from "@valuelens/db";
+import { getDb, withWorkspace, type Tx } from "@valuelens/db";
 import { DEMO_CHANNEL_PROFILES, DEMO_LOYAL_CHANNEL, generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
@@ -132,6 +132,38 @@ describe("campaign ROI on a hand-made workspace", () => {
       { currency: "USD", amountMinor: "6001", days: 10, firstDay: "2025-01-01", lastDay: "2025-01-10" },
     ]);
     await h.owner.caller.campaigns.setSpend({ workspaceId: h.ws, campaignId: h.A, from: "2025-01-01", to: "2025-01-10", amountMinor: 10_000 });
+  });
+
+  it("keeps the monthly spend rollup equal to the daily spend through inserts, updates, deletes and a campaign's deletion", async () => {
+    const rollup = (tx: Tx) =>
+      tx.$queryRaw<{ k: string; amount: string; days: number }[]>`
+        SELECT campaign_id::text || ' ' || to_char(month, 'YYYY-MM') || ' ' || currency AS k, amount_minor::text AS amount, days
+          FROM campaign_spend_months WHERE workspace_id = ${h.ws}::uuid ORDER BY 1`;
+    const direct = (tx: Tx) =>
+      tx.$queryRaw<{ k: string; amount: string; days: number }[]>`
+        SELECT campaign_id::text || ' ' || to_char(day, 'YYYY-MM') || ' ' || currency AS k, sum(amount_minor)::text AS amount, count(*)::int AS days
+          FROM campaign_spend WHERE workspace_id = ${h.ws}::uuid GROUP BY 1 ORDER BY 1`;
+    await withWorkspace(prisma(), h.ws, async (tx) => {
+      // Written directly (not through campaigns.create) so the audit-log counts of the next test stay as they are.
+      const D = (await tx.campaign.create({ data: { workspaceId: h.ws, externalId: "temp-d", name: "Temp D", channel: "display" }, select: { id: true } })).id;
+      const before = await direct(tx);
+      expect(await rollup(tx)).toEqual(before);
+      // Plain SQL, as an import or another tool would write: days across a month boundary, two currencies.
+      await tx.$executeRaw`INSERT INTO campaign_spend (workspace_id, campaign_id, day, amount_minor, currency)
+        SELECT ${h.ws}::uuid, ${D}::uuid, date '2025-01-25' + g, 100 + g, CASE WHEN g % 4 = 0 THEN 'EUR' ELSE 'USD' END FROM generate_series(0, 19) g`;
+      expect(await rollup(tx)).toEqual(await direct(tx));
+      await tx.$executeRaw`UPDATE campaign_spend SET amount_minor = amount_minor * 3 WHERE workspace_id = ${h.ws}::uuid AND campaign_id = ${D}::uuid AND day < date '2025-02-03'`;
+      await tx.$executeRaw`UPDATE campaign_spend SET day = day + 40 WHERE workspace_id = ${h.ws}::uuid AND campaign_id = ${D}::uuid AND day = date '2025-02-10'`; // moves to March
+      await tx.$executeRaw`UPDATE campaign_spend SET currency = 'GBP' WHERE workspace_id = ${h.ws}::uuid AND campaign_id = ${D}::uuid AND currency = 'EUR' AND day > date '2025-02-01'`;
+      expect(await rollup(tx)).toEqual(await direct(tx));
+      await tx.$executeRaw`DELETE FROM campaign_spend WHERE workspace_id = ${h.ws}::uuid AND campaign_id = ${D}::uuid AND day >= date '2025-02-01'`;
+      const afterDelete = await rollup(tx);
+      expect(afterDelete).toEqual(await direct(tx));
+      // Months left without any daily row disappear rather than staying at zero.
+      expect(afterDelete.some((r) => r.k.startsWith(`${D} 2025-02`) || r.k.startsWith(`${D} 2025-03`))).toBe(false);
+      await tx.$executeRaw`DELETE FROM campaigns WHERE workspace_id = ${h.ws}::uuid AND id = ${D}::uuid`; // spend goes by cascade
+      expect(await rollup(tx)).toEqual(before);
+    });
   });
 
   it("compares campaigns with curves against CAC, in the order asked", async () => {

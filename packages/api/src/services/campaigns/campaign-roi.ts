@@ -4,7 +4,8 @@
  * payback, repeat rate, 90-day retention — for a value basis and an acquisition-month range.
  *
  * Reads the campaign rollups written at each recompute (refresh-campaign-stats.ts: a few rows per
- * campaign and month) and campaign_spend (small, live); never customers or orders.
+ * campaign and month) and campaign_spend_months (spend per campaign and month, kept current by
+ * triggers on campaign_spend); never customers, orders or daily spend.
  *
  * Attribution: first touch — a customer belongs to the acquisition campaign recorded on the
  * customer (import or API), and to that campaign's channel; customers without a campaign count
@@ -328,11 +329,14 @@ export async function computeCampaignRoi(tx: Tx, workspaceId: string, basis: Roi
         FROM campaign_cohort_months
        WHERE workspace_id = ${workspaceId}::uuid AND cohort_month >= ${fromDay}::date AND cohort_month < ${toDay}::date
        GROUP BY 1, 2, 3`,
+    // Monthly spend rollup (kept by triggers on campaign_spend, so edits show at once): the range is
+    // whole months, so ≤ campaigns × months rows instead of one per campaign and day.
     tx.$queryRaw<{ campaign_id: string; currency: string; amount: string }[]>`
-      SELECT campaign_id::text, currency, sum(amount_minor)::text AS amount
-        FROM campaign_spend
-       WHERE workspace_id = ${workspaceId}::uuid AND day >= ${fromDay}::date AND day < ${toDay}::date
-       GROUP BY 1, 2`,
+      SELECT campaign_id::text, currency, amount::text
+        FROM (SELECT campaign_id, currency, sum(amount_minor) AS amount
+                FROM campaign_spend_months
+               WHERE workspace_id = ${workspaceId}::uuid AND month >= ${fromDay}::date AND month < ${toDay}::date
+               GROUP BY campaign_id, currency) x`,
   ]);
 
   const hasPredictions = cohortRows.some((r) => r.scored > 0);
