@@ -6,6 +6,8 @@
  * keys: they must be matched as data, and every table must still be there afterwards.
  * The workspace's time zone is America/New_York and order times cluster around local midnight, so
  * the local-day → instant conversion of date conditions is checked where it can go wrong.
+ * Every rule is run three ways — the preview's live path, the full customers ⟕ scores join, and the
+ * segment_facts copy the recompute writes — and the copy itself is compared with the source tables.
  */
 import { mulberry32, type Rng } from "@valuelens/clv-core";
 import { getDb, withWorkspace, type Tx } from "@valuelens/db";
@@ -23,6 +25,7 @@ import {
 } from "@valuelens/validators";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileRule, type CompileContext } from "../src/services/segment-rules/compile.ts";
+import { refreshSegmentFacts } from "../src/services/segment-rules/facts.ts";
 import { membersFrom } from "../src/services/segment-rules/query.ts";
 import { wallTime } from "../src/services/zoned-time.ts";
 import { signUp } from "./harness.ts";
@@ -212,11 +215,12 @@ function randomGroup(rng: Rng, depth: number, sample: () => TRuleFacts): Record<
   };
 }
 
-async function sqlMembers(tx: Tx, rule: TSegmentRule, forceJoin: boolean): Promise<Set<string>> {
-  const from = forceJoin
-    ? { sql: (await import("@valuelens/db")).Prisma.sql`FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id WHERE c.workspace_id = ${workspaceId}::uuid AND ${compileRule(rule, ctx)}` }
-    : membersFrom(workspaceId, rule, ctx);
-  const select = from.sql.sql.startsWith("FROM customer_scores") ? "s.customer_id::text AS id" : "c.id::text AS id";
+async function sqlMembers(tx: Tx, rule: TSegmentRule, path: "auto" | "join" | "facts"): Promise<Set<string>> {
+  const from =
+    path === "join"
+      ? { sql: (await import("@valuelens/db")).Prisma.sql`FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id WHERE c.workspace_id = ${workspaceId}::uuid AND ${compileRule(rule, ctx)}` }
+      : membersFrom(workspaceId, rule, ctx, path === "facts" ? "facts" : "live");
+  const select = from.sql.sql.startsWith("FROM segment_facts") ? "f.customer_id::text AS id" : from.sql.sql.startsWith("FROM customer_scores") ? "s.customer_id::text AS id" : "c.id::text AS id";
   const { Prisma } = await import("@valuelens/db");
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT ${Prisma.raw(select)} ${from.sql}`;
   return new Set(rows.map((r) => r.id));
@@ -228,6 +232,42 @@ beforeAll(async () => {
   const rng = mulberry32(SEED);
   await withWorkspace(getDb().prisma, workspaceId, (tx) => seed(tx, rng), { timeoutMs: 120_000 });
   facts = await withWorkspace(getDb().prisma, workspaceId, readFacts);
+  // The previews' narrow copy, as the recompute writes it right after the scores.
+  const ok = await withWorkspace(getDb().prisma, workspaceId, (tx) => refreshSegmentFacts(tx, workspaceId, null));
+  if (!ok) throw new Error("writing segment_facts failed");
+});
+
+describe("segment_facts (the previews' copy)", () => {
+  it("holds exactly the source tables' values for every customer", async () => {
+    const rows = await withWorkspace(getDb().prisma, workspaceId, (tx) =>
+      tx.$queryRaw<{ id: string; sample: number; attributes: unknown; order_count: number; first_order_at: Date | null; last_order_at: Date | null; channel: string | null; campaign: string | null;
+        pred: bigint | null; hist: bigint | null; p_alive: number | null; e30: number | null; e90: number | null; e365: number | null;
+        rfm_r: number | null; rfm_f: number | null; rfm_m: number | null; rfm_segment: string | null; value_tier: string | null; churn_risk: string | null }[]>`
+        SELECT customer_id::text AS id, sample, attributes, order_count, first_order_at, last_order_at, channel, campaign_id::text AS campaign,
+               predicted_clv_minor AS pred, historical_clv_minor AS hist, p_alive, expected_purchases_30 AS e30, expected_purchases_90 AS e90,
+               expected_purchases_365 AS e365, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier, churn_risk
+          FROM segment_facts WHERE workspace_id = ${workspaceId}::uuid`,
+    );
+    expect(rows.length).toBe(CUSTOMERS);
+    for (const r of rows) {
+      const f = facts.get(r.id)!;
+      expect(r.sample).toBeGreaterThanOrEqual(0);
+      expect(r.sample).toBeLessThan(100);
+      const got: TRuleFacts = {
+        predictedClvMinor: r.pred, historicalClvMinor: r.hist, pAlive: r.p_alive, expectedPurchases30: r.e30, expectedPurchases90: r.e90,
+        expectedPurchases365: r.e365, rfmR: r.rfm_r, rfmF: r.rfm_f, rfmM: r.rfm_m, rfmSegment: r.rfm_segment, valueTier: r.value_tier,
+        churnRisk: r.churn_risk, orderCount: r.order_count, lastOrderDate: localDay(r.last_order_at), firstOrderDate: localDay(r.first_order_at),
+        channel: r.channel, campaignId: r.campaign, attributes: r.attributes ?? {},
+      };
+      expect(got).toEqual(f);
+    }
+    // Instants are copied to the millisecond, not only to the local day the evaluator reads.
+    const [d] = await withWorkspace(getDb().prisma, workspaceId, (tx) =>
+      tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM segment_facts f JOIN customers c ON c.workspace_id = f.workspace_id AND c.id = f.customer_id
+        WHERE f.workspace_id = ${workspaceId}::uuid AND (f.first_order_at IS DISTINCT FROM c.first_order_at OR f.last_order_at IS DISTINCT FROM c.last_order_at)`,
+    );
+    expect(Number(d!.n)).toBe(0);
+  });
 });
 
 describe("rule compiler ≡ in-memory evaluator", () => {
@@ -247,13 +287,15 @@ describe("rule compiler ≡ in-memory evaluator", () => {
           if (!checked.ok) throw new Error(`generator made an invalid rule #${i}: ${formatRuleIssues(checked.issues)}\n${JSON.stringify(raw)}`);
           const rule = checked.rule;
           const expected = new Set(ids.filter((id) => evaluateRule(rule, facts.get(id)!, ctx)));
-          const got = await sqlMembers(tx, rule, false);
+          const got = await sqlMembers(tx, rule, "auto");
           if (membersFrom(workspaceId, rule, ctx).scoresOnly) scoresOnlyRules++;
-          const joined = await sqlMembers(tx, rule, true);
+          const joined = await sqlMembers(tx, rule, "join");
+          const fromFacts = await sqlMembers(tx, rule, "facts");
           const diff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x));
           const msg = `rule #${i} (seed ${SEED + 1}): ${JSON.stringify(rule)}\nonly in SQL: ${JSON.stringify(diff(got, expected).slice(0, 3).map((id) => facts.get(id), (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v)))}\nonly in memory: ${JSON.stringify(diff(expected, got).slice(0, 3).map((id) => facts.get(id)), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`;
           expect(got.size === expected.size && diff(got, expected).length === 0, msg).toBe(true);
           expect(joined.size === expected.size && diff(joined, expected).length === 0, `full join path: ${msg}`).toBe(true);
+          expect(fromFacts.size === expected.size && diff(fromFacts, expected).length === 0, `segment_facts path: ${msg}`).toBe(true);
           if (expected.size > 0 && expected.size < ids.length) nonTrivial++;
         }
       },
@@ -279,8 +321,9 @@ describe("rule compiler ≡ in-memory evaluator", () => {
           const checked = checkSegmentRule({ version: 1, root: { op: "and", conditions: [cond] } });
           if (!checked.ok) throw new Error(formatRuleIssues(checked.issues));
           const expected = [...facts.entries()].filter(([, f]) => evaluateRule(checked.rule, f, ctx)).map(([id]) => id).sort();
-          const got = [...(await sqlMembers(tx, checked.rule, false))].sort();
+          const got = [...(await sqlMembers(tx, checked.rule, "auto"))].sort();
           expect(got, `${JSON.stringify(cond)}`).toEqual(expected);
+          expect([...(await sqlMembers(tx, checked.rule, "facts"))].sort(), `facts: ${JSON.stringify(cond)}`).toEqual(expected);
         }
       }
       // Exact matches on hostile text really find the customers that hold it.

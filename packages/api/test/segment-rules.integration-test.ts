@@ -12,7 +12,7 @@ import { checkSegmentRule, evaluateRule, formatRuleIssues, type TSegmentRule } f
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import { listSegmentMembers, ruleSegmentCsv } from "../src/services/segment-rules/index.ts";
-import { withRuleTimeout } from "../src/services/segment-rules/query.ts";
+import { previewRule, withRuleTimeout } from "../src/services/segment-rules/query.ts";
 import { join, signUp, type Actor } from "./harness.ts";
 
 let owner: Actor & { workspaceId: string };
@@ -229,6 +229,49 @@ describe("rule segments", () => {
       }
     })();
     expect(refused).toBe("FORBIDDEN");
+  });
+
+  it("previews on the recompute's copy exactly, and as a labelled estimate whose margin covers the exact count", async () => {
+    const rule = checkSegmentRule(TWO_GROUPS);
+    if (!rule.ok) throw new Error(formatRuleIssues(rule.issues));
+    const r: TSegmentRule = rule.rule;
+    const [exact, estimated, allBuckets] = await withWorkspace(getDb().prisma, ws, async (tx) => [
+      await previewRule(tx, ws, r),
+      // The builder's first call on a large workspace (the threshold lowered to this one's 1,500 customers).
+      await previewRule(tx, ws, r, { allowEstimate: true, estimateFromCustomers: 1 }),
+      await previewRule(tx, ws, r, { allowEstimate: true, estimateFromCustomers: 1_000_000 }),
+    ]);
+    const [live] = await withWorkspace(getDb().prisma, ws, (tx) =>
+      tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+        WHERE c.workspace_id = ${ws}::uuid AND ((s.value_tier = 'high' AND c.order_count >= 3) OR (c.acquisition_channel IN ('referral', 'email') AND s.p_alive >= 0.6))`,
+    );
+    expect(exact).toMatchObject({ source: "facts", estimate: null, customers: Number(live!.n) });
+    expect(exact.asOf).toBeInstanceOf(Date);
+    expect(allBuckets.estimate).toBeNull(); // below the threshold: exact
+    expect(allBuckets.customers).toBe(exact.customers);
+    const e = estimated.estimate!;
+    expect(e).not.toBeNull();
+    // 30,000 sample rows wanted of 1,500 customers: every bucket is read, so the "estimate" is the count itself.
+    expect(e.sampleShare).toBe(1);
+    expect(e.sampledCustomers).toBe(1500);
+    expect(estimated.customers).toBe(exact.customers);
+    expect(e.marginCustomers).toBe(0);
+    expect(estimated.sample.map((m) => m.id)).toEqual(exact.sample.map((m) => m.id));
+    // A real sample: ≈ 300 of the 1,500 (buckets 0–19 of the id hash), scaled up.
+    const part = await withWorkspace(getDb().prisma, ws, (tx) => previewRule(tx, ws, r, { allowEstimate: true, estimateFromCustomers: 1, estimateSampleRows: 300 }));
+    const [inSample] = await withWorkspace(getDb().prisma, ws, (tx) =>
+      tx.$queryRaw<{ n: bigint; m: bigint }[]>`SELECT count(*) AS n, count(*) FILTER (WHERE (f.value_tier = 'high' AND f.order_count >= 3) OR (f.channel IN ('referral', 'email') AND f.p_alive >= 0.6)) AS m
+        FROM segment_facts f WHERE f.workspace_id = ${ws}::uuid AND f.sample < 20`,
+    );
+    const pe = part.estimate!;
+    expect(pe.sampledCustomers).toBe(Number(inSample!.n));
+    expect(pe.matchedInSample).toBe(Number(inSample!.m));
+    expect(pe.sampleShare).toBeCloseTo(Number(inSample!.n) / 1500, 10);
+    expect(part.customers).toBe(Math.round(pe.matchedInSample / pe.sampleShare));
+    expect(pe.marginCustomers).toBeGreaterThan(0);
+    // The 95 % margin; twice it (≈ 4 standard errors) bounds the error of any run.
+    expect(Math.abs(part.customers - exact.customers)).toBeLessThanOrEqual(2 * pe.marginCustomers);
+    for (const m of part.sample) expect(m.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("turns a statement timeout into a clear 'narrow the rule' error", async () => {

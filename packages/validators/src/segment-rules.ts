@@ -340,7 +340,8 @@ export function ruleConditionCount(g: TRuleGroup): number {
 export const ZRuleSegmentName = z.string().trim().min(1, "Give the segment a name").max(80, "At most 80 characters");
 export const ZRuleSegmentDescription = z.string().trim().max(500, "At most 500 characters").default("");
 
-export const ZRulePreviewInput = z.strictObject({ workspaceId: ZUuid, rule: ZSegmentRule });
+/** exact: false (the builder's first call) allows a labelled estimate on large workspaces; true always counts exactly. */
+export const ZRulePreviewInput = z.strictObject({ workspaceId: ZUuid, rule: ZSegmentRule, exact: z.boolean().default(true) });
 export const ZRuleSegmentCreate = z.strictObject({ workspaceId: ZUuid, name: ZRuleSegmentName, description: ZRuleSegmentDescription, rule: ZSegmentRule });
 export const ZRuleSegmentUpdate = z.strictObject({ workspaceId: ZUuid, segmentId: ZUuid, name: ZRuleSegmentName, description: ZRuleSegmentDescription, rule: ZSegmentRule });
 export const ZRuleSegmentRef = z.strictObject({ workspaceId: ZUuid, segmentId: ZUuid });

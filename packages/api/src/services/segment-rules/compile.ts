@@ -1,5 +1,7 @@
 /**
- * Rule → one parameterised SQL predicate over `customers c LEFT JOIN customer_scores s`.
+ * Rule → one parameterised SQL predicate over `customers c LEFT JOIN customer_scores s` (source
+ * "live"), or over the per-recompute copy of the same columns `segment_facts f` (source "facts",
+ * see facts.ts): the same expressions, only the column references differ.
  *
  * Every user-supplied value and attribute key travels as a bind parameter (Prisma.sql placeholders);
  * the only SQL text produced is fixed by this file. Attribute reads are guarded by jsonb_typeof /
@@ -33,24 +35,46 @@ export interface CompileContext {
 
 type Cast = "bigint" | "float8" | "int" | "text" | "uuid" | "numeric" | "boolean";
 
-const COLUMNS: Record<Exclude<TRuleField, "lastOrderDate" | "firstOrderDate">, { sql: Prisma.Sql; cast: Cast }> = {
-  predictedClv: { sql: Prisma.sql`s.predicted_clv_minor`, cast: "bigint" },
-  historicalClv: { sql: Prisma.sql`s.historical_clv_minor`, cast: "bigint" },
-  pAlive: { sql: Prisma.sql`s.p_alive`, cast: "float8" },
-  expectedPurchases30: { sql: Prisma.sql`s.expected_purchases_30`, cast: "float8" },
-  expectedPurchases90: { sql: Prisma.sql`s.expected_purchases_90`, cast: "float8" },
-  expectedPurchases365: { sql: Prisma.sql`s.expected_purchases_365`, cast: "float8" },
-  rfmR: { sql: Prisma.sql`s.rfm_r`, cast: "int" },
-  rfmF: { sql: Prisma.sql`s.rfm_f`, cast: "int" },
-  rfmM: { sql: Prisma.sql`s.rfm_m`, cast: "int" },
-  rfmSegment: { sql: Prisma.sql`s.rfm_segment`, cast: "text" },
-  valueTier: { sql: Prisma.sql`s.value_tier`, cast: "text" },
-  churnRisk: { sql: Prisma.sql`s.churn_risk`, cast: "text" },
-  orderCount: { sql: Prisma.sql`c.order_count`, cast: "int" },
-  channel: { sql: Prisma.sql`c.acquisition_channel`, cast: "text" },
-  campaign: { sql: Prisma.sql`c.acquisition_campaign_id`, cast: "uuid" },
+type ColumnField = Exclude<TRuleField, "lastOrderDate" | "firstOrderDate">;
+const CASTS_BY_FIELD: Record<ColumnField, Cast> = {
+  predictedClv: "bigint", historicalClv: "bigint", pAlive: "float8", expectedPurchases30: "float8", expectedPurchases90: "float8",
+  expectedPurchases365: "float8", rfmR: "int", rfmF: "int", rfmM: "int", rfmSegment: "text", valueTier: "text", churnRisk: "text",
+  orderCount: "int", channel: "text", campaign: "uuid",
 };
-const INSTANTS = { lastOrderDate: Prisma.sql`c.last_order_at`, firstOrderDate: Prisma.sql`c.first_order_at` } as const;
+
+/** Where a rule's values are read: live tables (aliases c, s) or the facts copy (alias f). */
+export type RuleSource = "live" | "facts";
+
+interface SourceColumns {
+  columns: Record<ColumnField, Prisma.Sql>;
+  instants: Record<"lastOrderDate" | "firstOrderDate", Prisma.Sql>;
+  attributes: Prisma.Sql;
+}
+
+const SOURCES: Record<RuleSource, SourceColumns> = {
+  live: {
+    columns: {
+      predictedClv: Prisma.sql`s.predicted_clv_minor`, historicalClv: Prisma.sql`s.historical_clv_minor`, pAlive: Prisma.sql`s.p_alive`,
+      expectedPurchases30: Prisma.sql`s.expected_purchases_30`, expectedPurchases90: Prisma.sql`s.expected_purchases_90`,
+      expectedPurchases365: Prisma.sql`s.expected_purchases_365`, rfmR: Prisma.sql`s.rfm_r`, rfmF: Prisma.sql`s.rfm_f`, rfmM: Prisma.sql`s.rfm_m`,
+      rfmSegment: Prisma.sql`s.rfm_segment`, valueTier: Prisma.sql`s.value_tier`, churnRisk: Prisma.sql`s.churn_risk`,
+      orderCount: Prisma.sql`c.order_count`, channel: Prisma.sql`c.acquisition_channel`, campaign: Prisma.sql`c.acquisition_campaign_id`,
+    },
+    instants: { lastOrderDate: Prisma.sql`c.last_order_at`, firstOrderDate: Prisma.sql`c.first_order_at` },
+    attributes: Prisma.sql`c.attributes`,
+  },
+  facts: {
+    columns: {
+      predictedClv: Prisma.sql`f.predicted_clv_minor`, historicalClv: Prisma.sql`f.historical_clv_minor`, pAlive: Prisma.sql`f.p_alive`,
+      expectedPurchases30: Prisma.sql`f.expected_purchases_30`, expectedPurchases90: Prisma.sql`f.expected_purchases_90`,
+      expectedPurchases365: Prisma.sql`f.expected_purchases_365`, rfmR: Prisma.sql`f.rfm_r`, rfmF: Prisma.sql`f.rfm_f`, rfmM: Prisma.sql`f.rfm_m`,
+      rfmSegment: Prisma.sql`f.rfm_segment`, valueTier: Prisma.sql`f.value_tier`, churnRisk: Prisma.sql`f.churn_risk`,
+      orderCount: Prisma.sql`f.order_count`, channel: Prisma.sql`f.channel`, campaign: Prisma.sql`f.campaign_id`,
+    },
+    instants: { lastOrderDate: Prisma.sql`f.last_order_at`, firstOrderDate: Prisma.sql`f.first_order_at` },
+    attributes: Prisma.sql`f.attributes`,
+  },
+};
 
 const CASTS: Record<Cast, Prisma.Sql> = {
   bigint: Prisma.sql`bigint`, float8: Prisma.sql`float8`, int: Prisma.sql`int`, text: Prisma.sql`text`,
@@ -126,9 +150,9 @@ function compareInstant(col: Prisma.Sql, c: TRuleCondition, ctx: CompileContext)
 }
 
 /** customers.attributes[key] read as the rule's type, NULL when absent or of another shape. */
-function attributeExpr(key: string, type: TRuleValueType): Prisma.Sql {
-  const j = Prisma.sql`(c.attributes -> ${key}::text)`;
-  const t = Prisma.sql`(c.attributes ->> ${key}::text)`;
+function attributeExpr(attributes: Prisma.Sql, key: string, type: TRuleValueType): Prisma.Sql {
+  const j = Prisma.sql`(${attributes} -> ${key}::text)`;
+  const t = Prisma.sql`(${attributes} ->> ${key}::text)`;
   switch (type) {
     case "text":
       return Prisma.sql`(CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${t} END)`;
@@ -145,20 +169,24 @@ function attributeExpr(key: string, type: TRuleValueType): Prisma.Sql {
 
 const ATTR_CAST: Record<string, Cast> = { text: "text", number: "numeric", boolean: "boolean", date: "text" };
 
-export function compileCondition(c: TRuleCondition, ctx: CompileContext): Prisma.Sql {
-  if (c.field === "attribute") return compare(attributeExpr(c.key, c.type), c, ATTR_CAST[c.type]!, ctx);
-  if (c.field === "lastOrderDate" || c.field === "firstOrderDate") return compareInstant(INSTANTS[c.field], c, ctx);
-  const col = COLUMNS[c.field];
-  if (RULE_FIELDS[c.field].type === "enum" || c.field === "channel") return compare(col.sql, c, "text", ctx);
-  return compare(col.sql, c, col.cast, ctx);
+export function compileCondition(c: TRuleCondition, ctx: CompileContext, source: RuleSource = "live"): Prisma.Sql {
+  const src = SOURCES[source];
+  if (c.field === "attribute") return compare(attributeExpr(src.attributes, c.key, c.type), c, ATTR_CAST[c.type]!, ctx);
+  if (c.field === "lastOrderDate" || c.field === "firstOrderDate") return compareInstant(src.instants[c.field], c, ctx);
+  const col = src.columns[c.field];
+  if (RULE_FIELDS[c.field].type === "enum" || c.field === "channel") return compare(col, c, "text", ctx);
+  return compare(col, c, CASTS_BY_FIELD[c.field], ctx);
 }
 
-export function compileGroup(g: TRuleGroup, ctx: CompileContext): Prisma.Sql {
-  const parts = g.conditions.map((c) => (isRuleGroup(c) ? compileGroup(c, ctx) : compileCondition(c, ctx)));
+export function compileGroup(g: TRuleGroup, ctx: CompileContext, source: RuleSource = "live"): Prisma.Sql {
+  const parts = g.conditions.map((c) => (isRuleGroup(c) ? compileGroup(c, ctx, source) : compileCondition(c, ctx, source)));
   return Prisma.sql`(${Prisma.join(parts, g.op === "and" ? " AND " : " OR ")})`;
 }
 
-/** The rule as one SQL boolean expression over aliases c (customers) and s (customer_scores). */
-export function compileRule(rule: TSegmentRule, ctx: CompileContext): Prisma.Sql {
-  return compileGroup(rule.root, ctx);
+/**
+ * The rule as one SQL boolean expression over aliases c (customers) and s (customer_scores), or
+ * over alias f (segment_facts) with source "facts".
+ */
+export function compileRule(rule: TSegmentRule, ctx: CompileContext, source: RuleSource = "live"): Prisma.Sql {
+  return compileGroup(rule.root, ctx, source);
 }

@@ -3,10 +3,13 @@
  * successful recompute (inside its scoring transaction, after the scores) and when a rule is saved.
  * Each segment is measured inside its own savepoint: one failing or cancelled rule is logged and
  * skipped, never failing the recompute or the save.
+ * At a recompute this first rewrites segment_facts (the previews' narrow copy of every rule-able
+ * value, facts.ts) from the scores just written, and measures the segments on it.
  */
 import type { Tx } from "@valuelens/db";
 import { log } from "../../log.ts";
 import { DomainError } from "../domain-error.ts";
+import { refreshSegmentFacts } from "./facts.ts";
 import { ruleAggregates, ruleContext, storedRule } from "./query.ts";
 
 export async function snapshotRuleSegments(
@@ -14,6 +17,7 @@ export async function snapshotRuleSegments(
   workspaceId: string,
   opts: { reason: "recompute" | "created" | "updated"; modelRunId?: string; segmentId?: string },
 ): Promise<{ written: number; skipped: number }> {
+  const facts = opts.reason === "recompute" ? await refreshSegmentFacts(tx, workspaceId, opts.modelRunId ?? null) : false;
   const segments = await tx.ruleSegment.findMany({
     where: { workspaceId, ...(opts.segmentId ? { id: opts.segmentId } : {}) },
     select: { id: true, name: true, rule: true },
@@ -26,7 +30,7 @@ export async function snapshotRuleSegments(
   for (const seg of segments) {
     await tx.$executeRawUnsafe("SAVEPOINT rule_segment_snapshot");
     try {
-      const agg = await ruleAggregates(tx, workspaceId, storedRule(seg.rule, seg.name), ctx);
+      const agg = await ruleAggregates(tx, workspaceId, storedRule(seg.rule, seg.name), ctx, facts ? "facts" : "live");
       await tx.ruleSegmentSnapshot.create({
         data: {
           workspaceId,

@@ -1,0 +1,82 @@
+/**
+ * Segment facts (issue 5, preview speed): one narrow row per customer holding every value a segment
+ * rule can test — the latest scores, order count, first/last order, acquisition channel and campaign,
+ * and the JSON attributes when there are any — written at the end of each recompute, right after the
+ * scores (snapshotRuleSegments, inside the recompute's transaction). The live preview scans this one
+ * table instead of joining the wide customers rows with customer_scores.
+ *
+ * The copy is exactly the source tables at the recompute: the fuzz test compares it with them and the
+ * rule evaluator. Customers added or changed later are counted from the next recompute on; the
+ * preview says "as of" when it reads the copy. `sample` is a fixed pseudo-random bucket 0–99 (a hash
+ * of the customer id); buckets 0…k-1 are a k % random sample, for the labelled estimate.
+ *
+ * The recompute waits for this write (1M rows), so it is kept cheap: the table is UNLOGGED (no WAL),
+ * has only its primary key and the (workspace_id, sample) index, and rows are sorted by bucket — so
+ * an estimate's buckets sit on few pages — only on workspaces large enough to be estimated.
+ */
+import { Prisma, type Tx } from "@valuelens/db";
+import { logError } from "../../log.ts";
+
+/** Per-statement limit of the write (the app role's default is 30 s; 1M customers need more on 2 cores). */
+const FACTS_STATEMENT_TIMEOUT = "300s";
+/** Memory of the bucket sort on large workspaces (the default 4 MB spills 1M rows to disk in many runs). */
+const FACTS_WORK_MEM = "256MB";
+/** Below this many customers previews are always exact (query.ts), so the rows need no bucket order. */
+export const ESTIMATE_FROM_CUSTOMERS = 200_000;
+
+export interface FactsState {
+  refreshedAt: Date;
+  customers: number;
+  modelRunId: string | null;
+}
+
+/** The copy's state, or null when the workspace has none (no recompute since it was introduced, or the last write failed). */
+export async function segmentFactsState(tx: Tx, workspaceId: string): Promise<FactsState | null> {
+  const r = await tx.segmentFactsRefresh.findUnique({ where: { workspaceId }, select: { refreshedAt: true, customers: true, modelRunId: true } });
+  return r ?? null;
+}
+
+/**
+ * Rewrites the workspace's facts in a savepoint. On failure the copy is dropped (its state row
+ * deleted, so previews read the live tables) and the recompute goes on: returns false.
+ */
+export async function refreshSegmentFacts(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
+  const started = Date.now();
+  await tx.$executeRawUnsafe("SAVEPOINT vl_segment_facts");
+  try {
+    await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${FACTS_STATEMENT_TIMEOUT}'`);
+    await tx.$executeRaw`DELETE FROM segment_facts WHERE workspace_id = ${workspaceId}::uuid`;
+    // Bucket order only where estimates are made (the trigger-kept customer count decides; a stale count
+    // costs a sort or a few more pages read, never a wrong answer).
+    const [stats] = await tx.$queryRaw<{ customers: number }[]>`SELECT customers FROM workspace_stats WHERE workspace_id = ${workspaceId}::uuid`;
+    const sorted = (stats?.customers ?? 0) >= ESTIMATE_FROM_CUSTOMERS;
+    if (sorted) await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${FACTS_WORK_MEM}'`);
+    const n = await tx.$executeRaw`
+      INSERT INTO segment_facts (workspace_id, customer_id, sample, order_count, rfm_r, rfm_f, rfm_m, predicted_clv_minor, historical_clv_minor,
+                                 p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365, first_order_at, last_order_at,
+                                 campaign_id, rfm_segment, value_tier, churn_risk, channel, attributes)
+      SELECT c.workspace_id, c.id, ((hashtext(c.id::text) & 2147483647) % 100)::smallint AS sample, c.order_count, s.rfm_r, s.rfm_f, s.rfm_m,
+             s.predicted_clv_minor, s.historical_clv_minor, s.p_alive, s.expected_purchases_30, s.expected_purchases_90, s.expected_purchases_365,
+             c.first_order_at, c.last_order_at, c.acquisition_campaign_id, s.rfm_segment, s.value_tier, s.churn_risk, c.acquisition_channel,
+             CASE WHEN c.attributes = '{}'::jsonb THEN NULL ELSE c.attributes END
+        FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+       WHERE c.workspace_id = ${workspaceId}::uuid
+       ${sorted ? Prisma.sql`ORDER BY sample` : Prisma.empty}`;
+    await tx.$executeRaw`
+      INSERT INTO segment_facts_refreshes (workspace_id, model_run_id, refreshed_at, customers, duration_ms)
+      VALUES (${workspaceId}::uuid, ${modelRunId}::uuid, now(), ${n}, ${Date.now() - started})
+      ON CONFLICT (workspace_id) DO UPDATE
+         SET model_run_id = EXCLUDED.model_run_id, refreshed_at = EXCLUDED.refreshed_at, customers = EXCLUDED.customers, duration_ms = EXCLUDED.duration_ms`;
+    await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_segment_facts");
+    return true;
+  } catch (e) {
+    await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT vl_segment_facts");
+    logError("segment_facts.refresh_failed", { workspaceId, modelRunId, error: e });
+    // An out-of-date copy must not answer previews: without a state row they read the live tables.
+    await tx.$executeRaw`DELETE FROM segment_facts_refreshes WHERE workspace_id = ${workspaceId}::uuid`;
+    return false;
+  } finally {
+    await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL work_mem TO DEFAULT");
+  }
+}
