@@ -30,8 +30,9 @@ export const INTERRUPTED_ERROR = "interrupted: the server stopped during the imp
 /**
  * An import that was RUNNING (or QUEUED) when its process died can never finish: mark it FAILED
  * ("interrupted"). Its committed batches are consistent (one transaction each, with the job's
- * progress and the summaries in the same transaction) and re-running the same file completes the
- * data without duplicates (idempotent upserts). Dead = no heartbeat since `before` (default: now −
+ * progress, its rejections and the list of customers whose summaries it deferred; the worker's
+ * sweep, failInterruptedImportsEverywhere, refreshes those) and re-running the same file completes
+ * the data without duplicates (idempotent upserts). Dead = no heartbeat since `before` (default: now −
  * STALE_AFTER_MS, by the database clock); jobs this process runs are never touched.
  */
 export async function failInterruptedImports(tx: Tx, workspaceId: string, before?: Date): Promise<number> {
