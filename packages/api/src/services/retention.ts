@@ -350,14 +350,24 @@ export async function getRetentionCurves(
   const lastComplete = last - 1;
   type Life = { grp: string; p0: number; life: number | null; n: number };
   let rows: Life[];
+  /** Rows for the churn trend (every cohort of every group) when `rows` hold one group only. */
+  let churnRows: Life[] | null = null;
   if (fresh) {
-    rows = await tx.$queryRawUnsafe<Life[]>(
-      `SELECT grp, c0 AS p0, nullif(k, -1) AS life, customers AS n
-         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'life' AND grain = 'month' AND split = $2 AND w = $3`,
-      ws,
-      opts.split,
-      W,
-    );
+    // One group: its rows, and the no-split rows for the churn trend (the groups partition the customers, so the
+    // trend is the same); tens of thousands fewer rows for a campaign split.
+    const lives = (split: TCohortSplit, group: string | undefined) =>
+      readJsonRows<Life>(
+        tx,
+        `SELECT json_build_object('grp', grp, 'p0', c0, 'life', nullif(k, -1), 'n', customers)
+           FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'life' AND grain = 'month' AND split = $2 AND w = $3 AND ($4::text IS NULL OR grp = $4)`,
+        ws,
+        split,
+        W,
+        group ?? null,
+      );
+    const one = opts.group !== undefined && opts.split !== "none";
+    rows = await lives(opts.split, opts.group);
+    if (one) churnRows = await lives("none", undefined);
   } else {
     await preferHashJoins(tx);
     rows = await tx.$queryRawUnsafe<Life[]>(
@@ -378,24 +388,32 @@ export async function getRetentionCurves(
     );
   }
   const label = await groupLabels(tx, ws, opts.split);
-  const cohorts = new Map<string, { grp: string; p0: number; lives: { life: number | null; n: number }[] }>();
-  for (const r of rows) {
-    const key = `${r.grp}\u0000${r.p0}`;
-    let c = cohorts.get(key);
-    if (!c) cohorts.set(key, (c = { grp: r.grp, p0: r.p0, lives: [] }));
-    c.lives.push({ life: r.life, n: r.n });
-  }
+  /** Per (group, cohort): size and customers still active after k = 0..K months (only months already known). */
+  const aliveCounts = (rs: Life[]) => {
+    const cohorts = new Map<string, { grp: string; p0: number; lives: { life: number | null; n: number }[] }>();
+    for (const r of rs) {
+      const key = `${r.grp}\u0000${r.p0}`;
+      let c = cohorts.get(key);
+      if (!c) cohorts.set(key, (c = { grp: r.grp, p0: r.p0, lives: [] }));
+      c.lives.push({ life: r.life, n: r.n });
+    }
+    const out: { grp: string; p0: number; size: number; alive: number[] }[] = [];
+    for (const c of cohorts.values()) {
+      const K = lastComplete - W + 1 - c.p0;
+      const size = c.lives.reduce((s, x) => s + x.n, 0);
+      if (K < 0 || size === 0) continue;
+      const alive: number[] = [];
+      for (let k = 0; k <= K; k++) alive.push(c.lives.reduce((s, x) => s + (x.life === null || x.life > k ? x.n : 0), 0));
+      out.push({ grp: c.grp, p0: c.p0, size, alive });
+    }
+    return out;
+  };
+  const all = aliveCounts(rows);
+  const aliveByCohort = churnRows ? aliveCounts(churnRows) : all;
   const curves: (RetentionCurve & { alive: number[]; p0: number })[] = [];
-  const aliveByCohort: { p0: number; alive: number[] }[] = [];
-  for (const c of cohorts.values()) {
-    const K = lastComplete - W + 1 - c.p0;
-    const size = c.lives.reduce((s, x) => s + x.n, 0);
-    if (K < 0 || size === 0) continue;
-    const alive: number[] = [];
-    for (let k = 0; k <= K; k++) alive.push(c.lives.reduce((s, x) => s + (x.life === null || x.life > k ? x.n : 0), 0));
-    aliveByCohort.push({ p0: c.p0, alive });
-    if (opts.group !== undefined && c.grp !== opts.group) continue;
-    curves.push({ group: c.grp, groupLabel: label(c.grp), cohort: monthStart(c.p0), size, observed: alive.map((a) => a / size), fit: null, projection: [], alive, p0: c.p0 });
+  for (const { grp, p0, size, alive } of all) {
+    if (opts.group !== undefined && grp !== opts.group) continue;
+    curves.push({ group: grp, groupLabel: label(grp), cohort: monthStart(p0), size, observed: alive.map((a) => a / size), fit: null, projection: [], alive, p0 });
   }
   curves.sort((a, b) => (a.groupLabel === b.groupLabel ? a.cohort.localeCompare(b.cohort) : a.groupLabel.localeCompare(b.groupLabel)));
   // sBG fits for each group's FITTED_COHORTS most recent cohorts (the ones the page offers; ~2 ms each).

@@ -1,6 +1,6 @@
 "use client";
 
-import type { Chart as ChartJs } from "chart.js";
+import type { Chart as ChartJs, TooltipItem } from "chart.js";
 import { useRef, type ReactNode } from "react";
 import { Line } from "react-chartjs-2";
 import type { CohortRow, RetentionCurve } from "@valuelens/api";
@@ -13,6 +13,20 @@ function downloadPng(chart: ChartJs<"line"> | null | undefined, name: string) {
   a.href = chart.toBase64Image("image/png", 1);
   a.download = name;
   a.click();
+}
+
+/**
+ * Tooltip line; a band's upper edge (filled down to the "… band low" dataset just before it) reads
+ * "low–high" so the range is not mistaken for a single value.
+ */
+function bandLabel(ctx: TooltipItem<"line">, fmt: (v: number) => string): string {
+  const label = ctx.dataset.label ?? "";
+  const y = Number(ctx.parsed.y);
+  if (/(band|range)$/.test(label)) {
+    const low = ctx.chart.data.datasets[ctx.datasetIndex - 1]?.data[ctx.dataIndex];
+    if (typeof low === "number") return `${label}: ${fmt(low)}–${fmt(y)}`;
+  }
+  return `${label}: ${fmt(y)}`;
 }
 
 /** A small export button (PNG or CSV); `of` names what it exports for screen readers ("Download PNG of …", visible text first). */
@@ -52,7 +66,7 @@ export function RetentionCurveChart({ curves, horizon, windowMonths, extra }: { 
               legend: { position: "bottom", labels: { filter: (item) => !/band low$/.test(item.text) } },
               tooltip: {
                 filter: (item) => !/band low$/.test(item.dataset.label ?? ""),
-                callbacks: { label: (ctx) => `${ctx.dataset.label ?? ""}: ${Number(ctx.parsed.y).toFixed(1)}%` },
+                callbacks: { label: (ctx) => bandLabel(ctx, (v) => `${v.toFixed(1)}%`) },
               },
             },
           }}
@@ -122,13 +136,13 @@ export function CohortLtvChart({ rows, currency, basis, extra }: { rows: CohortR
             interaction: { mode: "index", intersect: false },
             scales: {
               x: { title: { display: true, text: "Months since first order" }, grid: { display: false } },
-              y: { beginAtZero: true, title: { display: true, text: `Cumulative ${basis} per customer (${currency})` }, ticks: { callback: (v) => money(Number(v), true) } },
+              y: { beginAtZero: true, title: { display: true, text: `${basis === "revenue" ? "Revenue" : "Margin"} per customer (${currency})` }, ticks: { callback: (v) => money(Number(v), true) } },
             },
             plugins: {
               legend: { position: "bottom", labels: { filter: (item) => !/band low$/.test(item.text) } },
               tooltip: {
                 filter: (item) => !/band low$/.test(item.dataset.label ?? ""),
-                callbacks: { label: (ctx) => `${ctx.dataset.label ?? ""}: ${money(Number(ctx.parsed.y))}` },
+                callbacks: { label: (ctx) => bandLabel(ctx, (v) => money(v)) },
               },
             },
           }}
