@@ -11,7 +11,8 @@ import { REPORT_SECTIONS, type TReportSection } from "@valuelens/validators";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
-import { deliverScheduledReport, findDueReports, unsubscribeToken } from "../src/services/reports/index.ts";
+import { buildReportContent, deliverScheduledReport, findDueReports, reportPeriod, unsubscribeToken } from "../src/services/reports/index.ts";
+import { getCohortMatrix } from "../src/services/retention.ts";
 import { callerFor, join, signUp, type Actor } from "./harness.ts";
 import { testSmtp, toAddress } from "./smtp.ts";
 
@@ -183,6 +184,38 @@ describe("the weekly digest", () => {
     await expect(anon.reports.unsubscribe({ token })).resolves.toEqual({ email: "ana@example.com", report: "Monday digest" });
     const s = await owner.caller.reports.schedules({ workspaceId: owner.workspaceId });
     expect(s.find((x) => x.id === scheduleId)!.recipients).toEqual(["ben@example.com"]);
+  });
+});
+
+describe("retention section", () => {
+  it("gives the Retention page's numbers, from the recompute's rollups and from the live fallback alike", async () => {
+    const ws = owner.workspaceId;
+    const period = { ...reportPeriod(new Date("2026-01-05T08:00:00Z"), "UTC"), timezone: "UTC" };
+    const rolled = new Error("rolled back on purpose");
+    const seen: { rollups?: unknown; live?: unknown; page?: unknown } = {};
+    await withWorkspace(prisma(), ws, async (tx) => {
+      const w = await tx.workspace.findUniqueOrThrow({ where: { id: ws }, select: { id: true, currency: true, timezone: true } });
+      expect(await tx.retentionRollupRefresh.count({ where: { workspaceId: ws, modelRunId: { not: null } } })).toBe(1);
+      seen.rollups = (await buildReportContent(tx, ws, period, { sections: ["retention"] })).retention;
+      const m = await getCohortMatrix(tx, w, { grain: "month", split: "none" });
+      const row = (cohort: string) => m.rows.find((r) => r.cohort.startsWith(cohort))!;
+      const rate = (cohort: string, k: number) => {
+        const c = row(cohort).cells.find((x) => x.period === k);
+        return !c || c.incomplete ? null : c.active / row(cohort).size;
+      };
+      const r = seen.rollups as { newest: { cohort: string; size: number; retention: (number | null)[] }[] };
+      seen.page = r.newest.map((n) => ({ cohort: n.cohort, size: row(n.cohort).size, retention: [1, 2, 3, 4, 5, 6].map((k) => rate(n.cohort, k) ?? null) }));
+      await tx.retentionRollupRefresh.deleteMany({ where: { workspaceId: ws } });
+      seen.live = (await buildReportContent(tx, ws, period, { sections: ["retention"] })).retention;
+      throw rolled;
+    }).catch((e: unknown) => {
+      if (e !== rolled) throw e;
+    });
+    const r = seen.rollups as { newest: { cohort: string; size: number; retention: (number | null)[] }[]; earlier: unknown };
+    expect(r.newest).toHaveLength(3);
+    expect(r.earlier).not.toBeNull();
+    expect(r.newest.map(({ cohort, size, retention }) => ({ cohort, size, retention }))).toEqual(seen.page);
+    expect(seen.live).toEqual(seen.rollups);
   });
 });
 

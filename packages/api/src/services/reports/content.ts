@@ -13,7 +13,6 @@ import type { Tx } from "@valuelens/db";
 import type { TReportSection } from "@valuelens/validators";
 import { computeCampaignRoi, type GroupMetrics } from "../campaigns/campaign-roi.ts";
 import { divRound } from "../overview.ts";
-import { getCohortMatrix } from "../retention.ts";
 
 export interface WeekNumbers {
   revenueMinor: bigint;
@@ -216,36 +215,102 @@ function moves(rows: SnapRow[], kind: string, cur: string, base: string | null, 
   return out.sort((a, b) => rank(a.key) - rank(b.key) || a.key.localeCompare(b.key));
 }
 
+interface CohortCounts {
+  /** Month index (year × 12 + month − 1) of the cohort. */
+  c0: number;
+  size: number;
+  /** Customers active k months after the cohort month, k = 1…RETENTION_MONTHS (index k − 1); null when that month is not complete. */
+  active: (number | null)[];
+}
+
 /** Customer-weighted monthly retention of some cohorts (null where no cohort has a complete month k). */
-function retentionOf(rows: { size: number; cells: { period: number; active: number; incomplete: boolean }[] }[]): (number | null)[] {
+function retentionOf(rows: CohortCounts[]): (number | null)[] {
   return Array.from({ length: RETENTION_MONTHS }, (_, i) => {
-    const k = i + 1;
     let active = 0;
     let size = 0;
     for (const r of rows) {
-      const cell = r.cells.find((c) => c.period === k);
-      if (!cell || cell.incomplete) continue;
-      active += cell.active;
+      const a = r.active[i];
+      if (a === null || a === undefined) continue;
+      active += a;
       size += r.size;
     }
     return size > 0 ? active / size : null;
   });
 }
 
-async function retentionSection(tx: Tx, ws: { id: string; currency: string; timezone: string }): Promise<RetentionSection | null> {
-  const m = await getCohortMatrix(tx, ws, { grain: "month", split: "none" });
-  // Cohorts with at least month 1 complete, newest first.
-  const rows = m.rows.filter((r) => r.size > 0 && r.cells.some((c) => c.period === 1 && !c.incomplete)).sort((a, b) => b.cohort.localeCompare(a.cohort));
+const MONTH_INDEX = (col: string) => `(extract(year from ${col})::int * 12 + extract(month from ${col})::int - 1)`;
+const monthLabel = (idx: number) => `${Math.floor(idx / 12)}-${String((idx % 12) + 1).padStart(2, "0")}`;
+/** Cohorts read: the newest 3 with a complete month 1 and up to 12 before them, plus the incomplete ones. */
+const COHORTS_BACK = 18;
+
+/**
+ * Monthly cohorts (workspace time zone, split none) and their activity in months 1…6. From the
+ * retention rollups the latest recompute wrote (the report is rendered from the latest completed
+ * recompute, so they serve even after later writes), else live from customers + customer_months for
+ * the newest cohorts only. Not the Retention page's full matrix: at 1M customers its live query with
+ * forecasts took 34 s, past a request's 15 s.
+ */
+async function cohortCounts(tx: Tx, ws: { id: string; timezone: string }): Promise<{ last: number; rows: CohortCounts[] } | null> {
+  const [ref] = await tx.$queryRaw<{ last_month: number | null }[]>`
+    SELECT last_month FROM retention_rollup_refreshes WHERE workspace_id = ${ws.id}::uuid AND model_run_id IS NOT NULL AND last_month IS NOT NULL`;
+  let last: number;
+  let cells: { c0: number; k: number; n: number }[];
+  if (ref?.last_month != null) {
+    last = ref.last_month;
+    cells = await tx.$queryRaw<{ c0: number; k: number; n: number }[]>`
+      SELECT c0, k, customers AS n FROM retention_rollups
+       WHERE workspace_id = ${ws.id}::uuid AND kind = 'cell' AND grain = 'month' AND split = 'none' AND w = 0 AND grp = ''
+         AND c0 >= ${last - COHORTS_BACK} AND k BETWEEN 0 AND ${RETENTION_MONTHS}`;
+  } else {
+    const [m] = await tx.$queryRawUnsafe<{ last: number | null }[]>(
+      `SELECT max(${MONTH_INDEX("month")}) AS last FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0`,
+      ws.id,
+    );
+    if (m?.last == null) return null;
+    last = m.last;
+    const since = `${monthLabel(last - COHORTS_BACK)}-01`;
+    cells = await tx.$queryRawUnsafe<{ c0: number; k: number; n: number }[]>(
+      `WITH c AS MATERIALIZED (
+         SELECT id, ${MONTH_INDEX(`date_trunc('month', first_order_at AT TIME ZONE $2)`)} AS c0
+           FROM customers WHERE workspace_id = $1::uuid AND first_order_at >= ($3::date::timestamp AT TIME ZONE $2)
+       )
+       SELECT c0, 0 AS k, count(*)::int AS n FROM c GROUP BY c0
+       UNION ALL
+       SELECT c.c0, ${MONTH_INDEX("m.month")} - c.c0 AS k, count(*)::int AS n
+         FROM c JOIN customer_months m ON m.workspace_id = $1::uuid AND m.customer_id = c.id
+        WHERE m.month >= $3::date AND ${MONTH_INDEX("m.month")} - c.c0 BETWEEN 1 AND ${RETENTION_MONTHS}
+        GROUP BY 1, 2`,
+      ws.id,
+      ws.timezone,
+      since,
+    );
+  }
+  const byCohort = new Map<number, CohortCounts>();
+  for (const cell of cells) {
+    let r = byCohort.get(cell.c0);
+    if (!r) byCohort.set(cell.c0, (r = { c0: cell.c0, size: 0, active: Array.from({ length: RETENTION_MONTHS }, (_, i) => (cell.c0 + i + 1 >= last ? null : 0)) }));
+    if (cell.k === 0) r.size = cell.n;
+    // The month holding the last data is incomplete (never shown as a drop).
+    else if (cell.c0 + cell.k < last) r.active[cell.k - 1] = cell.n;
+  }
+  return { last, rows: [...byCohort.values()].filter((r) => r.size > 0) };
+}
+
+async function retentionSection(tx: Tx, ws: { id: string; timezone: string }): Promise<RetentionSection | null> {
+  const counts = await cohortCounts(tx, ws);
+  if (!counts) return null;
+  // Cohorts with month 1 complete, newest first.
+  const rows = counts.rows.filter((r) => r.active[0] !== null).sort((a, b) => b.c0 - a.c0);
   if (rows.length === 0) return null;
   const newest = rows.slice(0, 3);
   const earlierRows = rows.slice(3, 15);
   return {
-    newest: newest.map((r) => ({ cohort: r.cohort.slice(0, 7), size: r.size, retention: retentionOf([r]) })),
+    newest: newest.map((r) => ({ cohort: monthLabel(r.c0), size: r.size, retention: retentionOf([r]) })),
     earlier:
       earlierRows.length === 0
         ? null
         : {
-            cohort: `${earlierRows.at(-1)!.cohort.slice(0, 7)} – ${earlierRows[0]!.cohort.slice(0, 7)}`,
+            cohort: `${monthLabel(earlierRows.at(-1)!.c0)} – ${monthLabel(earlierRows[0]!.c0)}`,
             size: earlierRows.reduce((s, r) => s + r.size, 0),
             retention: retentionOf(earlierRows),
           },
