@@ -40,7 +40,7 @@ export { scoreCustomers, sampleParameters, quantileSorted } from "./models/score
 export type { ScoreInput, ScoreOptions, CustomerScores, IntervalOptions } from "./models/score-customers.js";
 
 // segments
-export { rfmScores, rfmSegment, quintileScores, RFM_SEGMENTS } from "./segments/rfm.js";
+export { rfmScores, rfmSegment, quintileScores, quintileBreaks, quintileScoreOf, type QuintileBreaks, RFM_SEGMENTS } from "./segments/rfm.js";
 export type { RfmInput, RfmScores, RfmSegment } from "./segments/rfm.js";
 export { valueTiers, tierThresholds, tierOf, checkTierRule } from "./segments/value-tiers.js";
 export type { ValueTier, TierRule, TierThresholds } from "./segments/value-tiers.js";

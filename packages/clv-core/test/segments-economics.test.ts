@@ -1,6 +1,7 @@
 // Hand-computed cases (no external reference): every expected value below is worked out in the comment.
+import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { allocateBudget, cac, ClvInputError, cohortRetention, ltvToCac, paybackPeriod, quintileScores, RFM_SEGMENTS, rfmScores, rfmSegment, roi, tierThresholds, valueTiers } from "../src/index.js";
+import { allocateBudget, cac, ClvInputError, cohortRetention, ltvToCac, paybackPeriod, quintileBreaks, quintileScoreOf, quintileScores, RFM_SEGMENTS, rfmScores, rfmSegment, roi, tierThresholds, valueTiers } from "../src/index.js";
 
 describe("RFM", () => {
   test("quintile scores: 10 distinct values → two per quintile; ties share a score", () => {
@@ -8,6 +9,29 @@ describe("RFM", () => {
     expect(Array.from(quintileScores([5, 5, 5, 5]))).toEqual([1, 1, 1, 1]);
     // recency: smaller is better
     expect(Array.from(quintileScores([1, 30, 90], false))).toEqual([5, 3, 1]);
+  });
+  test("quintile breaks reproduce every member's score (both directions, ties, one value) and place new values", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }), fc.boolean(), (vals, higher) => {
+        const scores = quintileScores(vals, higher);
+        const q = quintileBreaks(vals, higher);
+        vals.forEach((v, i) => expect(quintileScoreOf(v, q)).toBe(scores[i]));
+        // A new value scores as it would inside the population with it added, give or take one band
+        // (from 10 values on; a population of one scores 3, while two values score 1 and 5).
+        if (vals.length < 10) return;
+        const extra = vals[0]! + 0.5;
+        const withIt = quintileScores([...vals, extra], higher);
+        expect(Math.abs(quintileScoreOf(extra, q) - withIt[vals.length]!)).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 300 },
+    );
+    // 1..10: cut points 2, 4, 6, 8 (w ≥ ⌈9(k−1)/5⌉ = 2, 4, 6, 8 values below); 4.5 beats four values → score 3.
+    const q = quintileBreaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(q.breaks).toEqual([2, 4, 6, 8]);
+    expect(quintileScoreOf(4.5, q)).toBe(3);
+    expect(quintileScoreOf(100, q)).toBe(5);
+    expect(quintileScoreOf(3, quintileBreaks([7]))).toBe(3);
+    expect(() => quintileBreaks([])).toThrow(ClvInputError);
   });
   test("segment grid: every (R, FM) cell maps to one of the 11 names, all 11 used", () => {
     const used = new Set<string>();

@@ -81,6 +81,42 @@ export function quintileScores(values: ArrayLike<number>, higherIsBetter = true)
   return out;
 }
 
+/**
+ * The four cut points of quintileScores over a population, so a value that was not in it (a customer
+ * whose summary changed since the population was scored) gets the score it would have had against
+ * that population: quintileScoreOf(v, quintileBreaks(values)) equals quintileScores(values) for every
+ * member. With w = the number of values worse than v, score ≥ k ⇔ w ≥ ⌈(k−1)(n−1)/5⌉ (k = 2…5), and
+ * "at least i values worse" is one comparison with the i-th worst value of the sorted population.
+ */
+export interface QuintileBreaks {
+  higherIsBetter: boolean;
+  /** Population size; a population of one scores everything 3, as quintileScores does. */
+  n: number;
+  /** For k = 2…5: the value a score of at least k must beat (exceed, or for lower-is-better stay under). */
+  breaks: number[];
+}
+
+export function quintileBreaks(values: ArrayLike<number>, higherIsBetter = true): QuintileBreaks {
+  const n = values.length;
+  if (n === 0) throw new ClvInputError("quintileBreaks", "values", null, "is empty");
+  const sorted = Float64Array.from(values).sort();
+  const breaks: number[] = [];
+  if (n > 1) {
+    for (let k = 2; k <= 5; k++) {
+      const idx = Math.ceil(((k - 1) * (n - 1)) / 5);
+      breaks.push(higherIsBetter ? sorted[idx - 1]! : sorted[n - idx]!);
+    }
+  }
+  return { higherIsBetter, n, breaks };
+}
+
+export function quintileScoreOf(v: number, q: QuintileBreaks): number {
+  if (q.n === 1) return 3;
+  let score = 1;
+  for (const b of q.breaks) if (q.higherIsBetter ? v > b : v < b) score++;
+  return score;
+}
+
 function lowerBound(a: Float64Array, v: number): number {
   let lo = 0;
   let hi = a.length;
