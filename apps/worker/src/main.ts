@@ -68,8 +68,9 @@ async function main(): Promise<void> {
   await boss.work(RECOMPUTE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
     const data = ZJob.parse(job.data);
-    // After data writes: a fast refresh (reuses a recent holdout check and comparison); else a full run.
-    const mode = data.triggeredBy === "data-change" ? "fast" : "full";
+    // After data writes: rescore the changed customers with the last fit (falls back to a fast full
+    // refresh when that is not sound, see recompute/incremental.ts); nightly, manual, first: a full run.
+    const mode = data.triggeredBy === "data-change" ? "incremental" : "full";
     const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy: data.triggeredBy, mode });
     log("worker.job_done", { jobId: job.id, workspaceId: data.workspaceId, status: out.status });
     if (out.status === "failed") throw new Error(out.error);

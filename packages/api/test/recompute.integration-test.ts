@@ -3,11 +3,20 @@
  * Reference for the parameters: a direct clv-core fit on the same summary columns (tolerance 1e-9
  * relative: same code, same input, deterministic optimiser).
  */
-import { fitBgNbd } from "@valuelens/clv-core";
-import { getDb, withWorkspace } from "@valuelens/db";
+import { fitBgNbd, scoreCustomers } from "@valuelens/clv-core";
+import { getDb, Prisma, withWorkspace } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fitSpend, holdoutCustomers, readCalibration, readSummaries, recomputeWorkspace, MIN_REPEAT_BUYERS } from "../src/services/recompute/index.ts";
+import {
+  fitSpend,
+  holdoutCustomers,
+  INCREMENTAL_MIN_CUSTOMERS,
+  MIN_REPEAT_BUYERS,
+  planIncremental,
+  readCalibration,
+  readSummaries,
+  recomputeWorkspace,
+} from "../src/services/recompute/index.ts";
 import { addCustomers, signUp } from "./harness.ts";
 
 let demo: Awaited<ReturnType<typeof signUp>>;
@@ -232,5 +241,120 @@ describe("fast refresh after data writes", () => {
     const pa = a!.params as Record<string, number>;
     const pb = b!.params as Record<string, number>;
     for (const k of Object.keys(pa)) expect(Math.abs(pb[k]! - pa[k]!) / pa[k]!).toBeLessThan(1e-3);
+  });
+});
+
+describe("incremental refresh after data writes", () => {
+  it("rescores only the changed customers with the last fit, exactly as a full scoring with that fit would, and moves the totals", async () => {
+    const { prisma } = getDb();
+    const ws = await signUp("incremental", "Incremental refresh");
+    const data = generateDemoData({ seed: 11, customers: 1200, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 11, 31)) });
+    await writeDemoData(prisma, ws.workspaceId, data, () => undefined);
+    const full = await recomputeWorkspace(prisma, ws.workspaceId, { triggeredBy: "test", compare: false });
+    if (full.status !== "succeeded") throw new Error("full run failed");
+    const before = await withWorkspace(prisma, ws.workspaceId, (tx) => readSummaries(tx, ws.workspaceId));
+    const baseFit = fitBgNbd(before);
+    const baseSpend = fitSpend(before);
+
+    // Writes: two more orders for 20 buyers, a new customer with three orders, one buyer loses every order.
+    const { buyers, gone, fresh } = await withWorkspace(prisma, ws.workspaceId, async (tx) => {
+      const ids = (await tx.customer.findMany({ where: { workspaceId: ws.workspaceId, orderCount: { gt: 0 } }, select: { id: true }, orderBy: { id: "asc" }, take: 21 })).map((c) => c.id);
+      const buyers = ids.slice(0, 20);
+      const gone = ids[20]!;
+      await tx.order.createMany({
+        data: buyers.flatMap((customerId, i) =>
+          [0, 9].map((d) => ({ workspaceId: ws.workspaceId, externalId: `inc-${i}-${d}`, customerId, orderedAt: new Date(Date.UTC(2025, 10, 1 + d + i)), amountMinor: 4200n + BigInt(i), currency: "USD" })),
+        ),
+      });
+      await tx.order.deleteMany({ where: { workspaceId: ws.workspaceId, customerId: gone } });
+      const c = await tx.customer.create({ data: { workspaceId: ws.workspaceId, externalId: "inc-new", email: "inc-new@example.com" }, select: { id: true } });
+      await tx.order.createMany({
+        data: [0, 30, 61].map((d) => ({ workspaceId: ws.workspaceId, externalId: `inc-new-${d}`, customerId: c.id, orderedAt: new Date(Date.UTC(2025, 5, 1 + d)), amountMinor: 9900n, currency: "USD" })),
+      });
+      return { buyers, gone, fresh: c.id };
+    });
+
+    const plan = await withWorkspace(prisma, ws.workspaceId, (tx) => planIncremental(tx, ws.workspaceId, "bgnbd"));
+    expect(plan?.changed).toBe(21);
+    const inc = await recomputeWorkspace(prisma, ws.workspaceId, { triggeredBy: "data-change", mode: "incremental" });
+    if (inc.status !== "succeeded") throw new Error("incremental run failed");
+    expect(inc.customers).toBe(21);
+
+    const after = await withWorkspace(prisma, ws.workspaceId, (tx) => readSummaries(tx, ws.workspaceId));
+    const [run, baseRun, rows] = await withWorkspace(prisma, ws.workspaceId, (tx) =>
+      Promise.all([
+        tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: ws.workspaceId, id: inc.runId } } }),
+        tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: ws.workspaceId, id: full.runId } } }),
+        tx.$queryRaw<{ id: string; run: string; pa: number; clv: string; hist: string; risk: string; r: number; f: number; m: number }[]>`
+          SELECT customer_id::text AS id, model_run_id::text AS run, p_alive AS pa, predicted_clv_minor::text AS clv, historical_clv_minor::text AS hist,
+                 churn_risk AS risk, rfm_r AS r, rfm_f AS f, rfm_m AS m
+            FROM customer_scores WHERE workspace_id = ${ws.workspaceId}::uuid`,
+      ]),
+    );
+    // The Model page shows the same fit: parameters, holdout and comparison are the base run's.
+    expect(run.params).toEqual(baseRun.params);
+    expect(run.holdout).toEqual(baseRun.holdout);
+    const totals = run.totals as { incremental: { baseRunId: string; rescored: number; removed: number }; predicted12m: { clv: number }; historical: number; atRisk: number; scored: number };
+    expect(totals.incremental).toMatchObject({ baseRunId: full.runId, rescored: 21, removed: 1 });
+
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.has(gone)).toBe(false);
+    const changed = new Set([...buyers, fresh]);
+    // Reference: the base run's model (a direct refit on the summaries it read) scoring the changed
+    // customers' new summaries at the base cut-off — none of these orders is later than it.
+    expect(after.cutoffDay).toBe(before.cutoffDay);
+    const idx = after.ids.flatMap((id, i) => (changed.has(id) ? [i] : []));
+    const pick = (a: Float64Array) => Float64Array.from(idx, (i) => a[i]!);
+    const ref = scoreCustomers(
+      { purchaseModel: baseFit, spendModel: baseSpend, frequency: pick(after.frequency), recency: pick(after.recency), T: pick(after.T), monetaryValue: pick(after.monetaryValue) },
+      { horizons: [30, 90, 365], months: 12, discountRate: 0.01, unitsPerMonth: 30 },
+    );
+    idx.forEach((i, j) => {
+      const row = byId.get(after.ids[i]!)!;
+      expect(row.run).toBe(inc.runId);
+      expect(row.pa).toBeCloseTo(ref.probabilityAlive[j]!, 9);
+      expect(Number(row.clv)).toBe(Math.round(ref.clv![j]!));
+      expect(Number(row.hist)).toBe(after.revenue[i]);
+    });
+    // Everyone else keeps the base run's scores.
+    expect(rows.filter((r) => !changed.has(r.id)).every((r) => r.run === full.runId)).toBe(true);
+    // Totals moved by exactly the changed rows (each stored CLV is rounded: within a cent per customer).
+    const sumClv = rows.reduce((a, r) => a + Number(r.clv), 0);
+    expect(Math.abs(totals.predicted12m.clv - sumClv)).toBeLessThanOrEqual(rows.length);
+    expect(totals.historical).toBe(rows.reduce((a, r) => a + Number(r.hist), 0));
+    expect(totals.atRisk).toBe(rows.filter((r) => r.risk === "high").length);
+    expect(totals.scored).toBe(rows.length);
+    // A buyer with two more purchase days cannot score lower on frequency than before.
+    const f0 = new Map(before.ids.map((id, i) => [id, before.frequency[i]!]));
+    for (const id of buyers) expect(after.frequency[after.ids.indexOf(id)]).toBe(f0.get(id)! + 2);
+  });
+
+  it("is not used when the tier rule changed, a full run is queued, or too many customers changed", async () => {
+    const { prisma } = getDb();
+    const ws = await signUp("incremental-no", "Incremental fallback");
+    const data = generateDemoData({ seed: 12, customers: 1200, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 11, 31)) });
+    await writeDemoData(prisma, ws.workspaceId, data, () => undefined);
+    const full = await recomputeWorkspace(prisma, ws.workspaceId, { triggeredBy: "test", compare: false });
+    if (full.status !== "succeeded") throw new Error("full run failed");
+    const plan = (kind = "bgnbd") => withWorkspace(prisma, ws.workspaceId, (tx) => planIncremental(tx, ws.workspaceId, kind));
+    expect((await plan())?.changed).toBe(0);
+    expect(await plan("pnbd")).toBeNull();
+    const setTiers = (v: object | null) =>
+      withWorkspace(prisma, ws.workspaceId, (tx) => tx.workspace.update({ where: { id: ws.workspaceId }, data: { tierSettings: v ?? Prisma.DbNull } }));
+    await setTiers({ v: 1, by: "percentile", high: 0.9, medium: 0.5 });
+    expect(await plan()).toBeNull();
+    await setTiers(null);
+    expect((await plan())?.changed).toBe(0);
+    await withWorkspace(prisma, ws.workspaceId, (tx) => tx.modelRun.create({ data: { workspaceId: ws.workspaceId, modelKind: "bgnbd", status: "queued", triggeredBy: "test" } }));
+    expect(await plan()).toBeNull();
+    await withWorkspace(prisma, ws.workspaceId, (tx) => tx.modelRun.deleteMany({ where: { workspaceId: ws.workspaceId, status: "queued" } }));
+    // Every customer's summary rewritten (a repair, a huge import): more than the cap changed.
+    await withWorkspace(prisma, ws.workspaceId, (tx) => tx.$executeRaw`UPDATE customers SET summary_updated_at = now() WHERE workspace_id = ${ws.workspaceId}::uuid`);
+    expect(await plan()).toBeNull();
+    const fallback = await recomputeWorkspace(prisma, ws.workspaceId, { triggeredBy: "data-change", mode: "incremental" });
+    if (fallback.status !== "succeeded") throw new Error("fallback failed");
+    const fb = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.modelRun.findUniqueOrThrow({ where: { workspaceId_id: { workspaceId: ws.workspaceId, id: fallback.runId } } }));
+    expect((fb.totals as { incremental?: unknown }).incremental).toBeUndefined();
+    expect(fallback.customers).toBeGreaterThan(INCREMENTAL_MIN_CUSTOMERS - 1);
   });
 });

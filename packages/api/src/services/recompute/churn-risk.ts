@@ -1,3 +1,8 @@
+import type { ScoreOptions } from "@valuelens/clv-core";
+
+/** Model time unit is the day; lifetimes' CLV convention of 30 days per month, 1 % monthly discount. */
+export const CLV_OPTIONS: ScoreOptions = { horizons: [30, 90, 365], months: 12, discountRate: 0.01, unitsPerMonth: 30 };
+
 /**
  * Churn-risk band from P(alive) at the data cut-off. Thresholds (documented on the Model page):
  * low ≥ 0.7, medium 0.3 – 0.7, high < 0.3.

@@ -12,14 +12,15 @@ import {
   type GammaGammaModel,
   type HoldoutBin,
   type PurchaseModel,
-  type ScoreOptions,
 } from "@valuelens/clv-core";
 import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
-import { churnRisk, holdoutVerdict } from "./churn-risk.ts";
+import { churnRisk, CLV_OPTIONS, holdoutVerdict } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { holdoutCustomers, readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
+import { planIncremental, refreshIncrementally } from "./refresh-incremental.ts";
+import { scoringState } from "./incremental.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
@@ -32,8 +33,6 @@ export type PurchaseModelName = (typeof PURCHASE_MODELS)[number];
 export const MIN_REPEAT_BUYERS = 100;
 /** Share of the history window held out for validation. */
 export const HOLDOUT_SHARE = 0.25;
-/** Model time unit is the day; lifetimes' CLV convention of 30 days per month, 1 % monthly discount. */
-const CLV_OPTIONS: ScoreOptions = { horizons: [30, 90, 365], months: 12, discountRate: 0.01, unitsPerMonth: 30 };
 const HISTOGRAM_BINS = 20;
 
 interface Cols {
@@ -146,8 +145,10 @@ export interface RecomputeOptions {
    * "fast" (refresh after data writes): reuse the holdout check and model comparison of the latest
    * full run of the same model if it is under 24 h old, and warm-start the fit from its parameters.
    * "full" (default: nightly, manual, first run): everything.
+   * "incremental" (after data writes): rescore only the customers whose summary changed since the
+   * last run, with its models (refresh-incremental.ts); falls back to "fast" when that is not sound.
    */
-  mode?: "full" | "fast";
+  mode?: "full" | "fast" | "incremental";
   timeoutMs?: number;
   /** Override the fit time budgets (tests; see FIT_BUDGET_MS). */
   fitBudgetMs?: { primary: number; comparison: number };
@@ -183,6 +184,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         if (!ws) throw new Error("workspace not found");
         const kind: PurchaseModelName = isPurchaseModel(ws.purchaseModel) ? ws.purchaseModel : "bgnbd";
         const runStart = new Date();
+        const plan = opts.mode === "incremental" ? await planIncremental(tx, workspaceId, kind) : null;
         const id = await claimRun(prisma, workspaceId, kind, opts.triggeredBy ?? "manual");
         runId = id;
         // Phase timings (ms) for the log and benchmarks: each step's time runs until the next step starts.
@@ -196,6 +198,18 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           phaseAt = now;
           return setProgress(prisma, workspaceId, id, step, pct);
         };
+
+        if (plan) {
+          const r = await refreshIncrementally(tx, workspaceId, id, plan, runStart, progress);
+          const durationMs = Date.now() - started;
+          await tx.modelRun.update({
+            where: { workspaceId_id: { workspaceId, id } },
+            data: { ...r.update, status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), durationMs },
+          });
+          phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
+          log("recompute.done", { workspaceId, runId: id, mode: "incremental", customers: r.rescored, predictions: true, durationMs, phases });
+          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart } as const;
+        }
 
         await progress("reading summaries", 5);
         const s = await readSummaries(tx, workspaceId);
@@ -218,7 +232,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
 
         if (reason === null) {
           const prev =
-            opts.mode === "fast"
+            opts.mode === "fast" || opts.mode === "incremental"
               ? await tx.modelRun.findFirst({
                   where: { workspaceId, status: "succeeded", modelKind: kind, params: { not: Prisma.AnyNull }, finishedAt: { gte: new Date(Date.now() - 86_400_000) } },
                   orderBy: { finishedAt: "desc" },
@@ -276,7 +290,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           await progress("scoring customers", 75);
           const sc = scoreCustomers({ purchaseModel: model, spendModel: spend, ...s }, CLV_OPTIONS);
           const clv = sc.clv!;
-          const tiers = valueTiers(clv, await readTierRule(tx, workspaceId));
+          const tierRule = await readTierRule(tx, workspaceId);
+          const tiers = valueTiers(clv, tierRule);
           const [e30, e90, e365] = sc.expectedPurchases;
           rows = s.ids.map((cid, i) => ({
             customerId: cid,
@@ -293,6 +308,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
             m: rfm!.m[i]!,
             segment: rfm!.segment[i]!,
             tier: tiers[i]!,
+            historical: s.revenue[i]!,
+            lastAt: s.lastAt[i]!,
           }));
           let atRisk = 0;
           for (const r of rows) if (r.churnRisk === "high") atRisk++;
@@ -314,6 +331,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
               atRisk,
               scored: n,
               histogram: histogram(clv),
+              // What an incremental refresh needs to score changed customers like this run (incremental.ts).
+              scoring: scoringState(id, runStart, model, spend, s, clv, tierRule),
             } as unknown as Prisma.InputJsonValue,
           });
         } else {
@@ -334,14 +353,20 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
             m: rfm!.m[i]!,
             segment: rfm!.segment[i]!,
             tier: tiers[i]!,
+            historical: s.revenue[i]!,
+            lastAt: s.lastAt[i]!,
           }));
         }
 
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
+        await progress("campaign rollups", 88);
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
+        await progress("retention rollups", 91);
         await refreshRetentionRollups(tx, workspaceId, id); // retention (issue 7)
+        await progress("segment snapshots", 94);
         await writeSegmentSnapshots(tx, workspaceId, id);
+        await progress("rule segments", 97);
         await snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: id }); // rule segments (issue 5)
         const durationMs = Date.now() - started;
         await tx.modelRun.update({

@@ -12,6 +12,8 @@ export interface SummaryColumns {
   /** Days since the last purchase, at the cut-off (for RFM). */
   daysSinceLast: Float64Array;
   revenue: Float64Array;
+  /** Last order instant (epoch ms), copied to the scores. */
+  lastAt: Float64Array;
   orders: number;
   repeatBuyers: number;
   firstDay: number;
@@ -20,21 +22,47 @@ export interface SummaryColumns {
 }
 
 /**
+ * Only the customers whose summary was written at or after `since` (customers.summary_updated_at,
+ * indexed), measured at a cut-off of at least `cutoffDay` (the scored population's; later when one
+ * of these customers bought after it).
+ */
+export interface ChangedSince {
+  since: Date;
+  /** Written at or after this (the scoring run's start): surely changed. Between `since` and it: changed unless the stored score matches. */
+  after: Date;
+  cutoffDay: number;
+}
+
+/**
+ * Customers (alias c) whose summary changed since a run scored them: written after the run started,
+ * or written in the margin before it (a write that committed after the run read the summaries
+ * stamps its own, earlier, start time) and no longer matching the score the run stored (revenue and
+ * last order are copied into each score).
+ */
+export function changedSql(workspaceId: string, changed: Pick<ChangedSince, "since" | "after">): Prisma.Sql {
+  return Prisma.sql`c.summary_updated_at >= ${changed.since}
+    AND (c.summary_updated_at >= ${changed.after}
+         OR NOT EXISTS (SELECT 1 FROM customer_scores s WHERE s.workspace_id = ${workspaceId}::uuid AND s.customer_id = c.id
+                          AND s.historical_clv_minor = c.revenue_minor AND s.last_order_at IS NOT DISTINCT FROM c.last_order_at))`;
+}
+
+/**
  * ONE query over the customers' stored summaries (kept current on write by the triggers of the
  * rls_and_summaries migration): never scans orders. Cut-off = the workspace's last order day (UTC).
  * frequency = purchase_days − 1; recency and T in days from the first purchase day; monetary value
  * = (revenue − first-day revenue) / frequency (lifetimes' convention: the first purchase is excluded).
  */
-export async function readSummaries(tx: Tx, workspaceId: string): Promise<SummaryColumns> {
+export async function readSummaries(tx: Tx, workspaceId: string, changed?: ChangedSince): Promise<SummaryColumns> {
+  const only = changed ? Prisma.sql`AND ${changedSql(workspaceId, changed)}` : Prisma.empty;
   const rows = await tx.$queryRaw<{ id: string; days: number; orders: number; first_day: number; last_day: number; rev: number; fdr: number; last_at: Date }[]>`
     SELECT c.id::text AS id, c.purchase_days AS days, c.order_count AS orders,
            ((c.first_order_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS first_day,
            ((c.last_order_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS last_day,
            c.revenue_minor::float8 AS rev, c.first_day_revenue_minor::float8 AS fdr, c.last_order_at AS last_at
       FROM customers c
-     WHERE c.workspace_id = ${workspaceId}::uuid AND c.purchase_days > 0`;
+     WHERE c.workspace_id = ${workspaceId}::uuid AND c.purchase_days > 0 ${only}`;
   const n = rows.length;
-  let cutoffDay = -Infinity;
+  let cutoffDay = changed ? changed.cutoffDay : -Infinity;
   let firstDay = Infinity;
   let cutoff: Date | null = null;
   let orders = 0;
@@ -54,6 +82,7 @@ export async function readSummaries(tx: Tx, workspaceId: string): Promise<Summar
     monetaryValue: new Float64Array(n),
     daysSinceLast: new Float64Array(n),
     revenue: new Float64Array(n),
+    lastAt: new Float64Array(n),
     orders,
     repeatBuyers: 0,
     firstDay: n ? firstDay : 0,
@@ -70,6 +99,7 @@ export async function readSummaries(tx: Tx, workspaceId: string): Promise<Summar
     out.monetaryValue[i] = f > 0 ? Math.max(0, (r.rev - r.fdr) / f) : 0;
     out.daysSinceLast[i] = cutoffDay - r.last_day;
     out.revenue[i] = r.rev;
+    out.lastAt[i] = r.last_at.getTime();
     if (f > 0) out.repeatBuyers++;
   }
   return out;
