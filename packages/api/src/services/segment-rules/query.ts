@@ -15,8 +15,12 @@ export const SAMPLE_SIZE = 10;
 /** Rows an estimate reads (the fixed sample buckets holding about this many customers): ± ~3 % on a
  * rule matching a sixth of the customers, and a few hundred ms even for JSON attribute tests at 1M. */
 export const ESTIMATE_SAMPLE_ROWS = 30_000;
-/** The sample of members first walks this many top-valued customers (an index walk, ~20 ms at 1M). */
-const SAMPLE_WALK = 20_000;
+/**
+ * The sample of members first walks the top-valued customers, as many as should hold 3 × the sample
+ * at the rule's share of members, at most this many (each walked customer is a random-page lookup in
+ * segment_facts: ~20–60 µs on a busy machine); rarer members are sorted out of a scan instead.
+ */
+const SAMPLE_WALK_MAX = 5_000;
 
 export function todayIn(timezone: string, now = Date.now()): string {
   const w = wallTime(now, timezone);
@@ -221,23 +225,31 @@ const FACTS_MEMBER_COLUMNS = Prisma.sql`c.id::text AS id, c.external_id, c.name,
   f.predicted_clv_minor::text AS pred, f.historical_clv_minor::text AS hist, f.p_alive, f.rfm_segment, f.value_tier`;
 
 /**
- * Top members by value from segment_facts. First walks the SAMPLE_WALK highest-valued customers in
- * the order of customer_scores' value index (cheap, and exact: the first matches of an ordered walk are
- * the top matches; the copy has no value index of its own, to keep its rewrite cheap) and tests each
- * against the rule on its segment_facts row; if that finds fewer than `limit`, sorts the members of
- * `within` — all customers (exact), or only the estimate's sample buckets — by value. The scores
- * and the copy are written by the same recompute; a customer re-scored by an incremental refresh since
- * may be walked in its new place, the list itself is ordered by the copy's values.
+ * Top members by value from segment_facts, given the rule's share of members (`share`, from the count
+ * or the estimate). First walks the highest-valued customers in the order of customer_scores' value
+ * index (exact: the first matches of an ordered walk are the top matches; the copy has no value index
+ * of its own, to keep its rewrite cheap) and tests each against the rule on its segment_facts row; if
+ * that finds fewer than `limit` — or members are too rare for a short walk — sorts the members of
+ * `within` by value: all customers (exact), or only the estimate's sample buckets. The scores and the
+ * copy are written by the same recompute; a customer re-scored by an incremental refresh since may be
+ * walked in its new place, the list itself is ordered by the copy's values.
  */
-async function factsSample(tx: Tx, workspaceId: string, rule: TSegmentRule, ctx: CompileContext, byPredicted: boolean, within: { buckets: number } | "all", limit = SAMPLE_SIZE): Promise<{ rows: RuleMemberRow[]; fromSample: boolean }> {
+async function factsSample(tx: Tx, workspaceId: string, rule: TSegmentRule, ctx: CompileContext, byPredicted: boolean, within: { buckets: number } | "all", share: number, limit = SAMPLE_SIZE): Promise<{ rows: RuleMemberRow[]; fromSample: boolean }> {
+  if (share <= 0) return { rows: [], fromSample: within !== "all" };
   const pred = compileRule(rule, ctx, "facts");
   const col = Prisma.raw(byPredicted ? "predicted_clv_minor" : "historical_clv_minor"); // fixed column names, never input
-  const walked = await tx.$queryRaw<{ id: string }[]>`
+  const walk = Math.max(100, Math.ceil((3 * limit) / share));
+  const walked =
+    walk > SAMPLE_WALK_MAX
+      ? []
+      : await tx.$queryRaw<{ id: string }[]>`
     SELECT w.customer_id::text AS id
       FROM (SELECT s.customer_id, s.${col} AS v FROM customer_scores s
              WHERE s.workspace_id = ${workspaceId}::uuid AND s.${col} IS NOT NULL
-             ORDER BY s.${col} DESC, s.customer_id DESC LIMIT ${SAMPLE_WALK}) w
-      JOIN segment_facts f ON f.workspace_id = ${workspaceId}::uuid AND f.customer_id = w.customer_id
+             ORDER BY s.${col} DESC, s.customer_id DESC LIMIT ${walk}) w
+      -- A lookup per walked customer, in walk order, stopping at the limit ("OFFSET 0" keeps the planner
+      -- from turning it into a hash join over the whole copy).
+      CROSS JOIN LATERAL (SELECT * FROM segment_facts f WHERE f.workspace_id = ${workspaceId}::uuid AND f.customer_id = w.customer_id OFFSET 0) f
      WHERE ${pred}
      ORDER BY w.v DESC, w.customer_id DESC
      LIMIT ${limit}`;
@@ -318,12 +330,12 @@ export async function previewRule(tx: Tx, workspaceId: string, rule: TSegmentRul
       const { estimate, ...agg } = await estimateAggregates(tx, workspaceId, rule, ctx, facts, opts.estimateSampleRows ?? ESTIMATE_SAMPLE_ROWS);
       const byPredicted = agg.withPredictions > 0;
       const buckets = Math.round(estimate.sampleShare * 100);
-      const sample = await factsSample(tx, workspaceId, rule, ctx, byPredicted, { buckets });
+      const sample = await factsSample(tx, workspaceId, rule, ctx, byPredicted, { buckets }, estimate.sampledCustomers > 0 ? estimate.matchedInSample / estimate.sampledCustomers : 0);
       return done(agg, sample, byPredicted, estimate);
     }
     const agg = await ruleAggregates(tx, workspaceId, rule, ctx, "facts");
     const byPredicted = agg.withPredictions > 0;
-    const sample = agg.customers === 0 ? { rows: [], fromSample: false } : await factsSample(tx, workspaceId, rule, ctx, byPredicted, "all");
+    const sample = agg.customers === 0 ? { rows: [], fromSample: false } : await factsSample(tx, workspaceId, rule, ctx, byPredicted, "all", agg.customers / Math.max(1, facts.customers));
     return done(agg, sample, byPredicted, null);
   });
 }
