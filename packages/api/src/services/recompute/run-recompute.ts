@@ -29,6 +29,9 @@ import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
 export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
 export type PurchaseModelName = (typeof PURCHASE_MODELS)[number];
 
+/** Per-statement limit inside a recompute (see recomputeWorkspace). */
+const RECOMPUTE_STATEMENT_TIMEOUT = "600s";
+
 /** Below this many repeat buyers the models are not fitted (small-data mode). */
 export const MIN_REPEAT_BUYERS = 100;
 /** Share of the history window held out for validation. */
@@ -180,6 +183,10 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           log("recompute.locked", { workspaceId });
           return { status: "locked" } as const;
         }
+        // A background job, not a request: the app role's 30 s per-statement guard (for pages) would
+        // cancel a 1M-customer summary read on a loaded machine. The run's own timeout still bounds it.
+        const longStatements = () => tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
+        await longStatements();
         const ws = await tx.workspace.findUnique({ where: { id: workspaceId }, select: { purchaseModel: true } });
         if (!ws) throw new Error("workspace not found");
         const kind: PurchaseModelName = isPurchaseModel(ws.purchaseModel) ? ws.purchaseModel : "bgnbd";
@@ -361,9 +368,11 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
         await progress("campaign rollups", 88);
+        // Each of these steps sets its own statement limit and resets it to the role's default after.
         await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
         await progress("retention rollups", 91);
         await refreshRetentionRollups(tx, workspaceId, id); // retention (issue 7)
+        await longStatements();
         await progress("segment snapshots", 94);
         await writeSegmentSnapshots(tx, workspaceId, id);
         await progress("rule segments", 97);
