@@ -84,6 +84,22 @@ describe("customers.list (keyset pagination)", () => {
     }
   });
 
+  it("searches names by case-insensitive prefix, taking % and _ literally", async () => {
+    const ids = await withWorkspace(getDb().prisma, owner.workspaceId, async (tx) => {
+      const rows = await tx.customer.findMany({ where: { workspaceId: owner.workspaceId, orderCount: { gt: 0 } }, select: { id: true }, orderBy: { id: "asc" }, take: 2 });
+      await tx.customer.update({ where: { workspaceId_id: { workspaceId: owner.workspaceId, id: rows[0]!.id } }, data: { name: "Zoë Quartermaine" } });
+      await tx.customer.update({ where: { workspaceId_id: { workspaceId: owner.workspaceId, id: rows[1]!.id } }, data: { name: "Zo_ Percent%" } });
+      return rows.map((r) => r.id);
+    });
+    const search = async (q: string) =>
+      (await owner.caller.customers.list({ workspaceId: owner.workspaceId, sort: "historicalClv", filters: { search: q } })).rows.map((r) => r.id);
+    expect(await search("zoë quart")).toEqual([ids[0]]);
+    expect(await search("ZOË")).toEqual([ids[0]]);
+    expect(await search("zo_")).toEqual([ids[1]]);
+    expect(await search("zo%")).toEqual([]);
+    expect(await search("quartermaine")).toEqual([]); // prefix, not substring
+  });
+
   it("rejects a malformed cursor", async () => {
     await expect(
       owner.caller.customers.list({ workspaceId: owner.workspaceId, sort: "historicalClv", cursor: { v: "1; drop", id: crypto.randomUUID() } }),

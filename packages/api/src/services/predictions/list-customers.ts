@@ -90,9 +90,14 @@ export async function listCustomers(
   if (f.minHistoricalClv) where.push(Prisma.sql`s.historical_clv_minor >= ${f.minHistoricalClv}::bigint`);
   if (f.maxHistoricalClv) where.push(Prisma.sql`s.historical_clv_minor <= ${f.maxHistoricalClv}::bigint`);
   if (f.search) {
-    // external id: exact (unique index); e-mail: prefix on the (workspace_id, email) index; name: prefix, case-insensitive.
+    // External id: exact (unique index); e-mail: exact or prefix; name: prefix, case-insensitive —
+    // each on its own (workspace_id, …) index (migration customer_name_search), so the matching
+    // customers are found first (a bitmap OR of three index ranges) and only they are joined and sorted.
     const q = f.search;
-    where.push(Prisma.sql`(c.external_id = ${q} OR c.email LIKE ${likePrefix(q.toLowerCase())} OR c.email = ${q} OR lower(c.name) LIKE ${likePrefix(q.toLowerCase())})`);
+    const p = likePrefix(q.toLowerCase());
+    where.push(Prisma.sql`c.id IN (SELECT x.id FROM customers x
+                                   WHERE x.workspace_id = ${workspaceId}::uuid
+                                     AND (x.external_id = ${q} OR x.email = ${q} OR x.email LIKE ${p} OR lower(x.name) LIKE ${p}))`);
   }
   const order = input.dir === "desc" ? Prisma.sql`${s.col} DESC, s.customer_id DESC` : Prisma.sql`${s.col} ASC, s.customer_id ASC`;
   const rows = await tx.$queryRaw<
