@@ -179,6 +179,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
     ...Object.entries(params).map(([k, v]) => [k, v, ses[k]] as [string, number, number | undefined]),
     ...Object.entries(spend?.params ?? {}).map(([k, v]) => [k, v, spend?.standardErrors[k]] as [string, number, number | undefined]),
   ];
+  const incremental = (run.totals as { incremental?: { fittedAt: string; rescored: number; removed: number } } | null)?.incremental ?? null;
   return (
     <>
       <section aria-labelledby="facts-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
@@ -187,7 +188,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
         </h2>
         <dl className="mt-4 grid grid-cols-2 gap-4 text-sm md:grid-cols-4">
           {[
-            ["Fitted", formatDateTime(run.finishedAt)],
+            ["Fitted", formatDateTime(incremental ? new Date(incremental.fittedAt) : run.finishedAt)],
             ["Data up to", formatDate(run.dataCutoff)],
             ["Customers", formatCount(run.customers)],
             ["Repeat buyers", formatCount(run.repeatBuyers)],
@@ -202,6 +203,13 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             </div>
           ))}
         </dl>
+        {incremental ? (
+          <p className="mt-4 text-sm text-slate-800">
+            Refreshed {formatDateTime(run.finishedAt)}: {formatCount(incremental.rescored)} customers whose orders changed were rescored with this fit
+            {incremental.removed > 0 ? ` (${formatCount(incremental.removed)} with no order left lost their score)` : ""}. Everyone else keeps the scores of the
+            fit; the nightly recompute refits the model and rescores every customer, and refreshes the segment, campaign and retention summaries.
+          </p>
+        ) : null}
         <h3 className="mt-6 font-semibold">In plain words</h3>
         <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-800">
           {explainParams(run.modelKind, params).map((s) => (
