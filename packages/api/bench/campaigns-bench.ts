@@ -8,11 +8,13 @@
  * campaigns.budget — p50 / p95 / max over R runs after a warm-up. Prints a Markdown block.
  *   eval "$(VALUELENS_DATA_DIR=… VALUELENS_PG_PORT=… pnpm -s db:env)"
  *   pnpm --filter @valuelens/api exec tsx bench/campaigns-bench.ts [customers] [runs]
+ * BENCH_REUSE=<workspaceId>,<userId>,<email> (printed by a previous run) times the procedures on an
+ * already generated workspace, without generating or refreshing again.
  */
-import { cpus, totalmem } from "node:os";
-import { registerUser } from "@valuelens/auth";
+import { cpus, loadavg, totalmem } from "node:os";
 import { closeDb, getDb, withWorkspace } from "@valuelens/db";
 import { createCaller } from "../src/root.ts";
+import { benchOwner } from "./bench-owner.ts";
 import { refreshCampaignStats } from "../src/services/campaigns/refresh-campaign-stats.ts";
 
 const ROLLUPS_ONLY = process.argv.includes("--rollups-only");
@@ -22,10 +24,8 @@ const CAMPAIGNS = 200;
 const { prisma } = getDb();
 
 const t0 = Date.now();
-const { user, workspaceId: ws } = await registerUser(
-  { name: "Bench", email: `bench-${Date.now().toString(36)}@example.com`, password: "correct horse battery staple", workspaceName: `Campaign bench ${N}` },
-  "192.0.2.77",
-);
+const load0 = loadavg();
+const { user, workspaceId: ws, reused: reuse } = await benchOwner({ name: "Bench", emailPrefix: "bench", workspaceName: `Campaign bench ${N}`, ip: "192.0.2.77" });
 const big = { timeoutMs: 60 * 60_000 };
 const step = async (label: string, sql: string) => {
   const s = Date.now();
@@ -41,19 +41,19 @@ const step = async (label: string, sql: string) => {
   console.error(`${label}: ${((Date.now() - s) / 1000).toFixed(1)} s`);
 };
 
-await step(
+if (!reuse) await step(
   "campaigns",
   `INSERT INTO campaigns (workspace_id, external_id, name, channel, starts_at)
    SELECT $WS, 'cmp' || g, 'Campaign ' || g, (ARRAY['paid_search','paid_social','email','affiliate','display','referral'])[1 + g % 6], timestamptz '2024-01-01' + (g % 90) * interval '1 day'
      FROM generate_series(1, ${CAMPAIGNS}) g`,
 );
-await step(
+if (!reuse) await step(
   "spend (730 days per campaign)",
   `INSERT INTO campaign_spend (workspace_id, campaign_id, day, amount_minor, currency)
    SELECT $WS, c.id, date '2024-01-01' + d, 5000 + (abs(hashtext(c.id::text || d)) % 20000), 'USD'
      FROM campaigns c CROSS JOIN generate_series(0, 729) d WHERE c.workspace_id = $WS`,
 );
-if (ROLLUPS_ONLY) {
+if (ROLLUPS_ONLY && !reuse) {
   // The read path alone: the rollup rows a refresh of N customers over 24 acquisition months writes
   // (what the procedures read does not grow with customers, only with campaigns × months).
   await step(
@@ -81,7 +81,7 @@ if (ROLLUPS_ONLY) {
 }
 // Customers: campaign by i mod 220 (the last 20 slots = no campaign), first order spread over two years,
 // value and loyalty depending on the channel so the metrics differ.
-if (!ROLLUPS_ONLY) await step(
+if (!ROLLUPS_ONLY && !reuse) await step(
   `customers (${N})`,
   `WITH c AS (SELECT id, channel, row_number() OVER (ORDER BY external_id) AS k FROM campaigns WHERE workspace_id = $WS)
    INSERT INTO customers (workspace_id, external_id, acquisition_campaign_id, acquisition_channel, order_count, purchase_days, first_order_at, last_order_at,
@@ -92,22 +92,24 @@ if (!ROLLUPS_ONLY) await step(
           (1 + g % 5) * (2000 + g % 7000), 2000 + g % 7000, 2000 + g % 7000, ((1 + g % 5) * (2000 + g % 7000)) * 3 / 10, now()
      FROM generate_series(1, ${N}) g LEFT JOIN c ON c.k = 1 + g % 220`,
 );
-if (!ROLLUPS_ONLY) await step(
+if (!ROLLUPS_ONLY && !reuse) await step(
   "customer_months (~3 per customer)",
   `INSERT INTO customer_months (workspace_id, customer_id, month, orders, revenue_minor, margin_minor)
    SELECT $WS, c.id, (date_trunc('month', c.first_order_at) + m * interval '1 month')::date, 1, c.revenue_minor / 3, c.margin_minor / 3
      FROM customers c CROSS JOIN generate_series(0, 2) m WHERE c.workspace_id = $WS AND (m = 0 OR c.purchase_days > m)`,
 );
-if (!ROLLUPS_ONLY) await step(
+if (!ROLLUPS_ONLY && !reuse) await step(
   "customer_weeks (~3 per customer)",
   `INSERT INTO customer_weeks (workspace_id, customer_id, week, orders, revenue_minor, margin_minor)
    SELECT $WS, c.id, (date_trunc('week', c.first_order_at) + m * interval '3 weeks')::date, 1, c.revenue_minor / 3, c.margin_minor / 3
      FROM customers c CROSS JOIN generate_series(0, 2) m WHERE c.workspace_id = $WS AND (m = 0 OR c.purchase_days > m)`,
 );
-const [run] = await withWorkspace(prisma, ws, (tx) =>
-  tx.$queryRaw<{ id: string }[]>`INSERT INTO model_runs (workspace_id, model_kind, status, finished_at) VALUES (${ws}::uuid, 'bgnbd', 'succeeded', now()) RETURNING id::text`,
-);
-if (!ROLLUPS_ONLY) await step(
+const [run] = reuse
+  ? [{ id: "" }]
+  : await withWorkspace(prisma, ws, (tx) =>
+      tx.$queryRaw<{ id: string }[]>`INSERT INTO model_runs (workspace_id, model_kind, status, finished_at) VALUES (${ws}::uuid, 'bgnbd', 'succeeded', now()) RETURNING id::text`,
+    );
+if (!ROLLUPS_ONLY && !reuse) await step(
   "customer_scores",
   `INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,
                                 predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor, churn_risk,
@@ -120,11 +122,11 @@ const tLoad = Date.now();
 
 // The same statements the recompute runs at its end (inside its transaction).
 const r0 = Date.now();
-const refreshed = ROLLUPS_ONLY || (await withWorkspace(prisma, ws, (tx) => refreshCampaignStats(tx, ws, run!.id), big));
+const refreshed = ROLLUPS_ONLY || !!reuse || (await withWorkspace(prisma, ws, (tx) => refreshCampaignStats(tx, ws, run!.id), big));
 const refreshMs = Date.now() - r0;
 if (!refreshed) throw new Error("the campaign rollup refresh failed (see the log line above)");
 const counts = await withWorkspace(prisma, ws, (tx) =>
-  tx.$queryRaw<{ cohorts: number; months: number }[]>`SELECT (SELECT count(*) FROM campaign_cohorts)::int AS cohorts, (SELECT count(*) FROM campaign_cohort_months)::int AS months`,
+  tx.$queryRaw<{ cohorts: number; months: number; spendMonths: number }[]>`SELECT (SELECT count(*) FROM campaign_cohorts)::int AS cohorts, (SELECT count(*) FROM campaign_cohort_months)::int AS months, (SELECT count(*) FROM campaign_spend_months)::int AS "spendMonths"`,
 );
 
 const caller = createCaller({ prisma, user, ip: "192.0.2.77", requestId: "bench" });
@@ -151,10 +153,12 @@ for (const [name, fn] of cases) {
 }
 
 console.log(`
-Workspace: ${N.toLocaleString("en-US")} customers (${roi.campaigns.reduce((s, c) => s + c.customers, 0).toLocaleString("en-US")} attributed to ${CAMPAIGNS} campaigns, the rest without a campaign), ${counts[0]!.cohorts.toLocaleString("en-US")} campaign_cohorts rows, ${counts[0]!.months.toLocaleString("en-US")} campaign_cohort_months rows, ${(CAMPAIGNS * 730).toLocaleString("en-US")} spend rows; generated in ${((tLoad - t0) / 1000).toFixed(0)} s.
+Workspace: ${N.toLocaleString("en-US")} customers (${roi.campaigns.reduce((s, c) => s + c.customers, 0).toLocaleString("en-US")} attributed to ${CAMPAIGNS} campaigns, the rest without a campaign), ${counts[0]!.cohorts.toLocaleString("en-US")} campaign_cohorts rows, ${counts[0]!.months.toLocaleString("en-US")} campaign_cohort_months rows, ${(CAMPAIGNS * 730).toLocaleString("en-US")} daily spend rows (${counts[0]!.spendMonths.toLocaleString("en-US")} campaign_spend_months rows)${reuse ? "" : `; generated in ${((tLoad - t0) / 1000).toFixed(0)} s`}.
 Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; PostgreSQL embedded, RLS on, app role.
 
-${ROLLUPS_ONLY ? "Read path only (--rollups-only): rollup rows written directly, no refresh timed." : `Rollup refresh (refreshCampaignStats, run at the end of each recompute): **${(refreshMs / 1000).toFixed(1)} s**.`}
+Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(" / ")}, at end ${loadavg().map((x) => x.toFixed(1)).join(" / ")} (shared machine).
+
+${reuse ? "Reused workspace (BENCH_REUSE): no generation or refresh in this run." : ROLLUPS_ONLY ? "Read path only (--rollups-only): rollup rows written directly, no refresh timed." : `Rollup refresh (refreshCampaignStats, run at the end of each recompute): **${(refreshMs / 1000).toFixed(1)} s**.`}
 
 | procedure (tRPC caller, tenant transaction, ${RUNS} runs after 3 warm-up) | p50 ms | p95 ms | max ms |
 |---|---|---|---|

@@ -7,71 +7,100 @@
  * rules, sequentially; p50 / p95 / max per rule shape, plus EXPLAIN of the count query's plan.
  * Needs DATABASE_URL (a throwaway database: the bench workspace is left in place).
  *   eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segment-rules-bench.ts [customers] [iterations]
+ * --generate-only: only write the workspace (and its segment_facts); BENCH_REUSE=<workspaceId>,<userId>,<email>
+ * (printed by a generating run) times previews on it later; --refresh=K also rewrites segment_facts K
+ * times first (what each recompute does; the copy already in place, as in steady state) and times it.
  */
 import { loadavg } from "node:os";
-import { registerUser } from "@valuelens/auth";
 import { createDb, dbEnv, withWorkspace } from "@valuelens/db";
 import { checkSegmentRule, formatRuleIssues, type TSegmentRule } from "@valuelens/validators";
 import { createCaller } from "../src/root.ts";
+import { refreshSegmentFacts } from "../src/services/segment-rules/facts.ts";
 import { membersFrom, ruleContext } from "../src/services/segment-rules/query.ts";
+import { benchOwner } from "./bench-owner.ts";
 import { insertSyntheticScores } from "./synthetic-scores.ts";
 
-const N = Number(process.argv[2] ?? 1_000_000);
-const ITER = Number(process.argv[3] ?? 20);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const N = Number(args[0] ?? 1_000_000);
+const ITER = Number(args[1] ?? 20);
+/** Only generate the workspace (and its facts), to time previews later with BENCH_REUSE on a quieter machine. */
+const GENERATE_ONLY = process.argv.includes("--generate-only");
 const db = createDb(dbEnv().DATABASE_URL, { max: 4 });
 const prisma = db.prisma;
 
-const tag = Date.now().toString(36);
-const { user, workspaceId } = await registerUser(
-  { name: "Rule bench", email: `rule-bench-${tag}@example.com`, password: "correct horse battery staple", workspaceName: `Rule bench ${tag}` },
-  "192.0.2.11",
-);
+const { user, workspaceId, reused: reuse } = await benchOwner({ name: "Rule bench", emailPrefix: "rule-bench", workspaceName: `Rule bench ${Date.now().toString(36)}`, ip: "192.0.2.11" });
 const caller = createCaller({ prisma, user, ip: "192.0.2.11", requestId: crypto.randomUUID() });
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
 const load0 = loadavg();
 
 let t = performance.now();
-const campaigns = await withWorkspace(prisma, workspaceId, async (tx) => {
-  const ids: string[] = [];
-  for (let i = 0; i < 8; i++) ids.push((await tx.campaign.create({ data: { workspaceId, externalId: `k${i}`, name: `Campaign ${i}`, channel: "paid" }, select: { id: true } })).id);
-  return ids;
-});
-await withWorkspace(
-  prisma,
-  workspaceId,
-  async (tx) => {
-    await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); // the app role's default limit is for requests, not bulk setup
-    return tx.$executeRaw`
-  INSERT INTO customers (workspace_id, external_id, email, order_count, purchase_days, first_order_at, last_order_at, revenue_minor,
-                         acquisition_channel, acquisition_campaign_id, attributes)
-  SELECT ${workspaceId}::uuid, 'c' || i, 'c' || i || '@example.com', 1 + (i % 7), 1 + (i % 7),
-         timestamptz '2023-01-01' + ((i * 37) % 700) * interval '1 day', timestamptz '2025-01-01' + ((i * 13) % 330) * interval '1 day',
-         1000 + ((i::bigint * 7919) % 250000),
-         (ARRAY['email','referral','paid social','affiliate','organic','search'])[1 + (i % 6)],
-         CASE WHEN i % 3 = 0 THEN (${campaigns}::uuid[])[1 + (i % 8)] END,
-         jsonb_build_object('plan', (ARRAY['free','pro','team','enterprise'])[1 + (i % 4)], 'seats', (i % 50)::text,
-                            'loyalty_member', (i % 5 = 0), 'country', (ARRAY['US','DE','FR','GB','JP','BR'])[1 + (i % 6)])
-    FROM generate_series(1, ${N}::int) AS i`;
-  },
-  { timeoutMs: 30 * 60_000 },
-);
-const tCustomers = secs(t);
-t = performance.now();
-const run = await withWorkspace(prisma, workspaceId, (tx) =>
-  tx.modelRun.create({ data: { workspaceId, modelKind: "bgnbd", status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), customers: N }, select: { id: true } }),
-);
-await withWorkspace(
-  prisma,
-  workspaceId,
-  async (tx) => {
-    await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0");
-    return insertSyntheticScores(tx, workspaceId, run.id, { unscoredEveryNth: 20 });
-  },
-  { timeoutMs: 30 * 60_000 },
-);
-const tScores = secs(t);
-await withWorkspace(prisma, workspaceId, async (tx) => { await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); await tx.$executeRawUnsafe("ANALYZE customer_scores"); }, { timeoutMs: 10 * 60_000 });
-await withWorkspace(prisma, workspaceId, async (tx) => { await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); await tx.$executeRawUnsafe("ANALYZE customers"); }, { timeoutMs: 10 * 60_000 });
+let tCustomers = "—";
+let tScores = "—";
+let tFacts = "—";
+if (!reuse) {
+  const campaigns = await withWorkspace(prisma, workspaceId, async (tx) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await tx.campaign.create({ data: { workspaceId, externalId: `k${i}`, name: `Campaign ${i}`, channel: "paid" }, select: { id: true } })).id);
+    return ids;
+  });
+  await withWorkspace(
+    prisma,
+    workspaceId,
+    async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); // the app role's default limit is for requests, not bulk setup
+      return tx.$executeRaw`
+    INSERT INTO customers (workspace_id, external_id, email, order_count, purchase_days, first_order_at, last_order_at, revenue_minor,
+                           acquisition_channel, acquisition_campaign_id, attributes)
+    SELECT ${workspaceId}::uuid, 'c' || i, 'c' || i || '@example.com', 1 + (i % 7), 1 + (i % 7),
+           timestamptz '2023-01-01' + ((i * 37) % 700) * interval '1 day', timestamptz '2025-01-01' + ((i * 13) % 330) * interval '1 day',
+           1000 + ((i::bigint * 7919) % 250000),
+           (ARRAY['email','referral','paid social','affiliate','organic','search'])[1 + (i % 6)],
+           CASE WHEN i % 3 = 0 THEN (${campaigns}::uuid[])[1 + (i % 8)] END,
+           jsonb_build_object('plan', (ARRAY['free','pro','team','enterprise'])[1 + (i % 4)], 'seats', (i % 50)::text,
+                              'loyalty_member', (i % 5 = 0), 'country', (ARRAY['US','DE','FR','GB','JP','BR'])[1 + (i % 6)])
+      FROM generate_series(1, ${N}::int) AS i`;
+    },
+    { timeoutMs: 30 * 60_000 },
+  );
+  tCustomers = secs(t);
+  t = performance.now();
+  const run = await withWorkspace(prisma, workspaceId, (tx) =>
+    tx.modelRun.create({ data: { workspaceId, modelKind: "bgnbd", status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), customers: N }, select: { id: true } }),
+  );
+  await withWorkspace(
+    prisma,
+    workspaceId,
+    async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0");
+      return insertSyntheticScores(tx, workspaceId, run.id, { unscoredEveryNth: 20 });
+    },
+    { timeoutMs: 30 * 60_000 },
+  );
+  tScores = secs(t);
+  await withWorkspace(prisma, workspaceId, async (tx) => { await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); await tx.$executeRawUnsafe("ANALYZE customer_scores"); }, { timeoutMs: 10 * 60_000 });
+  await withWorkspace(prisma, workspaceId, async (tx) => { await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0"); await tx.$executeRawUnsafe("ANALYZE customers"); }, { timeoutMs: 10 * 60_000 });
+  // What the recompute writes right after the scores (snapshotRuleSegments → refreshSegmentFacts).
+  t = performance.now();
+  const ok = await withWorkspace(prisma, workspaceId, (tx) => refreshSegmentFacts(tx, workspaceId, run.id), { timeoutMs: 30 * 60_000 });
+  if (!ok) throw new Error("writing segment_facts failed (see the log line above)");
+  tFacts = secs(t);
+  console.error(`customers ${tCustomers} s, scores ${tScores} s, segment_facts ${tFacts} s`);
+  if (GENERATE_ONLY) {
+    await db.close();
+    process.exit(0);
+  }
+}
+
+// Steady-state rewrites of the copy (DELETE + INSERT over the previous one), as each recompute does.
+const REFRESHES = Number(process.argv.find((a) => a.startsWith("--refresh="))?.slice("--refresh=".length) ?? 0);
+const refreshTimes: number[] = [];
+for (let i = 0; i < REFRESHES; i++) {
+  const s = performance.now();
+  const ok = await withWorkspace(prisma, workspaceId, (tx) => refreshSegmentFacts(tx, workspaceId, null), { timeoutMs: 30 * 60_000 });
+  if (!ok) throw new Error("writing segment_facts failed (see the log line above)");
+  refreshTimes.push(performance.now() - s);
+  console.error(`segment_facts rewrite ${i + 1}: ${((performance.now() - s) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
+}
 
 const c = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value });
 const and = (...conditions: unknown[]) => ({ op: "and", conditions });
@@ -94,53 +123,64 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 };
 
-const out: string[] = [];
-const all: number[] = [];
-for (const [label, root] of RULES) {
-  const checked = checkSegmentRule({ version: 1, root });
-  if (!checked.ok) throw new Error(`${label}: ${formatRuleIssues(checked.issues)}`);
-  const rule: TSegmentRule = checked.rule;
+type Preview = Awaited<ReturnType<typeof caller.segmentRules.preview>>;
+/** ITER timed calls after 2 warm-ups; a call stopped by the 5 s guard is reported and the rule skipped. */
+async function timeCalls(rule: TSegmentRule, exact: boolean): Promise<{ times: number[]; res: Preview | null; refused: string }> {
   const times: number[] = [];
-  let res: Awaited<ReturnType<typeof caller.segmentRules.preview>> | null = null;
+  let res: Preview | null = null;
   let refused = "";
   for (let i = 0; i < ITER + 2 && !refused; i++) {
     const s = performance.now();
     try {
-      res = await caller.segmentRules.preview({ workspaceId, rule });
+      res = await caller.segmentRules.preview({ workspaceId, rule, exact });
     } catch (e) {
-      refused = e instanceof Error ? e.message.slice(0, 60) : String(e); // the 5 s guard: report it, go on
+      refused = e instanceof Error ? e.message.slice(0, 60) : String(e);
     }
-    if (i >= 2 && !refused) times.push(performance.now() - s); // two warm-up calls
+    if (i >= 2 && !refused) times.push(performance.now() - s);
   }
-  if (refused) {
-    out.push(`| ${label} | — | stopped: ${refused}… | | | |`);
-    console.error(out[out.length - 1]);
-    continue;
-  }
-  all.push(...times);
+  return { times, res, refused };
+}
+const cell = (t: { times: number[]; refused: string }) =>
+  t.refused ? `stopped: ${t.refused}… | | ` : `${pct(t.times, 50).toFixed(0)} | **${pct(t.times, 95).toFixed(0)}** | ${Math.max(...t.times).toFixed(0)}`;
+
+const out: string[] = [];
+const allFirst: number[] = [];
+const allExact: number[] = [];
+for (const [label, root] of RULES) {
+  const checked = checkSegmentRule({ version: 1, root });
+  if (!checked.ok) throw new Error(`${label}: ${formatRuleIssues(checked.issues)}`);
+  const rule: TSegmentRule = checked.rule;
+  // What the builder asks first (an estimate on a workspace this size), then the exact count it asks right after.
+  const first = await timeCalls(rule, false);
+  const exact = await timeCalls(rule, true);
+  allFirst.push(...first.times);
+  allExact.push(...exact.times);
+  const e = first.res?.estimate;
+  const estimate = first.res && e ? `≈ ${first.res.customers.toLocaleString("en-US")} ± ${e.marginCustomers.toLocaleString("en-US")}` : first.res ? `${first.res.customers.toLocaleString("en-US")} (exact)` : "—";
   const plan = await withWorkspace(prisma, workspaceId, async (tx) => {
     const ctx = await ruleContext(tx, workspaceId);
-    const from = membersFrom(workspaceId, rule, ctx);
+    const from = membersFrom(workspaceId, rule, ctx, (exact.res ?? first.res)?.source === "facts" ? "facts" : "live");
     const { Prisma } = await import("@valuelens/db");
     const rows = await tx.$queryRaw<{ "QUERY PLAN": string }[]>(Prisma.sql`EXPLAIN SELECT count(*) ${from.sql}`);
     const text = rows.map((r) => r["QUERY PLAN"]).join(" | ");
-    return `${from.scoresOnly ? "scores only" : "customers ⟕ scores"}; ${/Parallel/.test(text) ? "parallel " : ""}${/Index Only Scan|Index Scan|Bitmap/.test(text) ? "index" : "seq scan"}`;
+    const where = from.alias === "f" ? "segment_facts" : from.scoresOnly ? "scores only" : "customers ⟕ scores";
+    return `${where}; ${/Parallel/.test(text) ? "parallel " : ""}${/Index Only Scan|Index Scan|Bitmap/.test(text) ? "index" : "seq scan"}`;
   });
-  out.push(`| ${label} | ${res!.customers.toLocaleString("en-US")} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.max(...times).toFixed(0)} | ${plan} |`);
+  out.push(`| ${label} | ${exact.res ? exact.res.customers.toLocaleString("en-US") : "—"} | ${estimate} | ${cell(first)} | ${cell(exact)} | ${plan} |`);
   console.error(out[out.length - 1]);
 }
 const load1 = loadavg();
 console.log(`
-Command: \`eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segment-rules-bench.ts ${N} ${ITER}\`
-Date: ${new Date().toISOString().slice(0, 10)}. Machine: 2 cores, 24 GiB, Node ${process.version}; PostgreSQL = the embedded server of \`pnpm start\`.
+Command: \`eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segment-rules-bench.ts ${N} ${ITER}\`${reuse ? " (BENCH_REUSE: data generated by an earlier run)" : ""}
+Date: ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC. Machine: 2 cores, 24 GiB, Node ${process.version}.
 Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(" / ")}, at end ${load1.map((x) => x.toFixed(1)).join(" / ")} (shared machine).
-Setup: ${N.toLocaleString("en-US")} customers in ${tCustomers} s, their scores (95 %; 5 % without a score row) in ${tScores} s, set-based.
-Each rule: ${ITER} timed previews after 2 warm-up calls, sequential, through the tRPC caller (membership check, RLS transaction, count + sums, top-10 sample).
+${refreshTimes.length ? `segment_facts rewritten over the previous copy (refreshSegmentFacts, what each recompute runs): ${refreshTimes.map((t) => `${(t / 1000).toFixed(1)} s`).join(", ")}.\n` : ""}${reuse ? "" : `Setup: ${N.toLocaleString("en-US")} customers in ${tCustomers} s, their scores (95 %; 5 % without a score row) in ${tScores} s, set-based; segment_facts written in ${tFacts} s.\n`}Each rule: ${ITER} timed calls after 2 warm-ups, sequential, through the tRPC caller (membership check, RLS transaction, count + sums, top-10 sample):
+first \`segmentRules.preview({ exact: false })\` (what the builder shows first: an estimate on a workspace this size), then \`exact: true\` (the exact count it asks for right after).
 
-| Rule | Members | p50 ms | p95 ms | max ms | Plan of the count |
-|---|---|---|---|---|---|
+| Rule | Members (exact) | First answer | first p50 ms | first p95 ms | first max ms | exact p50 ms | exact p95 ms | exact max ms | Plan of the exact count |
+|---|---|---|---|---|---|---|---|---|---|
 ${out.join("\n")}
 
-All rules together: p50 ${pct(all, 50).toFixed(0)} ms, p95 ${pct(all, 95).toFixed(0)} ms over ${all.length} previews.`);
+All rules together: first answer p50 ${pct(allFirst, 50).toFixed(0)} ms, p95 ${pct(allFirst, 95).toFixed(0)} ms over ${allFirst.length} calls; exact p50 ${allExact.length ? pct(allExact, 50).toFixed(0) : "—"} ms, p95 ${allExact.length ? pct(allExact, 95).toFixed(0) : "—"} ms over ${allExact.length} calls.`);
 await db.close();
 process.exit(0);

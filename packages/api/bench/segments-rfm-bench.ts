@@ -13,10 +13,10 @@
  *   eval "$(pnpm -s db:env)"; pnpm --filter @valuelens/api exec tsx bench/segments-rfm-bench.ts [customers] [iterations]
  */
 import { loadavg } from "node:os";
-import { registerUser } from "@valuelens/auth";
 import { createDb, dbEnv, withWorkspace } from "@valuelens/db";
 import { createCaller } from "../src/root.ts";
 import { writeSegmentSnapshots } from "../src/services/segments/index.ts";
+import { benchOwner } from "./bench-owner.ts";
 import { insertSyntheticScores } from "./synthetic-scores.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -24,14 +24,7 @@ const ITER = Number(process.argv[3] ?? 200);
 const db = createDb(dbEnv().DATABASE_URL, { max: 12 });
 const prisma = db.prisma;
 
-const tag = Date.now().toString(36);
-const reuse = process.env.BENCH_REUSE?.split(",");
-const { user, workspaceId } = reuse
-  ? { user: { id: reuse[1]!, email: reuse[2]!, name: "Segments bench", sessionVersion: 0 }, workspaceId: reuse[0]! }
-  : await registerUser(
-      { name: "Segments bench", email: `segments-bench-${tag}@example.com`, password: "correct horse battery staple", workspaceName: `Segments bench ${tag}` },
-      "192.0.2.10",
-    );
+const { user, workspaceId, reused: reuse } = await benchOwner({ name: "Segments bench", emailPrefix: "segments-bench", workspaceName: `Segments bench ${Date.now().toString(36)}`, ip: "192.0.2.10" });
 const caller = createCaller({ prisma, user, ip: "192.0.2.10", requestId: crypto.randomUUID() });
 
 const secs = (t: number) => ((performance.now() - t) / 1000).toFixed(1);
