@@ -19,6 +19,7 @@ import { createDb, withWorkspace } from "@valuelens/db";
 import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
 import { deployMigrations } from "@valuelens/db/migrate";
 import { insertSyntheticScores } from "./synthetic-scores.ts";
+import { timeCalls } from "./time-calls.ts";
 
 const nums = process.argv.filter((a) => /^\d+$/.test(a)).map(Number);
 const N = nums[0] ?? 1_000_000;
@@ -174,20 +175,7 @@ try {
       ["curves (6-month window, one campaign)", () => caller.retention.curves({ workspaceId, split: "campaign", windowMonths: 6, horizonMonths: 24, group: campaign })],
       ["rates", () => caller.retention.rates({ workspaceId })],
     ];
-    const lines: string[] = [];
-    for (const [label, fn] of calls) {
-      for (let i = 0; i < 3; i++) await fn();
-      const ms: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const s = performance.now();
-        await fn();
-        ms.push(performance.now() - s);
-      }
-      ms.sort((a, b) => a - b);
-      const q = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]!);
-      lines.push(`| ${label} | ${q(0.5)} | ${q(0.95)} | ${Math.round(ms[ms.length - 1]!)} |`);
-      say("procedure", { label, p50: q(0.5), p95: q(0.95) });
-    }
+    const timings = await timeCalls(calls, RUNS, (t) => say("procedure", { label: t.label, p50: t.p50, p95: t.p95 }));
     console.log(
       [
         `Workspace: ${size!.customers} customers, ${size!.orders} orders (${size!.months} customer_months, ${size!.weeks} customer_weeks rows).`,
@@ -196,7 +184,7 @@ try {
         "",
         `| procedure (${RUNS} runs after 3 warm-up) | p50 ms | p95 ms | max ms |`,
         "|---|---|---|---|",
-        ...lines,
+        ...timings.map((t) => t.row),
       ].join("\n"),
     );
   }
