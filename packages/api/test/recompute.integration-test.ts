@@ -324,6 +324,10 @@ describe("incremental refresh after data writes", () => {
     expect(totals.historical).toBe(rows.reduce((a, r) => a + Number(r.hist), 0));
     expect(totals.atRisk).toBe(rows.filter((r) => r.risk === "high").length);
     expect(totals.scored).toBe(rows.length);
+    // Deleting a customer deletes its score (a statement trigger on customers, not a foreign key).
+    await withWorkspace(prisma, ws.workspaceId, (tx) => tx.customer.delete({ where: { workspaceId_id: { workspaceId: ws.workspaceId, id: fresh } } }));
+    const left = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.customerScore.count({ where: { workspaceId: ws.workspaceId, customerId: fresh } }));
+    expect(left).toBe(0);
     // A buyer with two more purchase days cannot score lower on frequency than before.
     const f0 = new Map(before.ids.map((id, i) => [id, before.frequency[i]!]));
     for (const id of buyers) expect(after.frequency[after.ids.indexOf(id)]).toBe(f0.get(id)! + 2);
