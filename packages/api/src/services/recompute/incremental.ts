@@ -149,7 +149,8 @@ export async function dropScoresWithoutOrders(tx: Tx, workspaceId: string, since
 }
 
 interface Totals {
-  predicted12m: { clv: number; low: number; high: number };
+  /** low/high are null when the run could not bound the total (a singular information matrix). */
+  predicted12m: { clv: number; low: number | null; high: number | null };
   historical: number;
   equity: number;
   atRisk: number;
@@ -193,7 +194,11 @@ export function adjustTotals(base: Totals, removed: OldScore[], added: { clv: nu
   const scale = base.predicted12m.clv > 0 ? clv / base.predicted12m.clv : 1;
   const historical = base.historical + dHist;
   return {
-    predicted12m: { clv, low: Math.round(base.predicted12m.low * scale), high: Math.round(base.predicted12m.high * scale) },
+    predicted12m: {
+      clv,
+      low: base.predicted12m.low === null ? null : Math.round(base.predicted12m.low * scale),
+      high: base.predicted12m.high === null ? null : Math.round(base.predicted12m.high * scale),
+    },
     historical,
     equity: historical + clv,
     atRisk: base.atRisk + dRisk,
@@ -205,10 +210,11 @@ export function adjustTotals(base: Totals, removed: OldScore[], added: { clv: nu
 export function readTotals(v: unknown): Totals | null {
   if (!isObj(v) || !isObj(v.predicted12m) || !Array.isArray(v.histogram)) return null;
   const p = v.predicted12m;
-  if (typeof p.clv !== "number" || typeof p.low !== "number" || typeof p.high !== "number") return null;
+  const bound = (v: unknown) => (typeof v === "number" ? v : null);
+  if (typeof p.clv !== "number") return null;
   if (typeof v.historical !== "number" || typeof v.atRisk !== "number" || typeof v.scored !== "number") return null;
   return {
-    predicted12m: { clv: p.clv, low: p.low, high: p.high },
+    predicted12m: { clv: p.clv, low: bound(p.low), high: bound(p.high) },
     historical: v.historical,
     equity: v.historical + p.clv,
     atRisk: v.atRisk,
