@@ -16,7 +16,7 @@ import { failInterruptedImportsEverywhere } from "@valuelens/api/import-recovery
 import PgBoss from "pg-boss";
 import { z } from "zod";
 import { workerEnv } from "./env.ts";
-import { startReportLoop } from "./reports.ts";
+import { startReportQueue } from "./reports.ts";
 import { allWorkspaces, findDueWorkspaces } from "./scan.ts";
 
 const RECOMPUTE = "recompute";
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   });
   log("worker.ready", { scanMs: env.WORKER_SCAN_MS, debounceMs: env.RECOMPUTE_DEBOUNCE_MS, cron: env.RECOMPUTE_CRON });
   void scan();
-  stopReports = startReportLoop({ owner: owner.prisma, app: app.prisma, intervalMs: env.REPORT_SCAN_MS, isStopping: () => stopping });
+  stopReports = await startReportQueue({ boss, owner: owner.prisma, app: app.prisma, intervalMs: env.REPORT_SCAN_MS, isStopping: () => stopping });
 }
 
 async function shutdown(signal: string): Promise<void> {
