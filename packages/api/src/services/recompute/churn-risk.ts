@@ -1,4 +1,4 @@
-import type { ScoreOptions } from "@valuelens/clv-core";
+import type { CustomerScores, ScoreOptions } from "@valuelens/clv-core";
 
 /** Model time unit is the day; lifetimes' CLV convention of 30 days per month, 1 % monthly discount. */
 export const CLV_OPTIONS: ScoreOptions = { horizons: [30, 90, 365], months: 12, discountRate: 0.01, unitsPerMonth: 30 };
@@ -27,4 +27,20 @@ export function holdoutVerdict(errorPct: number): "good" | "fair" | "poor" {
   if (errorPct <= VERDICT_THRESHOLDS.good) return "good";
   if (errorPct <= VERDICT_THRESHOLDS.fair) return "fair";
   return "poor";
+}
+
+/** Customer i's model outputs from a scoreCustomers result (with a spend model), as stored in customer_scores. */
+export function predictedFields(sc: CustomerScores, i: number) {
+  const [e30, e90, e365] = sc.expectedPurchases;
+  const pAlive = sc.probabilityAlive[i]!;
+  return {
+    pAlive,
+    e30: e30![i]!,
+    e90: e90![i]!,
+    e365: e365![i]!,
+    clv: sc.clv![i]!,
+    clvLow: sc.clvLow?.[i] ?? null,
+    clvHigh: sc.clvHigh?.[i] ?? null,
+    churnRisk: churnRisk(pAlive),
+  };
 }

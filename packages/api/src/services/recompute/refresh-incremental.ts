@@ -5,7 +5,7 @@
 import { scoreCustomers } from "@valuelens/clv-core";
 import { Prisma, type Tx } from "@valuelens/db";
 import { readTierRule } from "../segments/index.ts";
-import { churnRisk, CLV_OPTIONS } from "./churn-risk.ts";
+import { CLV_OPTIONS, predictedFields } from "./churn-risk.ts";
 import {
   adjustTotals,
   dropScoresWithoutOrders,
@@ -105,25 +105,17 @@ export async function refreshIncrementally(
   const rows: ScoreRow[] = [];
   if (n > 0) {
     const sc = scoreCustomers({ purchaseModel: state.purchase, spendModel: state.spend, ...s }, CLV_OPTIONS);
-    const clv = sc.clv!;
-    const [e30, e90, e365] = sc.expectedPurchases;
     for (let i = 0; i < n; i++) {
       const rfm = rfmOf(state, s.daysSinceLast[i]!, s.frequency[i]!, s.revenue[i]!);
+      const predicted = predictedFields(sc, i);
       rows.push({
         customerId: s.ids[i]!,
-        pAlive: sc.probabilityAlive[i]!,
-        e30: e30![i]!,
-        e90: e90![i]!,
-        e365: e365![i]!,
-        clv: clv[i]!,
-        clvLow: sc.clvLow?.[i] ?? null,
-        clvHigh: sc.clvHigh?.[i] ?? null,
-        churnRisk: churnRisk(sc.probabilityAlive[i]!),
+        ...predicted,
         r: rfm.r,
         f: rfm.f,
         m: rfm.m,
         segment: rfm.segment,
-        tier: tierUnder(state, clv[i]!),
+        tier: tierUnder(state, predicted.clv),
         historical: s.revenue[i]!,
         lastAt: s.lastAt[i]!,
       });

@@ -15,7 +15,7 @@ import {
 } from "@valuelens/clv-core";
 import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
-import { churnRisk, CLV_OPTIONS, holdoutVerdict } from "./churn-risk.ts";
+import { CLV_OPTIONS, holdoutVerdict, predictedFields } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { holdoutCustomers, readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
@@ -299,17 +299,9 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           const clv = sc.clv!;
           const tierRule = await readTierRule(tx, workspaceId);
           const tiers = valueTiers(clv, tierRule);
-          const [e30, e90, e365] = sc.expectedPurchases;
           rows = s.ids.map((cid, i) => ({
             customerId: cid,
-            pAlive: sc.probabilityAlive[i]!,
-            e30: e30![i]!,
-            e90: e90![i]!,
-            e365: e365![i]!,
-            clv: clv[i]!,
-            clvLow: sc.clvLow?.[i] ?? null,
-            clvHigh: sc.clvHigh?.[i] ?? null,
-            churnRisk: churnRisk(sc.probabilityAlive[i]!),
+            ...predictedFields(sc, i),
             r: rfm!.r[i]!,
             f: rfm!.f[i]!,
             m: rfm!.m[i]!,
