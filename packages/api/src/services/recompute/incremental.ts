@@ -27,10 +27,11 @@ import {
   type GammaGammaModel,
   type PurchaseModel,
   type QuintileBreaks,
-  type TierRule,
   type TierThresholds,
 } from "@valuelens/clv-core";
 import type { Tx } from "@valuelens/db";
+import { ZTierSettings, type TTierSettings } from "@valuelens/validators";
+import { tierRuleOf } from "../segments/tier-settings.ts";
 import type { SummaryColumns } from "./summaries.ts";
 
 /** A refresh rescores at most this share of the scored customers (else a full run is cheaper to reason about). */
@@ -49,7 +50,7 @@ export const INCREMENTAL_MARGIN_MS = 5 * 60_000;
 
 /** What a run with predictions stores (in totals.scoring) so later refreshes can score like it. */
 export interface ScoringState {
-  version: 1;
+  version: 2;
   /** The run that fitted the models, and when it started. */
   fittedRunId: string;
   fittedAt: string;
@@ -57,21 +58,22 @@ export interface ScoringState {
   spend: GammaGammaModel;
   cutoffDay: number;
   rfm: { r: QuintileBreaks; f: QuintileBreaks; m: QuintileBreaks };
-  tierRule: TierRule;
+  /** The workspace's tier settings when the thresholds were set (a change of settings needs a full run). */
+  tierSettings: TTierSettings;
   tiers: TierThresholds;
 }
 
-export function scoringState(runId: string, runStart: Date, purchase: PurchaseModel, spend: GammaGammaModel, s: SummaryColumns, clv: ArrayLike<number>, tierRule: TierRule): ScoringState {
+export function scoringState(runId: string, runStart: Date, purchase: PurchaseModel, spend: GammaGammaModel, s: SummaryColumns, clv: ArrayLike<number>, tierSettings: TTierSettings): ScoringState {
   return {
-    version: 1,
+    version: 2,
     fittedRunId: runId,
     fittedAt: runStart.toISOString(),
     purchase,
     spend,
     cutoffDay: s.cutoffDay,
     rfm: { r: quintileBreaks(s.daysSinceLast, false), f: quintileBreaks(s.frequency, true), m: quintileBreaks(s.revenue, true) },
-    tierRule,
-    tiers: tierThresholds(clv, tierRule),
+    tierSettings,
+    tiers: tierThresholds(clv, tierRuleOf(tierSettings)),
   };
 }
 
@@ -92,8 +94,8 @@ const isBreaks = (v: unknown): v is QuintileBreaks =>
 export function readScoringState(totals: unknown): ScoringState | null {
   if (!isObj(totals) || !isObj(totals.scoring)) return null;
   const s = totals.scoring;
-  if (s.version !== 1 || typeof s.fittedRunId !== "string" || typeof s.fittedAt !== "string" || typeof s.cutoffDay !== "number") return null;
-  if (!isObj(s.purchase) || !isObj(s.spend) || !isObj(s.rfm) || !isObj(s.tiers) || !isObj(s.tierRule)) return null;
+  if (s.version !== 2 || typeof s.fittedRunId !== "string" || typeof s.fittedAt !== "string" || typeof s.cutoffDay !== "number") return null;
+  if (!isObj(s.purchase) || !isObj(s.spend) || !isObj(s.rfm) || !isObj(s.tiers) || !ZTierSettings.safeParse(s.tierSettings).success) return null;
   const { purchase, spend, rfm, tiers } = s;
   if (!isObj(purchase.params) || !Array.isArray(purchase.covariance) || !Array.isArray(purchase.paramOrder) || !isObj(purchase.standardErrors)) return null;
   if (!isObj(spend.params) || !Array.isArray(spend.covariance) || !Array.isArray(spend.paramOrder) || !isObj(spend.standardErrors)) return null;
@@ -105,12 +107,6 @@ export function readScoringState(totals: unknown): ScoringState | null {
     purchase: revive(purchase as unknown as PurchaseModel),
     spend: revive(spend as unknown as GammaGammaModel),
   };
-}
-
-export function sameTierRule(a: TierRule, b: TierRule): boolean {
-  if (a.by === "amount" && b.by === "amount") return a.high === b.high && a.medium === b.medium;
-  if (a.by === "percentile" && b.by === "percentile") return (a.high ?? 0.8) === (b.high ?? 0.8) && (a.medium ?? 0.5) === (b.medium ?? 0.5);
-  return false;
 }
 
 /** RFM scores and segment of one customer against the base population's cut points. */

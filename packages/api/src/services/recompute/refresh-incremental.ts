@@ -4,7 +4,8 @@
  */
 import { scoreCustomers } from "@valuelens/clv-core";
 import { Prisma, type Tx } from "@valuelens/db";
-import { readTierRule } from "../segments/index.ts";
+import { readTierSettings } from "../segments/index.ts";
+import { sameTierSettings } from "../segments/tier-settings.ts";
 import { CLV_OPTIONS, predictedFields } from "./churn-risk.ts";
 import {
   adjustTotals,
@@ -17,7 +18,6 @@ import {
   readScoringState,
   readTotals,
   rfmOf,
-  sameTierRule,
   tierUnder,
   type ScoringState,
 } from "./incremental.ts";
@@ -67,7 +67,7 @@ export async function planIncremental(tx: Tx, workspaceId: string, kind: string,
   const state = readScoringState(base.totals);
   const totals = readTotals(base.totals);
   if (!state || !totals || now - Date.parse(state.fittedAt) > INCREMENTAL_MAX_AGE_MS) return null;
-  if (!sameTierRule(state.tierRule, await readTierRule(tx, workspaceId))) return null;
+  if (!sameTierSettings(state.tierSettings, await readTierSettings(tx, workspaceId))) return null;
   const since = new Date(base.startedAt.getTime() - INCREMENTAL_MARGIN_MS);
   const cap = Math.max(INCREMENTAL_MIN_CUSTOMERS, Math.floor(INCREMENTAL_MAX_SHARE * totals.scored));
   // Counted through the (workspace_id, summary_updated_at) index, stopping past the cap.

@@ -24,7 +24,7 @@ import { scoringState } from "./incremental.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
-import { readTierRule, writeSegmentSnapshots } from "../segments/index.ts";
+import { readTierRule, readTierSettings, tierRuleOf, writeSegmentSnapshots } from "../segments/index.ts";
 
 export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
 export type PurchaseModelName = (typeof PURCHASE_MODELS)[number];
@@ -297,8 +297,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           await progress("scoring customers", 75);
           const sc = scoreCustomers({ purchaseModel: model, spendModel: spend, ...s }, CLV_OPTIONS);
           const clv = sc.clv!;
-          const tierRule = await readTierRule(tx, workspaceId);
-          const tiers = valueTiers(clv, tierRule);
+          const tierSettings = await readTierSettings(tx, workspaceId);
+          const tiers = valueTiers(clv, tierRuleOf(tierSettings));
           rows = s.ids.map((cid, i) => ({
             customerId: cid,
             ...predictedFields(sc, i),
@@ -331,7 +331,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
               scored: n,
               histogram: histogram(clv),
               // What an incremental refresh needs to score changed customers like this run (incremental.ts).
-              scoring: scoringState(id, runStart, model, spend, s, clv, tierRule),
+              scoring: scoringState(id, runStart, model, spend, s, clv, tierSettings),
             } as unknown as Prisma.InputJsonValue,
           });
         } else {
