@@ -11,7 +11,9 @@
  * per-statement times from its log line), and every procedure the page calls, p50 / p95 / max over R
  * runs after 3 warm-up calls, through the tRPC caller (tenant transaction included).
  *
- *   pnpm --filter @valuelens/api exec tsx bench/retention-bench.ts [customers] [runs] [--reuse] [--generate-only]
+ *   pnpm --filter @valuelens/api exec tsx bench/retention-bench.ts [customers] [runs] [--reuse] [--generate-only] [--skip-refresh | --refresh-only]
+ * --skip-refresh times the procedures on the rollups the previous run wrote (fails when they are not fresh);
+ * --refresh-only times the refresh alone.
  *   BENCH_PG_DIR (default /tmp/vl-r7-pg), BENCH_PG_PORT (default 5491).
  */
 import { cpus, loadavg, totalmem } from "node:os";
@@ -26,6 +28,8 @@ const N = nums[0] ?? 1_000_000;
 const RUNS = nums[1] ?? 40;
 const reuse = process.argv.includes("--reuse");
 const generateOnly = process.argv.includes("--generate-only");
+const skipRefresh = process.argv.includes("--skip-refresh");
+const refreshOnly = process.argv.includes("--refresh-only");
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-r7-pg";
 const port = Number(process.env.BENCH_PG_PORT ?? 5491);
 
@@ -144,15 +148,28 @@ try {
            (SELECT count(*) FROM customer_months WHERE workspace_id = ${wsId}::uuid)::int AS months,
            (SELECT count(*) FROM customer_weeks WHERE workspace_id = ${wsId}::uuid)::int AS weeks`;
   say("workspace", { workspaceId: wsId, ...size });
+  let refreshLine = "";
   if (!generateOnly) {
     const [run] = await sup.$queryRaw<{ id: string }[]>`SELECT id::text FROM model_runs WHERE workspace_id = ${wsId}::uuid AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1`;
     const load0 = loadavg();
     // What the recompute runs at its end, in a tenant transaction as the app role.
     const t = Date.now();
-    const ok = await withWorkspace(appDb.prisma, wsId, (tx) => refreshRetentionRollups(tx, wsId, run!.id), big);
+    if (!skipRefresh) {
+      const ok = await withWorkspace(appDb.prisma, wsId, (tx) => refreshRetentionRollups(tx, wsId, run!.id), big);
+      if (!ok) throw new Error("refreshRetentionRollups failed (see its log line)");
+    }
     const refreshMs = Date.now() - t;
-    if (!ok) throw new Error("refreshRetentionRollups failed (see its log line)");
-    const [rr] = await sup.$queryRaw<{ rows: number }[]>`SELECT rows FROM retention_rollup_refreshes WHERE workspace_id = ${wsId}::uuid`;
+    const [rr] = await sup.$queryRaw<{ rows: number; fresh: boolean }[]>`
+      SELECT r.rows, (r.model_run_id = ${run!.id}::uuid AND w.metrics_stale_at IS NULL) AS fresh
+        FROM retention_rollup_refreshes r JOIN workspaces w ON w.id = r.workspace_id WHERE r.workspace_id = ${wsId}::uuid`;
+    if (!rr?.fresh) throw new Error("the retention rollups are not fresh: run without --skip-refresh");
+    refreshLine = skipRefresh
+      ? `refreshRetentionRollups: not run (--skip-refresh), ${rr.rows} rows from the previous refresh.`
+      : `refreshRetentionRollups: ${(refreshMs / 1000).toFixed(1)} s, ${rr.rows} rows; load average ${load0.map((x) => x.toFixed(1)).join(" / ")} before, ${loadavg().map((x) => x.toFixed(1)).join(" / ")} after.`;
+    if (refreshOnly) console.log(refreshLine);
+  }
+  if (!generateOnly && !refreshOnly) {
+    const load0 = loadavg();
 
     const user = await registerUser(
       { name: "Bench", email: `bench-${Date.now().toString(36)}@example.com`, password: "correct horse battery staple", workspaceName: "Bench own" },
@@ -162,15 +179,21 @@ try {
     const caller = createCaller({ prisma: appDb.prisma, user: user.user, ip: "192.0.2.77", requestId: "bench" });
     const workspaceId = wsId;
     // The page asks for one split group's curves (the group picked in its selector): here the largest campaign.
-    const byCampaign = await caller.retention.cohorts({ workspaceId, grain: "month", split: "campaign" });
-    const sizes = new Map<string, number>();
-    for (const r of byCampaign.rows) sizes.set(r.group, (sizes.get(r.group) ?? 0) + r.size);
-    const campaign = [...sizes].filter(([g]) => g !== "").sort((a, b) => b[1] - a[1])[0]?.[0] ?? "";
+    const largest = async (split: "campaign" | "segment" | "channel") =>
+      (await caller.retention.groups({ workspaceId, split })).groups.filter((g) => g.value !== "").sort((a, b) => b.customers - a.customers)[0]?.value ?? "";
+    const campaign = await largest("campaign");
+    const segment = await largest("segment");
+    const channel = await largest("channel");
     const calls: [string, () => Promise<unknown>][] = [
-      ["cohorts (month, no split)", () => caller.retention.cohorts({ workspaceId, grain: "month", split: "none" })],
-      ["cohorts (week, no split)", () => caller.retention.cohorts({ workspaceId, grain: "week", split: "none" })],
-      ["cohorts (quarter, by channel)", () => caller.retention.cohorts({ workspaceId, grain: "quarter", split: "channel" })],
-      ["cohorts (month, by RFM segment)", () => caller.retention.cohorts({ workspaceId, grain: "month", split: "segment" })],
+      // What the page asks for: the no-split matrix with group "", a split's groups then one group's cohorts, weekly cohorts 52 at a time.
+      ["cohorts (month, no split)", () => caller.retention.cohorts({ workspaceId, grain: "month", split: "none", group: "" })],
+      ["cohorts (week, no split, latest 52)", () => caller.retention.cohorts({ workspaceId, grain: "week", split: "none", group: "" })],
+      ["cohorts (week, no split, 52 to 2023-12)", () => caller.retention.cohorts({ workspaceId, grain: "week", split: "none", group: "", until: "2023-12-31" })],
+      ["cohorts (week, largest campaign, latest 52)", () => caller.retention.cohorts({ workspaceId, grain: "week", split: "campaign", group: campaign })],
+      ["groups (campaign)", () => caller.retention.groups({ workspaceId, split: "campaign" })],
+      ["cohorts (quarter, largest channel)", () => caller.retention.cohorts({ workspaceId, grain: "quarter", split: "channel", group: channel })],
+      ["cohorts (month, largest RFM segment)", () => caller.retention.cohorts({ workspaceId, grain: "month", split: "segment", group: segment })],
+      ["cohorts (month, every RFM segment; API only)", () => caller.retention.cohorts({ workspaceId, grain: "month", split: "segment" })],
       ["curves (3-month window, no split)", () => caller.retention.curves({ workspaceId, split: "none", windowMonths: 3, horizonMonths: 24, group: "" })],
       ["curves (6-month window, one campaign)", () => caller.retention.curves({ workspaceId, split: "campaign", windowMonths: 6, horizonMonths: 24, group: campaign })],
       ["rates", () => caller.retention.rates({ workspaceId })],
@@ -180,7 +203,7 @@ try {
       [
         `Workspace: ${size!.customers} customers, ${size!.orders} orders (${size!.months} customer_months, ${size!.weeks} customer_weeks rows).`,
         `Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(1)).join(" / ")} before, ${loadavg().map((x) => x.toFixed(1)).join(" / ")} after.`,
-        `refreshRetentionRollups: ${(refreshMs / 1000).toFixed(1)} s, ${rr?.rows ?? 0} rows.`,
+        refreshLine,
         "",
         `| procedure (${RUNS} runs after 3 warm-up) | p50 ms | p95 ms | max ms |`,
         "|---|---|---|---|",

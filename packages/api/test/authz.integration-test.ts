@@ -99,6 +99,7 @@ function fixtures(): Record<string, Fixture> {
     "retention.cohorts": (ws) => ({ workspaceId: id(ws), grain: "month", split: "channel" }),
     "retention.curves": (ws) => ({ workspaceId: id(ws), split: "none", windowMonths: 3, horizonMonths: 24 }),
     "retention.rates": (ws) => ({ workspaceId: id(ws) }),
+    "retention.groups": (ws) => ({ workspaceId: id(ws), split: "channel" }),
     // reports (issue 8)
     "reports.schedules": (ws) => ({ workspaceId: id(ws) }),
     "reports.saveSchedule": (ws) => ({ workspaceId: id(ws), id: ws === "B" ? w.schedB : w.schedA, name: `Digest ${ws}`, recipients: ["digest@example.com"], dayOfWeek: 1, localTime: "09:00", timezone: "UTC" }),

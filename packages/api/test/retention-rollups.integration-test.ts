@@ -30,7 +30,68 @@ async function answers(owner: Actor, ws: string) {
   for (const w of ROLLUP_WINDOWS)
     for (const split of SPLITS) out[`curves:${w}:${split}`] = await owner.caller.retention.curves({ workspaceId: ws, split, windowMonths: w, horizonMonths: 24 });
   out["rates"] = await owner.caller.retention.rates({ workspaceId: ws });
+  // One split group at a time (what the page asks for), and older weekly cohorts.
+  for (const split of SPLITS) {
+    const g = await owner.caller.retention.groups({ workspaceId: ws, split });
+    out[`groups:${split}`] = g;
+    for (const grain of GRAINS)
+      for (const { value } of g.groups) out[`cohorts:${grain}:${split}:${value}`] = await owner.caller.retention.cohorts({ workspaceId: ws, grain, split, group: value });
+  }
+  const latest = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "week", split: "channel", weeks: 10 });
+  out["cohorts:week:older"] = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "week", split: "channel", weeks: 10, until: latest.window!.from });
   return out;
+}
+
+const addWeeks = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 7 * DAY).toISOString().slice(0, 10);
+
+/**
+ * The group filter and the weekly window against the whole matrix: one group's cohorts are exactly that
+ * group's rows of every group's matrix; the groups are the matrix's groups with their cohort sizes; weekly
+ * pages of 9 cohorts, newest first, add up to every weekly cohort, and the default shows the latest 52.
+ */
+async function expectGroupsAndWindows(owner: Actor, ws: string): Promise<void> {
+  const call = owner.caller.retention;
+  for (const split of SPLITS) {
+    const { groups } = await call.groups({ workspaceId: ws, split });
+    const all = await call.cohorts({ workspaceId: ws, grain: "month", split });
+    const sizes = new Map<string, number>();
+    for (const r of all.rows) sizes.set(r.group, (sizes.get(r.group) ?? 0) + r.size);
+    expect(groups.map((g) => [g.value, g.customers]).sort(), split).toEqual([...sizes].sort());
+    expect(groups.map((g) => g.label), split).toEqual([...groups.map((g) => g.label)].sort((a, b) => a.localeCompare(b)));
+    for (const grain of GRAINS) {
+      const every = await call.cohorts({ workspaceId: ws, grain, split, weeks: 104 });
+      expect(every.group).toBeNull();
+      for (const g of groups) {
+        const one = await call.cohorts({ workspaceId: ws, grain, split, group: g.value, weeks: 104 });
+        expect(one.group).toBe(g.value);
+        expect(one.rows.length, `${grain} ${split} ${g.label}`).toBeGreaterThan(0);
+        expect(one.rows, `${grain} ${split} ${g.label}`).toEqual(every.rows.filter((r) => r.group === g.value));
+      }
+      expect((await call.cohorts({ workspaceId: ws, grain, split, group: "no such group" })).rows).toEqual([]);
+    }
+  }
+  const full = await call.cohorts({ workspaceId: ws, grain: "week", split: "none", weeks: 104 });
+  const weeks = full.rows.map((r) => r.cohort);
+  expect(weeks.length).toBeGreaterThan(60); // the random data's first orders span 500 days
+  expect(weeks.length).toBeLessThanOrEqual(104);
+  expect(full.window).toMatchObject({ first: weeks[0], last: weeks.at(-1), until: weeks.at(-1) });
+  const byDefault = await call.cohorts({ workspaceId: ws, grain: "week", split: "none" });
+  expect(byDefault.window).toMatchObject({ weeks: 52, from: addWeeks(weeks.at(-1)!, -51), until: weeks.at(-1), first: weeks[0], last: weeks.at(-1) });
+  expect(byDefault.rows).toEqual(full.rows.filter((r) => r.cohort >= byDefault.window!.from));
+  const paged: string[] = [];
+  let until: string | undefined = undefined;
+  for (let page = 0; page < 20; page++) {
+    const m = await call.cohorts({ workspaceId: ws, grain: "week", split: "none", weeks: 9, ...(until === undefined ? {} : { until }) });
+    expect(m.window!.weeks).toBe(9);
+    expect(m.rows.every((r) => r.cohort >= m.window!.from && r.cohort <= m.window!.until)).toBe(true);
+    expect(m.rows).toEqual(full.rows.filter((r) => r.cohort >= m.window!.from && r.cohort <= m.window!.until));
+    paged.unshift(...m.rows.map((r) => r.cohort));
+    if (m.window!.from <= m.window!.first!) break;
+    until = addWeeks(m.window!.from, -1);
+  }
+  expect(paged).toEqual(weeks);
+  // Month and quarter grains ignore the weekly window.
+  expect((await call.cohorts({ workspaceId: ws, grain: "month", split: "none", weeks: 1 })).window).toBeNull();
 }
 
 /** Rollup-backed answers (fresh), then live answers (stale) for the same data: must be equal. */
@@ -86,6 +147,10 @@ describe("retention rollups", () => {
     const run = await recomputeWorkspace(prisma(), ws, { compare: false });
     expect(run.status).toBe("succeeded");
     await expectRollupsEqualLive(owner, ws);
+    await expectGroupsAndWindows(owner, ws);
+    await setStale(ws, true);
+    await expectGroupsAndWindows(owner, ws);
+    await setStale(ws, false);
 
     // Proof the procedures read the rollups while fresh: a doctored rollup row shows up, and is gone once stale.
     const before = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });

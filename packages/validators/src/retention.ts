@@ -7,9 +7,25 @@ export type TCohortGrain = z.infer<typeof ZCohortGrain>;
 export const ZCohortSplit = z.enum(["none", "channel", "campaign", "segment", "tier"]);
 export type TCohortSplit = z.infer<typeof ZCohortSplit>;
 
+/** Weekly cohorts returned per call by default (the heat-map pages through older ones). */
+export const WEEK_COHORTS_DEFAULT = 52;
+/** At most this many weekly cohorts per call. */
+export const WEEK_COHORTS_MAX = 104;
+
+const ZCalendarDay = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, "Use YYYY-MM-DD")
+  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "Not a calendar date");
+
 export const ZCohortMatrixInput = ZWorkspaceInput.extend({
   grain: ZCohortGrain.default("month"),
   split: ZCohortSplit.default("none"),
+  /** Only this split group's cohorts (its key from retention.groups, "" = none/unknown); every group when absent. */
+  group: z.string().max(200).optional(),
+  /** Week grain: how many weekly cohorts, the latest up to `until` (other grains return every cohort). */
+  weeks: z.number().int().min(1).max(WEEK_COHORTS_MAX).default(WEEK_COHORTS_DEFAULT),
+  /** Week grain: the newest cohort shown is the week holding this day (default: the latest week with data). */
+  until: ZCalendarDay.optional(),
 });
 export type TCohortMatrixInput = z.infer<typeof ZCohortMatrixInput>;
 
@@ -25,3 +41,7 @@ export const ZRetentionCurvesInput = ZWorkspaceInput.extend({
 export type TRetentionCurvesInput = z.infer<typeof ZRetentionCurvesInput>;
 
 export const ZRetentionRatesInput = ZWorkspaceInput;
+
+/** The groups a split has (the page's group selector), with their customers. */
+export const ZCohortGroupsInput = ZWorkspaceInput.extend({ split: ZCohortSplit.default("none") });
+export type TCohortGroupsInput = z.infer<typeof ZCohortGroupsInput>;

@@ -17,6 +17,9 @@ type Split = "none" | "channel" | "campaign" | "segment" | "tier";
 
 const GROUP_LABEL: Record<Split, string> = { none: "Group", channel: "Channel", campaign: "Campaign", segment: "RFM segment", tier: "Value tier" };
 
+/** Weekly cohorts per page of the heat-map (older ones one page at a time). */
+const WEEKS = 52;
+
 const HATCH = "repeating-linear-gradient(135deg, #f1f5f9 0 6px, #e2e8f0 6px 12px)";
 
 
@@ -90,6 +93,32 @@ function HeatMap({ matrix, group, metric }: { matrix: CohortMatrix; group: strin
   );
 }
 
+/** Weekly cohorts come WEEKS at a time: which ones are shown, and buttons to page to older / newer ones. */
+function WeekPager({ window: w, busy, onShow }: { window: NonNullable<CohortMatrix["window"]>; busy: boolean; onShow: (until: string | null) => void }) {
+  const shift = (weeks: number) => new Date(Date.parse(`${w.until}T00:00:00Z`) + weeks * 7 * 86_400_000).toISOString().slice(0, 10);
+  const hasOlder = w.first !== null && w.first < w.from;
+  const hasNewer = w.last !== null && w.last > w.until;
+  return (
+    <div className="mb-3 flex flex-wrap items-center gap-3 text-sm text-slate-700" role="group" aria-label="Weekly cohorts shown">
+      <p aria-live="polite">
+        Showing the weekly cohorts from {cohortLabel(w.from, "week")} to {cohortLabel(w.until, "week")} ({w.weeks} weeks at a time
+        {w.first !== null ? `; the first is ${cohortLabel(w.first, "week")}` : ""}). Use the buttons to see {hasOlder ? "older" : "other"} weeks.
+      </p>
+      <div className="flex gap-2">
+        <button type="button" className="rounded-md border border-slate-300 px-3 py-1 font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50" disabled={!hasOlder || busy} onClick={() => onShow(shift(-w.weeks))}>
+          Older weeks
+        </button>
+        <button type="button" className="rounded-md border border-slate-300 px-3 py-1 font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50" disabled={!hasNewer || busy} onClick={() => onShow(shift(w.weeks))}>
+          Newer weeks
+        </button>
+        <button type="button" className="rounded-md border border-slate-300 px-3 py-1 font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50" disabled={!hasNewer || busy} onClick={() => onShow(null)}>
+          Latest
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function RetentionView() {
   const ws = useWorkspace();
   const trpc = useTRPC();
@@ -100,22 +129,27 @@ export function RetentionView() {
   const [basis, setBasis] = useState<"revenue" | "margin">("revenue");
   const [groupChoice, setGroupChoice] = useState<string | null>(null);
   const [picked, setPicked] = useState<string[] | null>(null);
+  /** Week grain: the newest weekly cohort shown (null = the latest); the heat-map shows WEEKS of them. */
+  const [weekUntil, setWeekUntil] = useState<string | null>(null);
   const horizon = 24;
 
-  const matrix = useQuery(trpc.retention.cohorts.queryOptions({ workspaceId: ws.id, grain, split }));
-  const monthly = useQuery(trpc.retention.cohorts.queryOptions({ workspaceId: ws.id, grain: "month", split }));
+  // The split's groups first; then every cohort query asks for the group on show only (a split's matrix holds every group's cells).
+  const groupsQuery = useQuery({ ...trpc.retention.groups.queryOptions({ workspaceId: ws.id, split }), enabled: split !== "none" });
+  const groups = useMemo(() => (groupsQuery.data?.groups ?? []).map((g) => ({ value: g.value, label: g.label })), [groupsQuery.data]);
+  const group = split === "none" ? "" : groupChoice !== null && groups.some((g) => g.value === groupChoice) ? groupChoice : (groups[0]?.value ?? "");
+  const groupReady = split === "none" || groupsQuery.isSuccess;
+  const matrix = useQuery({
+    ...trpc.retention.cohorts.queryOptions({ workspaceId: ws.id, grain, split, group, ...(grain === "week" ? { weeks: WEEKS, ...(weekUntil === null ? {} : { until: weekUntil }) } : {}) }),
+    enabled: groupReady,
+    // While the next page of weekly cohorts loads, keep the current one (only for the same grain, split and group).
+    placeholderData: (prev) => (prev && prev.grain === grain && prev.split === split && prev.group === group ? prev : undefined),
+  });
+  const monthly = useQuery({ ...trpc.retention.cohorts.queryOptions({ workspaceId: ws.id, grain: "month", split, group }), enabled: groupReady });
   const rates = useQuery(trpc.retention.rates.queryOptions({ workspaceId: ws.id }));
-
-  const groups = useMemo(() => {
-    const seen = new Map<string, string>();
-    for (const r of matrix.data?.rows ?? []) if (!seen.has(r.group)) seen.set(r.group, r.groupLabel);
-    return [...seen].map(([value, label]) => ({ value, label }));
-  }, [matrix.data]);
-  const group = groupChoice !== null && groups.some((g) => g.value === groupChoice) ? groupChoice : (groups[0]?.value ?? "");
-  // Curves for the group on show only (each fitted cohort costs an sBG fit), once the matrix says which groups exist.
+  // Curves for the group on show only (each fitted cohort costs an sBG fit).
   const curves = useQuery({
     ...trpc.retention.curves.queryOptions({ workspaceId: ws.id, split, windowMonths, horizonMonths: horizon, group }),
-    enabled: split === "none" || matrix.isSuccess,
+    enabled: groupReady,
   });
 
   const groupCurves = (curves.data?.curves ?? []).filter((c) => c.group === group);
@@ -141,8 +175,8 @@ export function RetentionView() {
       </div>
 
       <form className="flex flex-wrap items-end gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm" aria-label="Cohort options" onSubmit={(e) => e.preventDefault()}>
-        <SelectField className="w-fit" label="Cohort grain" value={grain} onChange={setGrain} options={[{ value: "week", label: "Week" }, { value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
-        <SelectField className="w-fit" label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }, { value: "segment", label: "RFM segment (now)" }, { value: "tier", label: "Value tier (now)" }]} />
+        <SelectField className="w-fit" label="Cohort grain" value={grain} onChange={(v) => { setGrain(v); setWeekUntil(null); }} options={[{ value: "week", label: "Week" }, { value: "month", label: "Month" }, { value: "quarter", label: "Quarter" }]} />
+        <SelectField className="w-fit" label="Split by" value={split} onChange={(v) => { setSplit(v); setGroupChoice(null); setPicked(null); setWeekUntil(null); }} options={[{ value: "none", label: "No split" }, { value: "channel", label: "Acquisition channel" }, { value: "campaign", label: "Acquisition campaign" }, { value: "segment", label: "RFM segment (now)" }, { value: "tier", label: "Value tier (now)" }]} />
         {split !== "none" && groups.length > 0 ? (
           <SelectField className="w-fit" label={GROUP_LABEL[split]} value={group} onChange={(v) => { setGroupChoice(v); setPicked(null); }} options={groups} />
         ) : null}
@@ -164,8 +198,11 @@ export function RetentionView() {
             <PngButton label="Download CSV" of="the cohort heat-map" onClick={() => downloadText(matrixToCsv(matrix.data), `cohorts-${grain}-${split}.csv`)} />
           ) : null}
         </div>
-        {matrix.isPending ? (
+        {matrix.data?.window ? <WeekPager window={matrix.data.window} busy={matrix.isFetching} onShow={setWeekUntil} /> : null}
+        {matrix.isPending || (split !== "none" && groupsQuery.isPending) ? (
           <LoadingBlock label="cohort heat-map" className="h-80" />
+        ) : groupsQuery.isError ? (
+          <ErrorBlock error={groupsQuery.error} what="the cohort groups" onRetry={() => void groupsQuery.refetch()} />
         ) : matrix.isError ? (
           <ErrorBlock error={matrix.error} what="the cohort heat-map" onRetry={() => void matrix.refetch()} />
         ) : matrix.data.rows.length === 0 ? (

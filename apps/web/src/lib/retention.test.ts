@@ -6,7 +6,7 @@ const cell = (period: number, active: number, revenueMinor: string, incomplete =
 
 const rowA: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-01-01", size: 10, cacMinor: "1500", cells: [cell(0, 10, "10000"), cell(1, 4, "5000"), cell(2, 2, "3000", true)], forecast: null };
 const rowB: CohortRow = { group: "", groupLabel: "All customers", cohort: "2025-02-01", size: 4, cacMinor: null, cells: [cell(0, 4, "2000"), cell(1, 1, "800", true)], forecast: null };
-const matrix: CohortMatrix = { currency: "USD", grain: "month", split: "none", lastDataMonth: "2025-03-01", rows: [rowA, rowB] };
+const matrix: CohortMatrix = { currency: "USD", grain: "month", split: "none", group: "", lastDataMonth: "2025-03-01", window: null, rows: [rowA, rowB] };
 
 describe("retention page transformations", () => {
   it("labels months and quarters in UTC", () => {

@@ -8,7 +8,7 @@
  */
 import { fitShiftedBetaGeometric, mulberry32, quantileSorted, sampleParameters, sbgSurvival, type SbgModel } from "@valuelens/clv-core";
 import type { Tx } from "@valuelens/db";
-import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
+import { WEEK_COHORTS_DEFAULT, type TCohortGrain, type TCohortSplit } from "@valuelens/validators";
 import { divRound } from "./overview.ts";
 import { MONTH_IDX, PRED_K, PRED_SUMS, PRED_WHERE, ROLLUP_WINDOWS, readRetentionFreshness, scoresJoin, SPLIT_KEY, WEEK_IDX } from "./retention-rollups.ts";
 
@@ -55,11 +55,25 @@ export interface CohortMatrix {
   currency: string;
   grain: TCohortGrain;
   split: TCohortSplit;
+  /** The split group whose cohorts `rows` hold, or null for every group. */
+  group: string | null;
   /** First day of the last month with orders (treated as incomplete), or null without data. */
   lastDataMonth: string | null;
+  /**
+   * Week grain only (null otherwise): the weekly cohorts shown (`from`..`until`, Mondays, at most
+   * `weeks` of them) and the earliest / latest weekly cohort there is (for paging to older ones).
+   */
+  window: { weeks: number; from: string; until: string; first: string | null; last: string | null } | null;
   rows: CohortRow[];
 }
 
+export interface CohortGroup {
+  /** Split key ("" = none / unknown). */
+  value: string;
+  label: string;
+  /** Customers with a first order in the group. */
+  customers: number;
+}
 
 export function monthIndex(d: Date | string): number {
   const s = typeof d === "string" ? d : d.toISOString();
@@ -96,39 +110,83 @@ async function groupLabels(tx: Tx, workspaceId: string, split: TCohortSplit): Pr
   return (k) => (k === "" ? "No campaign" : (names.get(k) ?? "Unknown campaign"));
 }
 
+const DAY_MS = 86_400_000;
+const EPOCH_MONDAY = Date.UTC(1970, 0, 5);
+/** ISO-week index of a YYYY-MM-DD day (weeks since Monday 1970-01-05), as WEEK_IDX in SQL. */
+export function weekIndex(day: string): number {
+  return Math.floor((Date.parse(`${day}T00:00:00Z`) - EPOCH_MONDAY) / (7 * DAY_MS));
+}
+export function weekStart(idx: number): string {
+  return new Date(EPOCH_MONDAY + idx * 7 * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Cohort matrix of a grain and split. With `group`, only that split group's cohorts (the page shows one
+ * group at a time; a split's matrix holds every group's cells). Weekly cohorts come `weeks` at a time, the
+ * latest up to the week holding `until` (a workspace has ~52 weekly cohorts a year, each with a cell per
+ * week since: the whole matrix is tens of thousands of cells).
+ */
 export async function getCohortMatrix(
   tx: Tx,
   workspace: { id: string; currency: string; timezone: string },
-  opts: { grain: TCohortGrain; split: TCohortSplit },
+  opts: { grain: TCohortGrain; split: TCohortSplit; group?: string | undefined; weeks?: number | undefined; until?: string | undefined },
 ): Promise<CohortMatrix> {
   const ws = workspace.id;
+  const group = opts.group ?? null;
   const fresh = await readRetentionFreshness(tx, ws);
   const last = fresh ? fresh.lastMonth : await lastDataMonthIndex(tx, ws);
-  const base = { currency: workspace.currency, grain: opts.grain, split: opts.split };
-  if (last === null) return { ...base, lastDataMonth: null, rows: [] };
   const week = opts.grain === "week";
+  const base = { currency: workspace.currency, grain: opts.grain, split: opts.split, group };
+  if (last === null) return { ...base, lastDataMonth: null, window: null, rows: [] };
   const div = opts.grain === "quarter" ? 3 : 1;
+  let lastP = Math.floor(last / div);
+  if (week) {
+    if (fresh) lastP = fresh.lastWeek ?? 0;
+    else {
+      const lw = await tx.customerWeek.findFirst({ where: { workspaceId: ws }, orderBy: { week: "desc" }, select: { week: true } });
+      lastP = lw ? Math.floor((lw.week.getTime() - EPOCH_MONDAY) / (7 * DAY_MS)) : 0;
+    }
+  }
+  // Weekly cohorts shown: [lo, hi] (week indexes), ending at `until` or else the latest weekly cohort (not the
+  // latest data week: a workspace without new customers lately would otherwise show an empty window).
+  let lo = Number.MIN_SAFE_INTEGER;
+  let hi = Number.MAX_SAFE_INTEGER;
+  const setWindow = (latestCohort: number | null) => {
+    hi = Math.min(lastP, opts.until === undefined ? (latestCohort ?? lastP) : weekIndex(opts.until));
+    lo = hi - (opts.weeks ?? WEEK_COHORTS_DEFAULT) + 1;
+  };
   type Cell = { grp: string; c0: number; p: number; active: number; rev: string; mar: string };
   let rows: Cell[];
+  let span: { first: number | null; last: number | null } = { first: null, last: null };
   if (fresh) {
-    // One JSON value instead of thousands of rows (a weekly matrix has ~10⁴ cells; per-row decoding dominated).
-    rows = await readJsonRows<Cell>(
-      tx,
-      `SELECT json_build_object('grp', grp, 'c0', c0, 'p', c0 + k, 'active', customers, 'rev', revenue_minor::text, 'mar', margin_minor::text)
-         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'cell' AND grain = $2 AND split = $3 AND w = 0`,
-      ws,
-      opts.grain,
-      opts.split,
+    const args: unknown[] = [ws, opts.grain, opts.split];
+    let where = "workspace_id = $1::uuid AND kind = 'cell' AND grain = $2 AND split = $3 AND w = 0";
+    if (group !== null) where += ` AND grp = $${args.push(group)}`;
+    if (week) {
+      const [s] = await tx.$queryRawUnsafe<{ first: number | null; last: number | null }[]>(`SELECT min(c0) AS first, max(c0) AS last FROM retention_rollups WHERE ${where} AND k = 0`, ...args);
+      span = s ?? span;
+      setWindow(span.last);
+      where += ` AND c0 BETWEEN $${args.push(lo)} AND $${args.push(hi)}`;
+    }
+    // Column arrays in one JSON value: a JSON object per cell cost 4× more to build than the query itself.
+    const [r] = await tx.$queryRawUnsafe<{ j: string | null }[]>(
+      `SELECT json_build_object('grp', array_agg(grp), 'c0', array_agg(c0), 'k', array_agg(k), 'n', array_agg(customers),
+                                'rev', array_agg(revenue_minor::text), 'mar', array_agg(margin_minor::text))::text AS j
+         FROM retention_rollups WHERE ${where}`,
+      ...args,
     );
+    const cols = JSON.parse(r?.j ?? "{}") as { grp: string[] | null; c0: number[] | null; k: number[] | null; n: number[] | null; rev: string[] | null; mar: string[] | null };
+    rows = (cols.c0 ?? []).map((c0, i) => ({ grp: cols.grp![i]!, c0, p: c0 + cols.k![i]!, active: cols.n![i]!, rev: cols.rev![i]!, mar: cols.mar![i]! }));
   } else {
     await preferHashJoins(tx);
     // Periods are integers: month index (÷ 3 for quarters), or days since 1970-01-05 (a Monday) ÷ 7 for ISO weeks.
     const periodOf = week ? WEEK_IDX : (col: string) => `(${MONTH_IDX(col)} / $3)`;
+    const args: unknown[] = [ws, workspace.timezone, div];
     rows = await tx.$queryRawUnsafe<Cell[]>(
       `WITH c AS (
          SELECT c.id, date_trunc('${week ? "week" : "month"}', c.first_order_at AT TIME ZONE $2)::date AS cm, ${SPLIT_KEY[opts.split].expr} AS grp
            FROM customers c ${scoresJoin(opts.split)}
-          WHERE c.workspace_id = $1 AND c.first_order_at IS NOT NULL
+          WHERE c.workspace_id = $1 AND c.first_order_at IS NOT NULL${group === null ? "" : ` AND ${SPLIT_KEY[opts.split].expr} = $${args.push(group)}`}
        )
        SELECT c.grp, ${periodOf("c.cm")}::int AS c0, ${periodOf(week ? "m.week" : "m.month")}::int AS p,
               ${div === 1 ? "count(*)" : "count(DISTINCT m.customer_id)"}::int AS active,
@@ -136,21 +194,19 @@ export async function getCohortMatrix(
          FROM ${week ? "customer_weeks" : "customer_months"} m JOIN c ON c.id = m.customer_id
         WHERE m.workspace_id = $1 AND $3::int > 0
         GROUP BY 1, 2, 3`,
-      ws,
-      workspace.timezone,
-      div,
+      ...args,
     );
-  }
-  let lastP = Math.floor(last / div);
-  if (week) {
-    if (fresh) lastP = fresh.lastWeek ?? 0;
-    else {
-      const lw = await tx.customerWeek.findFirst({ where: { workspaceId: ws }, orderBy: { week: "desc" }, select: { week: true } });
-      lastP = lw ? Math.floor((lw.week.getTime() - Date.UTC(1970, 0, 5)) / (7 * 86_400_000)) : 0;
+    if (week) {
+      for (const r of rows) {
+        if (r.p !== r.c0) continue;
+        span = { first: span.first === null ? r.c0 : Math.min(span.first, r.c0), last: span.last === null ? r.c0 : Math.max(span.last, r.c0) };
+      }
+      setWindow(span.last);
+      rows = rows.filter((r) => r.c0 >= lo && r.c0 <= hi);
     }
   }
   const spend = week || SPLIT_KEY[opts.split].scores ? new Map<string, bigint>() : await spendByGroupPeriod(tx, workspace, opts.split, div);
-  const forecasts = opts.grain === "month" ? await cohortForecasts(tx, workspace, opts.split, fresh !== null) : new Map<string, CohortForecast>();
+  const forecasts = opts.grain === "month" ? await cohortForecasts(tx, workspace, opts.split, fresh !== null, group) : new Map<string, CohortForecast>();
   const label = await groupLabels(tx, ws, opts.split);
   const byRow = new Map<string, { grp: string; c0: number; cells: Map<number, (typeof rows)[number]> }>();
   for (const r of rows) {
@@ -159,7 +215,7 @@ export async function getCohortMatrix(
     if (!row) byRow.set(key, (row = { grp: r.grp, c0: r.c0, cells: new Map() }));
     row.cells.set(r.p - r.c0, r);
   }
-  const periodStart = (p: number) => (week ? new Date(Date.UTC(1970, 0, 5) + p * 7 * 86_400_000).toISOString().slice(0, 10) : monthStart(p * div));
+  const periodStart = (p: number) => (week ? weekStart(p) : monthStart(p * div));
   const out: CohortRow[] = [];
   for (const row of byRow.values()) {
     const size = row.cells.get(0)?.active ?? 0;
@@ -181,7 +237,43 @@ export async function getCohortMatrix(
     });
   }
   out.sort((a, b) => (a.groupLabel === b.groupLabel ? a.cohort.localeCompare(b.cohort) : a.groupLabel.localeCompare(b.groupLabel)));
-  return { ...base, lastDataMonth: monthStart(last), rows: out };
+  const window = week
+    ? { weeks: hi - lo + 1, from: weekStart(lo), until: weekStart(hi), first: span.first === null ? null : weekStart(span.first), last: span.last === null ? null : weekStart(span.last) }
+    : null;
+  return { ...base, lastDataMonth: monthStart(last), window, rows: out };
+}
+
+/**
+ * The groups of a split with their customers (the page's group selector; sorted by label). While the
+ * rollups are fresh: the quarter cells' cohort sizes (fewest rows of any grain); otherwise counted live.
+ */
+export async function getCohortGroups(tx: Tx, workspace: { id: string }, split: TCohortSplit): Promise<{ split: TCohortSplit; groups: CohortGroup[] }> {
+  const ws = workspace.id;
+  const fresh = await readRetentionFreshness(tx, ws);
+  let rows: { grp: string; n: number }[];
+  if (fresh) {
+    rows = await tx.$queryRawUnsafe<{ grp: string; n: number }[]>(
+      `SELECT grp, sum(customers)::int AS n FROM retention_rollups
+        WHERE workspace_id = $1::uuid AND kind = 'cell' AND grain = 'quarter' AND split = $2 AND w = 0 AND k = 0 GROUP BY grp`,
+      ws,
+      split,
+    );
+  } else {
+    await preferHashJoins(tx);
+    // The matrix's cohorts are customers with a first order and a purchase month: count those.
+    rows = await tx.$queryRawUnsafe<{ grp: string; n: number }[]>(
+      `SELECT ${SPLIT_KEY[split].expr} AS grp, count(*)::int AS n
+         FROM customers c ${scoresJoin(split)}
+        WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM customer_months m WHERE m.workspace_id = c.workspace_id AND m.customer_id = c.id)
+        GROUP BY 1`,
+      ws,
+    );
+  }
+  const label = await groupLabels(tx, ws, split);
+  const groups = rows.filter((r) => r.n > 0).map((r) => ({ value: r.grp, label: label(r.grp), customers: r.n }));
+  groups.sort((a, b) => a.label.localeCompare(b.label));
+  return { split, groups };
 }
 
 /** Rows of a query whose single column is a JSON object per row, fetched as one JSON array. */
@@ -191,27 +283,25 @@ async function readJsonRows<T>(tx: Tx, sql: string, ...args: unknown[]): Promise
 }
 
 /** Cohort LTV forecasts per (split group, cohort month): from the rollups while fresh, else live from the scores. */
-async function cohortForecasts(tx: Tx, workspace: { id: string; timezone: string }, split: TCohortSplit, fresh: boolean): Promise<Map<string, CohortForecast>> {
+async function cohortForecasts(tx: Tx, workspace: { id: string; timezone: string }, split: TCohortSplit, fresh: boolean, group: string | null): Promise<Map<string, CohortForecast>> {
   type F = { grp: string; c0: number; scored: number; m1: string; m3: string; m12: string; lo: string; hi: string };
   let rows: F[];
   if (fresh) {
     const pick = (col: keyof typeof PRED_K) => `max(revenue_minor) FILTER (WHERE k = ${PRED_K[col]})::text AS ${col}`;
     rows = await tx.$queryRawUnsafe<F[]>(
       `SELECT grp, c0, max(customers)::int AS scored, ${(Object.keys(PRED_K) as (keyof typeof PRED_K)[]).map(pick).join(", ")}
-         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred' AND grain = 'month' AND split = $2 AND w = 0
+         FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred' AND grain = 'month' AND split = $2 AND w = 0${group === null ? "" : " AND grp = $3"}
         GROUP BY grp, c0`,
-      workspace.id,
-      split,
+      ...[workspace.id, split, ...(group === null ? [] : [group])],
     );
   } else {
     rows = await tx.$queryRawUnsafe<F[]>(
       `SELECT g.grp, g.c0, g.scored, g.m1::text, g.m3::text, g.m12::text, g.lo::text, g.hi::text FROM (
          SELECT ${SPLIT_KEY[split].expr} AS grp, ${MONTH_IDX("date_trunc('month', c.first_order_at AT TIME ZONE $2)::date")} AS c0, ${PRED_SUMS}
            FROM customers c JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
-          WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL AND ${PRED_WHERE}
+          WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL AND ${PRED_WHERE}${group === null ? "" : ` AND ${SPLIT_KEY[split].expr} = $3`}
           GROUP BY 1, 2) g`,
-      workspace.id,
-      workspace.timezone,
+      ...[workspace.id, workspace.timezone, ...(group === null ? [] : [group])],
     );
   }
   const out = new Map<string, CohortForecast>();
