@@ -26,7 +26,7 @@ describe("customers CSV export", () => {
     const csv = await collect(customersCsv(getDb().prisma, owner.user.id, owner.workspaceId, { sort: "historicalClv", dir: "desc", filters: {} }));
     const lines = csv.trimEnd().split("\r\n");
     expect(lines[0]).toBe(
-      "external_id,email,name,acquisition_channel,campaign,orders,first_order_at,last_order_at,currency,historical_clv,predicted_clv_12m,predicted_clv_12m_low,predicted_clv_12m_high,p_alive,expected_purchases_90d,churn_risk,rfm_segment,value_tier",
+      "external_id,email,name,acquisition_channel,campaign,orders,first_order_at,last_order_at,currency,historical_clv,predicted_clv_12m,predicted_clv_12m_low,predicted_clv_12m_high,p_alive,expected_purchases_90d,churn_risk,rfm_segment,value_tier,signed_up_at,added_at",
     );
     expect(lines).toHaveLength(6);
     // Highest historical CLV first: customer 4 bought 5000 + 5001 + 5002 cents.
@@ -36,6 +36,16 @@ describe("customers CSV export", () => {
 
     const filtered = await collect(customersCsv(getDb().prisma, owner.user.id, owner.workspaceId, { sort: "historicalClv", dir: "desc", filters: { search: "EXP-c2" } }));
     expect(filtered.trimEnd().split("\r\n")).toHaveLength(2);
+
+    // The "without orders" view exports the customers who have not bought yet (and only them).
+    await withWorkspace(getDb().prisma, owner.workspaceId, (tx) =>
+      tx.customer.create({ data: { workspaceId: owner.workspaceId, externalId: "LEAD-1", email: "lead@example.com", name: "+lead" } }),
+    );
+    const leads = (await collect(customersCsv(getDb().prisma, owner.user.id, owner.workspaceId, { view: "withoutOrders", sort: "historicalClv", dir: "desc", filters: {} })))
+      .trimEnd()
+      .split("\r\n");
+    expect(leads).toHaveLength(2);
+    expect(leads[1]).toMatch(/^LEAD-1,lead@example\.com,'\+lead,,,0,,,USD,0\.00,,,,,,,,,,\d{4}-/);
   });
 
   it("is for members and above, and never another workspace", async () => {

@@ -148,3 +148,64 @@ describe("customer profile and model card", () => {
     expect(summary.histogram.reduce((s, b) => s + b.customers, 0)).toBe(scored);
   });
 });
+
+describe("customers.list view withoutOrders", () => {
+  it("lists every customer without orders once, newest first, with the count, filters and a clear refusal", async () => {
+    const base = Date.UTC(2026, 0, 1);
+    const made = await withWorkspace(getDb().prisma, owner.workspaceId, async (tx) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 45; i++) {
+        const c = await tx.customer.create({
+          data: {
+            workspaceId: owner.workspaceId,
+            externalId: `LEAD-${i}`,
+            email: `lead-${i}@example.com`,
+            name: `Lead ${i}`,
+            acquisitionChannel: i % 3 === 0 ? "Referral-leads" : null,
+            // Two share a timestamp: the keyset must still hand out each exactly once.
+            createdAt: new Date(base + Math.min(i, 44 - (i === 44 ? 1 : 0)) * 3_600_000),
+          },
+          select: { id: true },
+        });
+        ids.push(c.id);
+      }
+      return ids;
+    });
+    const [direct] = await withWorkspace(getDb().prisma, owner.workspaceId, (tx) =>
+      tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM customers WHERE order_count = 0`,
+    );
+    expect(direct!.n).toBeGreaterThanOrEqual(45);
+
+    const rows = await walk({ view: "withoutOrders", sort: "predictedClv", dir: "desc" });
+    expect(rows.length).toBe(direct!.n);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    for (const id of made) expect(rows.map((r) => r.id)).toContain(id);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.addedAt.getTime()).toBeLessThanOrEqual(rows[i - 1]!.addedAt.getTime());
+    for (const r of rows) expect([r.orders, r.rfmSegment, r.valueTier, r.predictedClvMinor]).toEqual([0, null, null, null]);
+    // None of them appears among the scored customers, and none of the scored among them.
+    const scoredIds = new Set((await walk({ sort: "historicalClv", dir: "desc" })).map((r) => r.id));
+    for (const r of rows) expect(scoredIds.has(r.id)).toBe(false);
+
+    const asc = await walk({ view: "withoutOrders", sort: "predictedClv", dir: "asc" });
+    expect(asc.map((r) => r.id)).toEqual([...rows.map((r) => r.id)].reverse());
+
+    const opts = await owner.caller.customers.filterOptions({ workspaceId: owner.workspaceId });
+    expect(opts.withoutOrders).toEqual({ count: direct!.n, capped: false });
+
+    const referral = await walk({ view: "withoutOrders", sort: "predictedClv", dir: "desc", filters: { channel: "Referral-leads" } });
+    expect(referral.map((r) => r.externalId).sort()).toEqual(
+      Array.from({ length: 15 }, (_, k) => `LEAD-${k * 3}`).sort(),
+    );
+    const searched = await walk({ view: "withoutOrders", sort: "predictedClv", dir: "desc", filters: { search: "lead 4" } });
+    expect(searched.map((r) => r.externalId).sort()).toEqual(["LEAD-4", "LEAD-40", "LEAD-41", "LEAD-42", "LEAD-43", "LEAD-44"]);
+
+    await expect(
+      owner.caller.customers.list({ workspaceId: owner.workspaceId, view: "withoutOrders", sort: "predictedClv", filters: { tier: "high" } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("tier applies to customers with orders only") });
+
+    // Their profile opens without scores.
+    const profile = await owner.caller.customers.get({ workspaceId: owner.workspaceId, customerId: made[0]! });
+    expect(profile.score).toBeNull();
+    expect(profile.orders).toEqual([]);
+  });
+});

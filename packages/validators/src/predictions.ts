@@ -43,8 +43,18 @@ export const ZCustomerFilters = z.strictObject({
 });
 export type TCustomerFilters = z.infer<typeof ZCustomerFilters>;
 
+/**
+ * Which customers the list shows: "scored" (every customer with at least one order, with the latest
+ * scores; sortable by value) or "withoutOrders" (imported customers who have not bought yet, newest
+ * first; only the search, channel and campaign filters apply to them).
+ */
+export const CUSTOMER_VIEWS = ["scored", "withoutOrders"] as const;
+export const ZCustomerView = z.enum(CUSTOMER_VIEWS);
+export type TCustomerView = z.infer<typeof ZCustomerView>;
+
 export const ZCustomerListInput = z.strictObject({
   workspaceId: ZUuid,
+  view: ZCustomerView.default("scored"),
   sort: ZCustomerSort.default("predictedClv"),
   dir: z.enum(["asc", "desc"]).default("desc"),
   limit: z.number().int().min(1).max(100).default(25),

@@ -3,9 +3,9 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { RFM_SEGMENTS } from "@valuelens/clv-core";
-import { roleAtLeast, ZCustomerFilters, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
+import { roleAtLeast, ZCustomerFilters, type TCustomerFilters, type TCustomerSort, type TCustomerView } from "@valuelens/validators";
 import { useTRPC } from "~/trpc/react";
 import { formatMoney, formatPercent } from "~/lib/money";
 import { formatDate } from "~/lib/predictions";
@@ -67,12 +67,17 @@ export function CustomersView() {
     setCursors([null]);
   }
   const cursor = cursors[cursors.length - 1] ?? null;
+  const [view, setView] = useState<TCustomerView>("scored");
+  const scored = view === "scored";
   const options = useQuery(trpc.customers.filterOptions.queryOptions({ workspaceId: ws.id }));
+  // Customers without orders can only be narrowed by search, channel and campaign (the server refuses the rest).
+  const listFilters: TCustomerFilters = scored ? filters : { search: filters.search, channel: filters.channel, campaignId: filters.campaignId };
   const list = useQuery({
-    ...trpc.customers.list.queryOptions({ workspaceId: ws.id, sort, dir, limit: PAGE, cursor, filters }),
+    ...trpc.customers.list.queryOptions({ workspaceId: ws.id, view, sort, dir, limit: PAGE, cursor, filters: listFilters }),
     placeholderData: keepPreviousData,
     enabled: Boolean(st.data),
   });
+  const withoutOrders = options.data?.withoutOrders;
 
   const resetPages = () => setCursors([null]);
 
@@ -103,6 +108,33 @@ export function CustomersView() {
     resetPages();
   }
 
+  const shown = list.data?.rows.length ?? 0;
+  const pager = (next: { v: string; id: string } | null) => (
+    <nav aria-label="Pages" className="flex items-center justify-between gap-3 p-3 text-sm">
+      <span className="text-slate-700">
+        Page {cursors.length} · {shown} customers shown
+      </span>
+      <div className="flex gap-2">
+        <button
+          type="button"
+          disabled={cursors.length <= 1}
+          onClick={() => setCursors((c) => c.slice(0, -1))}
+          className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-50 disabled:opacity-50"
+        >
+          Previous
+        </button>
+        <button
+          type="button"
+          disabled={!next}
+          onClick={() => next && setCursors((c) => [...c, next])}
+          className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-50 disabled:opacity-50"
+        >
+          Next
+        </button>
+      </div>
+    </nav>
+  );
+
   const sorts = (Object.keys(SORT_LABELS) as TCustomerSort[]).filter((k) => predictions || (k !== "predictedClv" && k !== "pAlive"));
 
   return (
@@ -110,12 +142,16 @@ export function CustomersView() {
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Customers</h1>
-          <p className="mb-2 text-sm text-slate-700">Every customer with at least one order, with value to date and what the model expects next.</p>
+          <p className="mb-2 text-sm text-slate-700">
+            {scored
+              ? "Every customer with at least one order, with value to date and what the model expects next."
+              : "Customers imported without any order yet (sign-ups, leads), newest first: nothing to score until they buy."}
+          </p>
           <DataFreshness />
         </div>
         {roleAtLeast(ws.role, "MEMBER") ? (
           <a
-            href={`/api/customers/export?${new URLSearchParams({ workspaceId: ws.id, sort, dir, filters: JSON.stringify(filters) }).toString()}`}
+            href={`/api/customers/export?${new URLSearchParams({ workspaceId: ws.id, view, sort, dir, filters: JSON.stringify(listFilters) }).toString()}`}
             className="rounded-md border border-brand-700 px-3 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50"
             download
           >
@@ -124,14 +160,37 @@ export function CustomersView() {
         ) : null}
       </div>
 
-      {st.data?.latest && !predictions ? (
+      <div role="group" aria-label="Which customers" className="inline-flex rounded-md border border-slate-300 bg-white p-0.5 text-sm" data-testid="customer-view">
+        {(
+          [
+            ["scored", "With orders"],
+            ["withoutOrders", `Without orders${withoutOrders ? ` (${withoutOrders.capped ? "over " : ""}${withoutOrders.count.toLocaleString("en-US")})` : ""}`],
+          ] as const
+        ).map(([v, label]) => (
+          <button
+            key={v}
+            type="button"
+            aria-pressed={view === v}
+            onClick={() => {
+              setView(v);
+              setDir("desc");
+              resetPages();
+            }}
+            className={`rounded px-3 py-1 font-medium ${view === v ? "bg-brand-600 text-white" : "text-slate-800 hover:bg-slate-50"}`}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+
+      {scored && st.data?.latest && !predictions ? (
         <div role="note" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950">
           <p className="font-medium">Predictions are not available yet.</p>
           <p className="mt-1">{st.data.latest.reason}</p>
         </div>
       ) : null}
 
-      {filters.rfmR !== undefined || filters.rfmF !== undefined ? (
+      {scored && (filters.rfmR !== undefined || filters.rfmF !== undefined) ? (
         <p className="flex flex-wrap items-center gap-2 text-sm" data-testid="rfm-cell-filter">
           <span className="rounded-full bg-brand-50 px-3 py-1 font-medium text-brand-800">
             RFM cell: recency {filters.rfmR ?? "any"} × frequency {filters.rfmF ?? "any"}
@@ -150,7 +209,7 @@ export function CustomersView() {
         </p>
       ) : null}
 
-      {filters.ruleSegmentId ? (
+      {scored && filters.ruleSegmentId ? (
         <RuleSegmentFilterChip
           segmentId={filters.ruleSegmentId}
           onRemove={() => {
@@ -166,6 +225,8 @@ export function CustomersView() {
           <span className="font-medium">Search</span>
           <input name="search" type="search" placeholder="E-mail, name or external id" className={field} defaultValue={filters.search ?? ""} />
         </label>
+        {scored ? (
+          <>
         <label className="text-sm">
           <span className="font-medium">Value tier</span>
           <select name="tier" className={field} defaultValue={filters.tier ?? ""}>
@@ -195,6 +256,8 @@ export function CustomersView() {
             <option value="high">High</option>
           </select>
         </label>
+          </>
+        ) : null}
         <label className="text-sm">
           <span className="font-medium">Channel</span>
           <select name="channel" className={field} defaultValue="">
@@ -217,6 +280,8 @@ export function CustomersView() {
             ))}
           </select>
         </label>
+        {scored ? (
+          <>
         <label className="text-sm">
           <span className="font-medium">Last order from</span>
           <input name="lastOrderFrom" type="date" className={field} />
@@ -233,6 +298,8 @@ export function CustomersView() {
           <span className="font-medium">Min. predicted CLV ({ws.currency})</span>
           <input name="minPredictedClv" inputMode="decimal" className={field} disabled={!predictions} />
         </label>
+          </>
+        ) : null}
         <div className="flex items-end gap-2">
           <button type="submit" className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-brand-700">
             Apply filters
@@ -241,6 +308,7 @@ export function CustomersView() {
       </form>
 
       <div className="flex flex-wrap items-end gap-3">
+        {scored ? (
         <label className="text-sm">
           <span className="font-medium">Sort by</span>
           <select
@@ -258,6 +326,7 @@ export function CustomersView() {
             ))}
           </select>
         </label>
+        ) : null}
         <label className="text-sm">
           <span className="font-medium">Direction</span>
           <select
@@ -268,8 +337,8 @@ export function CustomersView() {
               resetPages();
             }}
           >
-            <option value="desc">Highest first</option>
-            <option value="asc">Lowest first</option>
+            <option value="desc">{scored ? "Highest first" : "Newest first"}</option>
+            <option value="asc">{scored ? "Lowest first" : "Oldest first"}</option>
           </select>
         </label>
       </div>
@@ -278,6 +347,12 @@ export function CustomersView() {
         <LoadingBlock label="customers" className="h-96" />
       ) : st.isError || list.isError ? (
         <ErrorBlock error={st.error ?? list.error} what="customers" onRetry={() => void list.refetch()} />
+      ) : !scored ? (
+        list.data.rows.length === 0 ? (
+          <EmptyState title="No customers without orders">Every customer matching these filters has bought at least once.</EmptyState>
+        ) : (
+          <WithoutOrdersTable rows={list.data.rows} slug={ws.slug} pager={pager(list.data.nextCursor)} />
+        )
       ) : !st.data.latest ? (
         <EmptyState title="Predictions are not available yet">
           {st.data.active ? "The first recompute is running; customers appear here when it finishes." : "No customer has been scored yet: import orders, then the background recompute scores every customer."}
@@ -321,8 +396,8 @@ export function CustomersView() {
                     </Link>
                     <div className="text-xs text-slate-600">{c.email ?? c.externalId}</div>
                   </th>
-                  <td className="px-3 py-2">{c.rfmSegment}</td>
-                  <td className="px-3 py-2 capitalize">{c.valueTier}</td>
+                  <td className="px-3 py-2">{c.rfmSegment ?? "—"}</td>
+                  <td className="px-3 py-2 capitalize">{c.valueTier ?? "—"}</td>
                   <td className="px-3 py-2 text-right tabular-nums">{formatMoney(c.historicalClvMinor, ws.currency)}</td>
                   <td className="px-3 py-2 text-right tabular-nums">
                     {c.predictedClvMinor !== null ? (
@@ -347,31 +422,57 @@ export function CustomersView() {
               ))}
             </tbody>
           </table>
-          <nav aria-label="Pages" className="flex items-center justify-between gap-3 p-3 text-sm">
-            <span className="text-slate-700">
-              Page {cursors.length} · {list.data.rows.length} customers shown
-            </span>
-            <div className="flex gap-2">
-              <button
-                type="button"
-                disabled={cursors.length <= 1}
-                onClick={() => setCursors((c) => c.slice(0, -1))}
-                className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-50 disabled:opacity-50"
-              >
-                Previous
-              </button>
-              <button
-                type="button"
-                disabled={!list.data.nextCursor}
-                onClick={() => list.data.nextCursor && setCursors((c) => [...c, list.data.nextCursor])}
-                className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium hover:bg-slate-50 disabled:opacity-50"
-              >
-                Next
-              </button>
-            </div>
-          </nav>
+          {pager(list.data.nextCursor)}
         </div>
       )}
+    </div>
+  );
+}
+
+type ListedCustomer = {
+  id: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  channel: string | null;
+  campaign: string | null;
+  addedAt: Date;
+  signedUpAt: Date | null;
+};
+
+/** The "without orders" view: who they are and where they came from (no values to show yet). */
+function WithoutOrdersTable({ rows, slug, pager }: { rows: ListedCustomer[]; slug: string; pager: ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="customers-without-orders-table">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">Customers without orders, by date added</caption>
+        <thead className="bg-slate-50">
+          <tr className="border-b border-slate-200">
+            <th scope="col" className="px-3 py-2">Customer</th>
+            <th scope="col" className="px-3 py-2">Channel</th>
+            <th scope="col" className="px-3 py-2">Campaign</th>
+            <th scope="col" className="px-3 py-2">Signed up</th>
+            <th scope="col" className="px-3 py-2">Added</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((c) => (
+            <tr key={c.id} className="border-b border-slate-100 hover:bg-slate-50">
+              <th scope="row" className="px-3 py-2 font-normal">
+                <Link href={`/w/${slug}/customers/${c.id}`} className="font-medium text-brand-700 underline-offset-2 hover:underline">
+                  {c.name ?? c.email ?? c.externalId}
+                </Link>
+                <div className="text-xs text-slate-600">{c.email ?? c.externalId}</div>
+              </th>
+              <td className="px-3 py-2">{c.channel ?? "—"}</td>
+              <td className="px-3 py-2">{c.campaign ?? "—"}</td>
+              <td className="px-3 py-2">{formatDate(c.signedUpAt)}</td>
+              <td className="px-3 py-2">{formatDate(c.addedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {pager}
     </div>
   );
 }

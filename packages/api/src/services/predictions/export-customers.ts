@@ -1,5 +1,5 @@
 import { withWorkspace, type PrismaClient } from "@valuelens/db";
-import { currencyDigits, minorToDecimal, toCsvRow, type TCustomerFilters, type TCustomerSort } from "@valuelens/validators";
+import { currencyDigits, minorToDecimal, toCsvRow, type TCustomerFilters, type TCustomerSort, type TCustomerView } from "@valuelens/validators";
 import { requireRole } from "../membership.ts";
 import { listCustomers } from "./list-customers.ts";
 
@@ -8,7 +8,7 @@ const PAGE = 2_000;
 export const CUSTOMER_EXPORT_COLUMNS = [
   "external_id", "email", "name", "acquisition_channel", "campaign", "orders", "first_order_at", "last_order_at",
   "currency", "historical_clv", "predicted_clv_12m", "predicted_clv_12m_low", "predicted_clv_12m_high",
-  "p_alive", "expected_purchases_90d", "churn_risk", "rfm_segment", "value_tier",
+  "p_alive", "expected_purchases_90d", "churn_risk", "rfm_segment", "value_tier", "signed_up_at", "added_at",
 ] as const;
 
 /**
@@ -21,7 +21,7 @@ export async function* customersCsv(
   prisma: PrismaClient,
   userId: string,
   workspaceId: string,
-  input: { sort: TCustomerSort; dir: "asc" | "desc"; filters: TCustomerFilters },
+  input: { view?: TCustomerView; sort: TCustomerSort; dir: "asc" | "desc"; filters: TCustomerFilters },
 ): AsyncGenerator<string> {
   const currency = await withWorkspace(
     prisma,
@@ -45,7 +45,7 @@ export async function* customersCsv(
         minorToDecimal(r.historicalClvMinor, digits), minorToDecimal(r.predictedClvMinor, digits),
         minorToDecimal(r.predictedClvLowMinor, digits), minorToDecimal(r.predictedClvHighMinor, digits),
         r.pAlive === null ? null : r.pAlive.toFixed(4), r.expectedPurchases90 === null ? null : r.expectedPurchases90.toFixed(3),
-        r.churnRisk, r.rfmSegment, r.valueTier,
+        r.churnRisk, r.rfmSegment, r.valueTier, r.signedUpAt?.toISOString() ?? null, r.addedAt.toISOString(),
       ]);
     }
     if (chunk) yield chunk;

@@ -1,5 +1,5 @@
 import { Prisma, type Tx } from "@valuelens/db";
-import type { TCustomerFilters, TCustomerSort } from "@valuelens/validators";
+import type { TCustomerFilters, TCustomerSort, TCustomerView } from "@valuelens/validators";
 import { DomainError } from "../domain-error.ts";
 import { ruleSegmentPredicate } from "../segment-rules/members.ts"; // rule segments (issue 5)
 
@@ -20,8 +20,12 @@ export interface CustomerRow {
   pAlive: number | null;
   expectedPurchases90: number | null;
   churnRisk: string | null;
-  rfmSegment: string;
-  valueTier: string;
+  /** Null for a customer without orders (nothing to score yet). */
+  rfmSegment: string | null;
+  valueTier: string | null;
+  /** When the customer was added to the workspace (the sort key of the "without orders" view). */
+  addedAt: Date;
+  signedUpAt: Date | null;
 }
 
 export interface CustomerPage {
@@ -50,17 +54,31 @@ function checkCursor(sort: TCustomerSort, v: string): void {
 
 const likePrefix = (q: string) => q.replace(/[\\%_]/g, (c) => "\\" + c) + "%";
 
+/** External id exact, e-mail exact or prefix, name prefix (case-insensitive); see listCustomers. */
+function searchPredicate(workspaceId: string, q: string, col: Prisma.Sql): Prisma.Sql {
+  const p = likePrefix(q.toLowerCase());
+  return Prisma.sql`${col} IN (SELECT x.id FROM customers x
+                               WHERE x.workspace_id = ${workspaceId}::uuid
+                                 AND (x.external_id = ${q} OR x.email = ${q} OR x.email LIKE ${p} OR lower(x.name) LIKE ${p}))`;
+}
+
+type ListInput = {
+  view?: TCustomerView;
+  sort: TCustomerSort;
+  dir: "asc" | "desc";
+  limit: number;
+  cursor?: { v: string; id: string } | null;
+  filters: TCustomerFilters;
+};
+
 /**
  * Customers of the workspace with their latest scores, keyset-paginated on (sort value, id) — no
  * OFFSET, no total count — so every page is an index range scan whatever the workspace size.
- * Customers without orders have no score row and are not listed (nothing to predict yet).
+ * Customers without orders have no score row: they are listed by the "withoutOrders" view instead.
  * Rows whose sort value is NULL (e.g. predictions unavailable) are excluded from that sort.
  */
-export async function listCustomers(
-  tx: Tx,
-  workspaceId: string,
-  input: { sort: TCustomerSort; dir: "asc" | "desc"; limit: number; cursor?: { v: string; id: string } | null; filters: TCustomerFilters },
-): Promise<CustomerPage> {
+export async function listCustomers(tx: Tx, workspaceId: string, input: ListInput): Promise<CustomerPage> {
+  if (input.view === "withoutOrders") return listCustomersWithoutOrders(tx, workspaceId, input);
   const s = SORTS[input.sort];
   const f = input.filters;
   const where: Prisma.Sql[] = [Prisma.sql`s.workspace_id = ${workspaceId}::uuid`];
@@ -93,11 +111,7 @@ export async function listCustomers(
     // External id: exact (unique index); e-mail: exact or prefix; name: prefix, case-insensitive —
     // each on its own (workspace_id, …) index (migration customer_name_search), so the matching
     // customers are found first (a bitmap OR of three index ranges) and only they are joined and sorted.
-    const q = f.search;
-    const p = likePrefix(q.toLowerCase());
-    where.push(Prisma.sql`c.id IN (SELECT x.id FROM customers x
-                                   WHERE x.workspace_id = ${workspaceId}::uuid
-                                     AND (x.external_id = ${q} OR x.email = ${q} OR x.email LIKE ${p} OR lower(x.name) LIKE ${p}))`);
+    where.push(searchPredicate(workspaceId, f.search, Prisma.sql`c.id`));
   }
   const order = input.dir === "desc" ? Prisma.sql`${s.col} DESC, s.customer_id DESC` : Prisma.sql`${s.col} ASC, s.customer_id ASC`;
   const rows = await tx.$queryRaw<
@@ -120,13 +134,16 @@ export async function listCustomers(
       churn_risk: string | null;
       rfm_segment: string;
       value_tier: string;
+      created_at: Date;
+      signed_up_at: Date | null;
       sortv: unknown;
     }[]
   >`
     SELECT s.customer_id::text AS id, c.external_id, c.email, c.name, c.acquisition_channel AS channel, k.name AS campaign,
            c.order_count AS orders, c.first_order_at, s.last_order_at, s.historical_clv_minor AS hist,
            s.predicted_clv_minor AS pred, s.predicted_clv_low_minor AS lo, s.predicted_clv_high_minor AS hi,
-           s.p_alive, s.expected_purchases_90 AS e90, s.churn_risk, s.rfm_segment, s.value_tier, ${s.col} AS sortv
+           s.p_alive, s.expected_purchases_90 AS e90, s.churn_risk, s.rfm_segment, s.value_tier, c.created_at, c.signed_up_at,
+           ${s.col} AS sortv
       FROM customer_scores s
       JOIN customers c ON c.workspace_id = s.workspace_id AND c.id = s.customer_id
       LEFT JOIN campaigns k ON k.workspace_id = c.workspace_id AND k.id = c.acquisition_campaign_id
@@ -155,16 +172,99 @@ export async function listCustomers(
       churnRisk: r.churn_risk,
       rfmSegment: r.rfm_segment,
       valueTier: r.value_tier,
+      addedAt: r.created_at,
+      signedUpAt: r.signed_up_at,
     })),
     nextCursor: rows.length > input.limit && last ? { v: cursorValue(input.sort, last.sortv), id: last.id } : null,
   };
 }
 
-/** Filter choices for the Customers page (channels and campaigns are small sets). */
-export async function customerFilterOptions(tx: Tx, workspaceId: string): Promise<{ channels: string[]; campaigns: { id: string; name: string }[] }> {
-  const [campaigns, channels] = await Promise.all([
+/** The filters that mean something for a customer without orders; any other is refused (it would match nobody). */
+const WITHOUT_ORDERS_FILTERS = new Set<keyof TCustomerFilters>(["search", "channel", "campaignId"]);
+
+/**
+ * Customers imported without any order yet (prospects, sign-ups), newest first: keyset on
+ * (created_at, id) over the partial index customers_without_orders_idx (migration
+ * customers_without_orders), so each page is an index range scan however many customers have orders.
+ */
+async function listCustomersWithoutOrders(tx: Tx, workspaceId: string, input: ListInput): Promise<CustomerPage> {
+  const f = input.filters;
+  const other = (Object.keys(f) as (keyof TCustomerFilters)[]).filter((k) => f[k] !== undefined && !WITHOUT_ORDERS_FILTERS.has(k));
+  if (other.length > 0)
+    throw new DomainError("BAD_REQUEST", `Filter ${other.join(", ")} applies to customers with orders only; customers without orders can be filtered by search, channel and campaign.`);
+  const where: Prisma.Sql[] = [Prisma.sql`c.workspace_id = ${workspaceId}::uuid`, Prisma.sql`c.order_count = 0`];
+  if (input.cursor) {
+    if (Number.isNaN(Date.parse(input.cursor.v))) throw new DomainError("BAD_REQUEST", "Invalid page cursor.");
+    where.push(
+      input.dir === "desc"
+        ? Prisma.sql`(c.created_at, c.id) < (${input.cursor.v}::timestamptz, ${input.cursor.id}::uuid)`
+        : Prisma.sql`(c.created_at, c.id) > (${input.cursor.v}::timestamptz, ${input.cursor.id}::uuid)`,
+    );
+  }
+  if (f.channel) where.push(Prisma.sql`c.acquisition_channel = ${f.channel}`);
+  if (f.campaignId) where.push(Prisma.sql`c.acquisition_campaign_id = ${f.campaignId}::uuid`);
+  if (f.search) where.push(searchPredicate(workspaceId, f.search, Prisma.sql`c.id`));
+  const order = input.dir === "desc" ? Prisma.sql`c.created_at DESC, c.id DESC` : Prisma.sql`c.created_at ASC, c.id ASC`;
+  const rows = await tx.$queryRaw<
+    { id: string; external_id: string; email: string | null; name: string | null; channel: string | null; campaign: string | null; created_at: Date; signed_up_at: Date | null }[]
+  >`
+    SELECT c.id::text AS id, c.external_id, c.email, c.name, c.acquisition_channel AS channel, k.name AS campaign, c.created_at, c.signed_up_at
+      FROM customers c
+      LEFT JOIN campaigns k ON k.workspace_id = c.workspace_id AND k.id = c.acquisition_campaign_id
+     WHERE ${Prisma.join(where, " AND ")}
+     ORDER BY ${order}
+     LIMIT ${input.limit + 1}`;
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map((r) => ({
+      id: r.id,
+      externalId: r.external_id,
+      email: r.email,
+      name: r.name,
+      channel: r.channel,
+      campaign: r.campaign,
+      orders: 0,
+      firstOrderAt: null,
+      lastOrderAt: null,
+      historicalClvMinor: "0",
+      predictedClvMinor: null,
+      predictedClvLowMinor: null,
+      predictedClvHighMinor: null,
+      pAlive: null,
+      expectedPurchases90: null,
+      churnRisk: null,
+      rfmSegment: null,
+      valueTier: null,
+      addedAt: r.created_at,
+      signedUpAt: r.signed_up_at,
+    })),
+    nextCursor: rows.length > input.limit && last ? { v: last.created_at.toISOString(), id: last.id } : null,
+  };
+}
+
+/** Above this many, the count of customers without orders is shown as "more than". */
+export const WITHOUT_ORDERS_COUNT_CAP = 100_000;
+
+/**
+ * Filter choices for the Customers page (channels and campaigns are small sets) and how many
+ * customers have no order yet (counted on the partial index, capped so a workspace of mostly
+ * sign-ups does not count millions of entries on every page view).
+ */
+export async function customerFilterOptions(
+  tx: Tx,
+  workspaceId: string,
+): Promise<{ channels: string[]; campaigns: { id: string; name: string }[]; withoutOrders: { count: number; capped: boolean } }> {
+  const [campaigns, channels, [none]] = await Promise.all([
     tx.campaign.findMany({ where: { workspaceId }, select: { id: true, name: true, channel: true }, orderBy: { name: "asc" }, take: 500 }),
     tx.$queryRaw<{ channel: string }[]>`SELECT DISTINCT channel FROM campaigns WHERE workspace_id = ${workspaceId}::uuid ORDER BY 1 LIMIT 100`,
+    tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (SELECT 1 FROM customers
+                                   WHERE workspace_id = ${workspaceId}::uuid AND order_count = 0 LIMIT ${WITHOUT_ORDERS_COUNT_CAP + 1}) x`,
   ]);
-  return { channels: channels.map((c) => c.channel), campaigns: campaigns.map((c) => ({ id: c.id, name: c.name })) };
+  const n = none?.n ?? 0;
+  return {
+    channels: channels.map((c) => c.channel),
+    campaigns: campaigns.map((c) => ({ id: c.id, name: c.name })),
+    withoutOrders: { count: Math.min(n, WITHOUT_ORDERS_COUNT_CAP), capped: n > WITHOUT_ORDERS_COUNT_CAP },
+  };
 }

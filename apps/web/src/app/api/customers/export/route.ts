@@ -7,7 +7,7 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /**
- * GET /api/customers/export?workspaceId=…&sort=…&dir=…&filters=<json> — the filtered customer list
+ * GET /api/customers/export?workspaceId=…&view=…&sort=…&dir=…&filters=<json> — the filtered customer list
  * as CSV, streamed (formula-safe cells; members and above).
  */
 export async function GET(req: Request): Promise<Response> {
@@ -20,6 +20,7 @@ export async function GET(req: Request): Promise<Response> {
   }
   const parsed = ZCustomerExportInput.safeParse({
     workspaceId: q.get("workspaceId"),
+    view: q.get("view") ?? undefined,
     sort: q.get("sort") ?? undefined,
     dir: q.get("dir") ?? undefined,
     filters,
