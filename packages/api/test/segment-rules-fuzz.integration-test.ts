@@ -6,8 +6,9 @@
  * keys: they must be matched as data, and every table must still be there afterwards.
  * The workspace's time zone is America/New_York and order times cluster around local midnight, so
  * the local-day → instant conversion of date conditions is checked where it can go wrong.
- * Every rule is run three ways — the preview's live path, the full customers ⟕ scores join, and the
- * segment_facts copy the recompute writes — and the copy itself is compared with the source tables.
+ * Every rule is run four ways — the preview's live path, the full customers ⟕ scores join, the
+ * segment_facts copy the recompute writes, and the in-memory columns of that copy the preview uses on
+ * large workspaces (columnar.ts) — and the copy itself is compared with the source tables.
  */
 import { mulberry32, type Rng } from "@valuelens/clv-core";
 import { getDb, withWorkspace, type Tx } from "@valuelens/db";
@@ -24,6 +25,7 @@ import {
   type TSegmentRule,
 } from "@valuelens/validators";
 import { beforeAll, describe, expect, it } from "vitest";
+import { columnarMemberIds, evaluateColumnar, loadFactColumns, type FactColumns } from "../src/services/segment-rules/columnar.ts";
 import { compileRule, type CompileContext } from "../src/services/segment-rules/compile.ts";
 import { refreshSegmentFacts } from "../src/services/segment-rules/facts.ts";
 import { membersFrom } from "../src/services/segment-rules/query.ts";
@@ -46,6 +48,7 @@ const DAYS = ["2025-03-08", "2025-03-09", "2025-11-01", "2025-11-02", "2026-01-0
 let workspaceId = "";
 let campaignIds: string[] = [];
 let facts: Map<string, TRuleFacts> = new Map();
+let columns: FactColumns | null = null;
 
 const pick = <T,>(rng: Rng, a: readonly T[]): T => a[Math.floor(rng() * a.length)]!;
 const chance = (rng: Rng, p: number) => rng() < p;
@@ -235,6 +238,7 @@ beforeAll(async () => {
   // The previews' narrow copy, as the recompute writes it right after the scores.
   const ok = await withWorkspace(getDb().prisma, workspaceId, (tx) => refreshSegmentFacts(tx, workspaceId, null));
   if (!ok) throw new Error("writing segment_facts failed");
+  columns = await withWorkspace(getDb().prisma, workspaceId, (tx) => loadFactColumns(tx, workspaceId));
 });
 
 describe("segment_facts (the previews' copy)", () => {
@@ -296,6 +300,8 @@ describe("rule compiler ≡ in-memory evaluator", () => {
           expect(got.size === expected.size && diff(got, expected).length === 0, msg).toBe(true);
           expect(joined.size === expected.size && diff(joined, expected).length === 0, `full join path: ${msg}`).toBe(true);
           expect(fromFacts.size === expected.size && diff(fromFacts, expected).length === 0, `segment_facts path: ${msg}`).toBe(true);
+          const inMemory = new Set(columnarMemberIds(rule, columns!, ctx));
+          expect(inMemory.size === expected.size && diff(inMemory, expected).length === 0, `in-memory columns: ${msg}`).toBe(true);
           if (expected.size > 0 && expected.size < ids.length) nonTrivial++;
         }
       },
@@ -324,6 +330,7 @@ describe("rule compiler ≡ in-memory evaluator", () => {
           const got = [...(await sqlMembers(tx, checked.rule, "auto"))].sort();
           expect(got, `${JSON.stringify(cond)}`).toEqual(expected);
           expect([...(await sqlMembers(tx, checked.rule, "facts"))].sort(), `facts: ${JSON.stringify(cond)}`).toEqual(expected);
+          expect(columnarMemberIds(checked.rule, columns!, ctx).sort(), `in-memory: ${JSON.stringify(cond)}`).toEqual(expected);
         }
       }
       // Exact matches on hostile text really find the customers that hold it.
@@ -331,6 +338,30 @@ describe("rule compiler ≡ in-memory evaluator", () => {
       expect(drop).toBeGreaterThan(0);
       const [n] = await tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM customers WHERE workspace_id = ${workspaceId}::uuid`;
       expect(Number(n!.n)).toBe(CUSTOMERS);
+    });
+  });
+
+  it("in-memory columns give the SQL copy's count, exact sums and top members on random rules", async () => {
+    expect(columns!.n).toBe(CUSTOMERS);
+    const rng = mulberry32(SEED + 2);
+    const all = [...facts.values()];
+    await withWorkspace(getDb().prisma, workspaceId, async (tx) => {
+      for (let i = 0; i < 60; i++) {
+        const checked = checkSegmentRule({ version: 1, root: randomGroup(rng, 1, () => pick(rng, all)) });
+        if (!checked.ok) throw new Error(formatRuleIssues(checked.issues));
+        const got = evaluateColumnar(checked.rule, columns!, ctx, 10);
+        const from = membersFrom(workspaceId, checked.rule, ctx, "facts");
+        const { Prisma } = await import("@valuelens/db");
+        const [agg] = await tx.$queryRaw<{ n: bigint; pred: string; hist: string; wp: bigint }[]>`
+          SELECT count(*) AS n, coalesce(sum(f.predicted_clv_minor), 0)::text AS pred, coalesce(sum(f.historical_clv_minor), 0)::text AS hist, count(f.predicted_clv_minor) AS wp ${from.sql}`;
+        const col = Prisma.raw(got.byPredicted ? "predicted_clv_minor" : "historical_clv_minor");
+        const top = await tx.$queryRaw<{ id: string }[]>`SELECT f.customer_id::text AS id ${from.sql} AND f.${col} IS NOT NULL ORDER BY f.${col} DESC, f.customer_id DESC LIMIT 10`;
+        const msg = `rule ${JSON.stringify(checked.rule)}`;
+        expect({ n: got.customers, pred: got.predictedClvSumMinor, hist: got.historicalClvSumMinor, wp: got.withPredictions }, msg).toEqual({
+          n: Number(agg!.n), pred: agg!.pred, hist: agg!.hist, wp: Number(agg!.wp),
+        });
+        expect(got.topIds, msg).toEqual(top.map((r) => r.id));
+      }
     });
   });
 

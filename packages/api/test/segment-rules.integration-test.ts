@@ -12,6 +12,8 @@ import { checkSegmentRule, evaluateRule, formatRuleIssues, type TSegmentRule } f
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import { listSegmentMembers, ruleSegmentCsv } from "../src/services/segment-rules/index.ts";
+import { cachedFactColumns, clearFactColumns, factColumnsLoaded } from "../src/services/segment-rules/columnar.ts";
+import { refreshSegmentFacts } from "../src/services/segment-rules/facts.ts";
 import { previewRule, withRuleTimeout } from "../src/services/segment-rules/query.ts";
 import { join, signUp, type Actor } from "./harness.ts";
 
@@ -272,6 +274,37 @@ describe("rule segments", () => {
     // The 95 % margin; twice it (≈ 4 standard errors) bounds the error of any run.
     expect(Math.abs(part.customers - exact.customers)).toBeLessThanOrEqual(2 * pe.marginCustomers);
     for (const m of part.sample) expect(m.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("answers from the in-memory columns once loaded in the background: the SQL copy's exact figures and sample, never a stale copy", async () => {
+    const rule = checkSegmentRule(TWO_GROUPS);
+    if (!rule.ok) throw new Error(formatRuleIssues(rule.issues));
+    const r: TSegmentRule = rule.rule;
+    clearFactColumns();
+    const prisma = getDb().prisma;
+    const sql = await withWorkspace(prisma, ws, (tx) => previewRule(tx, ws, r));
+    // Threshold lowered to this workspace: the first call answers in SQL (an estimate when allowed) and starts the load.
+    const first = await withWorkspace(prisma, ws, (tx) => previewRule(tx, ws, r, { allowEstimate: true, estimateFromCustomers: 1, estimateSampleRows: 300, prisma, columnarFromCustomers: 1 }));
+    expect(first.estimate).not.toBeNull();
+    await factColumnsLoaded(ws);
+    const asOf = sql.asOf!;
+    expect(cachedFactColumns(ws, asOf)?.n).toBe(1500);
+    // Loaded: both the builder's first call and the exact call are exact, from memory, equal to SQL.
+    for (const allowEstimate of [true, false]) {
+      const mem = await withWorkspace(prisma, ws, (tx) => previewRule(tx, ws, r, { allowEstimate, estimateFromCustomers: 1, prisma, columnarFromCustomers: 1 }));
+      expect(mem.estimate).toBeNull();
+      expect({ ...mem, ms: 0, pAliveAvg: null }).toEqual({ ...sql, ms: 0, pAliveAvg: null });
+      expect(mem.pAliveAvg!).toBeCloseTo(sql.pAliveAvg!, 9); // summed in another order
+    }
+    // A newer copy (the next recompute) is not answered from the old columns: SQL again until reloaded.
+    await withWorkspace(prisma, ws, (tx) => refreshSegmentFacts(tx, ws, null));
+    const after = await withWorkspace(prisma, ws, (tx) => previewRule(tx, ws, r, { allowEstimate: true, estimateFromCustomers: 1, estimateSampleRows: 300, prisma, columnarFromCustomers: 1 }));
+    expect(after.estimate).not.toBeNull();
+    expect(after.asOf!.getTime()).toBeGreaterThan(asOf.getTime());
+    await factColumnsLoaded(ws);
+    expect(cachedFactColumns(ws, asOf)).toBeNull();
+    expect(cachedFactColumns(ws, after.asOf!)?.n).toBe(1500);
+    clearFactColumns();
   });
 
   it("turns a statement timeout into a clear 'narrow the rule' error", async () => {

@@ -6,6 +6,7 @@ export {
   withUser,
   setWorkspaceInTx,
   NestedTenantTransactionError,
+  detachedFromTenant,
   type Tx,
   type TenantScope,
   type TenantTxOptions,

@@ -55,6 +55,14 @@ export async function withTenant<T>(
   );
 }
 
+/**
+ * Runs fn outside the tenant transaction the caller may be in: for work a request starts and does not
+ * wait for (a cache fill), which then opens its own withWorkspace on its own connection.
+ */
+export function detachedFromTenant<T>(fn: () => T): T {
+  return active.exit(fn);
+}
+
 /** Tenant transaction for one workspace (procedures and jobs). */
 export function withWorkspace<T>(
   prisma: PrismaClient,

@@ -31,7 +31,7 @@ export const segmentRulesRouter = router({
     .query(({ ctx }) => ruleFieldOptions(ctx.tx, ctx.workspace.id)),
   preview: workspaceProcedure("ADMIN")
     .input(ZRulePreviewInput)
-    .query(({ ctx, input }) => previewRule(ctx.tx, ctx.workspace.id, input.rule, { allowEstimate: !input.exact })),
+    .query(({ ctx, input }) => previewRule(ctx.tx, ctx.workspace.id, input.rule, { allowEstimate: !input.exact, prisma: ctx.prisma })),
   list: workspaceProcedure("VIEWER")
     .input(ZWorkspaceInput)
     .query(({ ctx }) => listRuleSegments(ctx.tx, ctx.workspace.id)),

@@ -90,7 +90,7 @@ function param(v: TRuleScalar, cast: Cast): Prisma.Sql {
 }
 
 /** The start of local day `day` in the zone, as an instant (a DST gap at midnight starts the day after it). */
-function dayStart(day: string, tz: string): Date {
+export function dayStart(day: string, tz: string): Date {
   return new Date(zonedInstant({ year: Number(day.slice(0, 4)), month: Number(day.slice(5, 7)), day: Number(day.slice(8, 10)), hour: 0, minute: 0 }, tz));
 }
 

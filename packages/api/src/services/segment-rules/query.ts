@@ -2,11 +2,12 @@
  * Running a compiled rule: the FROM clause it needs, its live preview (count, value, a sample), and
  * the statement-timeout guard that turns a pathological rule into a clear message.
  */
-import { Prisma, type Tx } from "@valuelens/db";
+import { Prisma, type PrismaClient, type Tx } from "@valuelens/db";
 import { checkSegmentRule, evaluateRule, formatRuleIssues, NO_SCORE_FACTS, ruleReadsCustomer, type TSegmentRule } from "@valuelens/validators";
 import { DomainError } from "../domain-error.ts";
 import { wallTime } from "../zoned-time.ts";
 import { compileRule, type CompileContext, type RuleSource } from "./compile.ts";
+import { cachedFactColumns, COLUMNAR_FROM_CUSTOMERS, evaluateColumnar, NotColumnar, warmFactColumns } from "./columnar.ts";
 import { ESTIMATE_FROM_CUSTOMERS, segmentFactsState, type FactsState } from "./facts.ts";
 
 /** A preview is interactive: past this the admin is told to narrow the rule instead of waiting. */
@@ -266,13 +267,19 @@ async function factsSample(tx: Tx, workspaceId: string, rule: TSegmentRule, ctx:
     if (fromSample ? sorted.length > ids.length : true) ids = sorted.map((r) => r.id);
     else fromSample = false;
   }
-  if (ids.length === 0) return { rows: [], fromSample };
+  return { rows: await factsMembers(tx, workspaceId, ids, byPredicted), fromSample };
+}
+
+/** The listed members' rows (values from segment_facts, names from customers), by value desc then id desc. */
+async function factsMembers(tx: Tx, workspaceId: string, ids: string[], byPredicted: boolean): Promise<RuleMemberRow[]> {
+  if (ids.length === 0) return [];
+  const col = Prisma.raw(byPredicted ? "predicted_clv_minor" : "historical_clv_minor"); // fixed column names, never input
   const rows = await tx.$queryRaw<MemberSqlRow[]>`
     SELECT ${FACTS_MEMBER_COLUMNS}
       FROM segment_facts f JOIN customers c ON c.workspace_id = f.workspace_id AND c.id = f.customer_id
      WHERE f.workspace_id = ${workspaceId}::uuid AND f.customer_id = ANY(${ids}::uuid[])
      ORDER BY f.${col} DESC, f.customer_id DESC`;
-  return { rows: rows.map(toMember), fromSample };
+  return rows.map(toMember);
 }
 
 export interface RulePreview extends RuleAggregates {
@@ -297,6 +304,13 @@ export interface PreviewOptions {
   /** Rows an estimate reads (ESTIMATE_SAMPLE_ROWS; tests lower it). */
   estimateSampleRows?: number;
   timeoutMs?: number;
+  /**
+   * Lets the preview load the workspace's segment_facts into memory in the background (columnar.ts)
+   * when it is large enough and not loaded yet; once loaded, previews are exact from memory.
+   */
+  prisma?: PrismaClient;
+  /** Workspace size from which previews are answered from memory (COLUMNAR_FROM_CUSTOMERS; tests lower it). */
+  columnarFromCustomers?: number;
 }
 
 /**
@@ -320,6 +334,19 @@ export async function previewRule(tx: Tx, workspaceId: string, rule: TSegmentRul
       asOf: facts?.refreshedAt ?? null,
       ms: Math.round(performance.now() - started),
     });
+    if (facts && facts.customers >= (opts.columnarFromCustomers ?? COLUMNAR_FROM_CUSTOMERS)) {
+      const cols = cachedFactColumns(workspaceId, facts.refreshedAt);
+      if (cols) {
+        try {
+          const { topIds, byPredicted, ...agg } = evaluateColumnar(rule, cols, ctx, SAMPLE_SIZE);
+          return done(agg, { rows: await factsMembers(tx, workspaceId, topIds, byPredicted), fromSample: false }, byPredicted, null);
+        } catch (e) {
+          if (!(e instanceof NotColumnar)) throw e; // e.g. an attribute key beyond those held in memory: SQL below
+        }
+      } else if (opts.prisma) {
+        warmFactColumns(opts.prisma, workspaceId, facts.refreshedAt);
+      }
+    }
     if (!facts) {
       const agg = await ruleAggregates(tx, workspaceId, rule, ctx);
       const byPredicted = agg.withPredictions > 0;
