@@ -14,7 +14,7 @@ import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import { listSegmentMembers, ruleSegmentCsv } from "../src/services/segment-rules/index.ts";
 import { cachedFactColumns, clearFactColumns, factColumnsLoaded } from "../src/services/segment-rules/columnar.ts";
 import { refreshSegmentFacts } from "../src/services/segment-rules/facts.ts";
-import { previewRule, withRuleTimeout } from "../src/services/segment-rules/query.ts";
+import { prepareRulePreview, previewRule, withRuleTimeout } from "../src/services/segment-rules/query.ts";
 import { join, signUp, type Actor } from "./harness.ts";
 
 let owner: Actor & { workspaceId: string };
@@ -303,6 +303,11 @@ describe("rule segments", () => {
     expect(after.asOf!.getTime()).toBeGreaterThan(asOf.getTime());
     await factColumnsLoaded(ws);
     expect(cachedFactColumns(ws, asOf)).toBeNull();
+    expect(cachedFactColumns(ws, after.asOf!)?.n).toBe(1500);
+    // The editor's opening call (fieldOptions, for admins) starts the load before the first preview.
+    clearFactColumns();
+    await withWorkspace(prisma, ws, (tx) => prepareRulePreview(tx, ws, prisma, 1));
+    await factColumnsLoaded(ws);
     expect(cachedFactColumns(ws, after.asOf!)?.n).toBe(1500);
     clearFactColumns();
   });

@@ -6,6 +6,7 @@ import {
   ZRuleSegmentRef,
   ZRuleSegmentUpdate,
   ZWorkspaceInput,
+  roleAtLeast,
 } from "@valuelens/validators";
 import {
   compareRuleSegments,
@@ -13,6 +14,7 @@ import {
   deleteRuleSegment,
   getRuleSegment,
   listRuleSegments,
+  prepareRulePreview,
   previewRule,
   ruleFieldOptions,
   ruleSegmentHistory,
@@ -28,7 +30,12 @@ import { router, workspaceProcedure } from "../trpc.ts";
 export const segmentRulesRouter = router({
   fieldOptions: workspaceProcedure("VIEWER")
     .input(ZWorkspaceInput)
-    .query(({ ctx }) => ruleFieldOptions(ctx.tx, ctx.workspace.id)),
+    .query(async ({ ctx }) => {
+      // The rule editor opens with this call: for those who may preview, start loading a large workspace's
+      // preview columns now, so the first previews as they type are already answered from memory.
+      if (roleAtLeast(ctx.role, "ADMIN")) await prepareRulePreview(ctx.tx, ctx.workspace.id, ctx.prisma);
+      return ruleFieldOptions(ctx.tx, ctx.workspace.id);
+    }),
   preview: workspaceProcedure("ADMIN")
     .input(ZRulePreviewInput)
     .query(({ ctx, input }) => previewRule(ctx.tx, ctx.workspace.id, input.rule, { allowEstimate: !input.exact, prisma: ctx.prisma })),

@@ -368,6 +368,15 @@ export async function previewRule(tx: Tx, workspaceId: string, rule: TSegmentRul
 }
 
 /**
+ * Starts the background load of the workspace's preview columns (columnar.ts) when it is large enough
+ * and they are not in memory for its current segment_facts copy. Returns at once.
+ */
+export async function prepareRulePreview(tx: Tx, workspaceId: string, prisma: PrismaClient, columnarFromCustomers = COLUMNAR_FROM_CUSTOMERS): Promise<void> {
+  const facts = await segmentFactsState(tx, workspaceId);
+  if (facts && facts.customers >= columnarFromCustomers && !cachedFactColumns(workspaceId, facts.refreshedAt)) warmFactColumns(prisma, workspaceId, facts.refreshedAt);
+}
+
+/**
  * One page of a segment's members in customer-id order (keyset: id > cursor), for syncing to other
  * tools and the CSV export. Constant cost per page whatever the depth.
  */
