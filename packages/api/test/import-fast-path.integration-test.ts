@@ -143,6 +143,45 @@ describe("import fast path: bulk chunks", () => {
   });
 });
 
+describe("orders → customers without a per-row foreign key (migration 20261124101100)", () => {
+  it("an order for a customer that does not exist is refused (23503); deleting a customer deletes its orders, months and weeks", async () => {
+    const ws = a.workspaceId;
+    await run(ws, "ORDERS", orders(26, "fk"), 10);
+    const prisma = getDb().prisma;
+    const missing = crypto.randomUUID();
+    const err = await withWorkspace(prisma, ws, (tx) =>
+      tx.$executeRaw`INSERT INTO orders (workspace_id, external_id, customer_id, ordered_at, amount_minor, currency)
+        VALUES (${ws}::uuid, 'fk-orphan', ${missing}::uuid, now(), 100, 'USD')`,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toMatch(/23503|foreign key/);
+    // Moving an order to a customer that does not exist is refused the same way.
+    const moved = await withWorkspace(prisma, ws, (tx) =>
+      tx.$executeRaw`UPDATE orders SET customer_id = ${missing}::uuid WHERE workspace_id = ${ws}::uuid AND external_id = 'fk-o0'`,
+    ).catch((e: unknown) => e);
+    expect(String((moved as Error).message)).toMatch(/23503|foreign key/);
+
+    const count = (sql: string) =>
+      withWorkspace(prisma, ws, async (tx) => (await tx.$queryRawUnsafe<{ n: number }[]>(sql, ws))[0]!.n);
+    const ofC0 = (table: string) =>
+      `SELECT count(*)::int AS n FROM ${table} x JOIN customers c ON c.workspace_id = x.workspace_id AND c.id = x.customer_id WHERE x.workspace_id = $1::uuid AND c.external_id = 'fk-c0'`;
+    expect(await count(ofC0("orders"))).toBe(2);
+    expect(await count(ofC0("customer_months"))).toBeGreaterThan(0);
+    const before = await count(`SELECT count(*)::int AS n FROM orders WHERE workspace_id = $1::uuid`);
+    const monthsBefore = await count(`SELECT count(*)::int AS n FROM customer_months WHERE workspace_id = $1::uuid`);
+    const c0 = await withWorkspace(prisma, ws, (tx) => tx.customer.findFirstOrThrow({ where: { workspaceId: ws, externalId: "fk-c0" }, select: { id: true } }));
+    await withWorkspace(prisma, ws, (tx) => tx.customer.delete({ where: { workspaceId_id: { workspaceId: ws, id: c0.id } } }));
+    const left = (table: string) => count(`SELECT count(*)::int AS n FROM ${table} WHERE workspace_id = $1::uuid AND customer_id = '${c0.id}'::uuid`);
+    expect(await left("orders")).toBe(0);
+    expect(await left("customer_months")).toBe(0);
+    expect(await left("customer_weeks")).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM orders WHERE workspace_id = $1::uuid`)).toBe(before - 2);
+    expect(await count(`SELECT count(*)::int AS n FROM customer_months WHERE workspace_id = $1::uuid`)).toBeLessThan(monthsBefore);
+    const d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+  });
+});
+
 describe("import fast path: crash recovery", () => {
   it("a killed import leaves consistent chunks, is marked FAILED only once its heartbeat is stale, and a re-run completes it without duplicates", async () => {
     const b = await signUp("fastCrash", "Fast path crash");
