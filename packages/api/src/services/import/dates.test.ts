@@ -16,6 +16,24 @@ describe("parseDate", () => {
     expect(p("2024-03-05 14:22")).toBe("2024-03-05T14:22:00.000Z"); // Stripe "Created (UTC)"
     expect(p("2024-03-05T14:22:11.5Z")).toBe("2024-03-05T14:22:11.500Z");
   });
+  it("the fast path for YYYY-MM-DDTHH:MM:SS[.fff]Z agrees with the general one, errors included", () => {
+    expect(p("2024-02-29T23:59:59.999Z")).toBe("2024-02-29T23:59:59.999Z");
+    expect(p("2023-02-29T00:00:00Z")).toMatch(/^ERR no such date/);
+    expect(p("2100-02-29T00:00:00Z")).toMatch(/^ERR no such date/);
+    expect(p("2000-02-29T00:00:00Z")).toBe("2000-02-29T00:00:00.000Z");
+    expect(p("2024-04-31T00:00:00.000Z")).toMatch(/^ERR no such date/);
+    expect(p("2024-01-01T24:00:00Z")).toMatch(/^ERR no such time/);
+    expect(p("2024-01-01T00:60:00.000Z")).toMatch(/^ERR no such time/);
+    expect(p("2024-01-01T00:00:00.00xZ")).toMatch(/^ERR unrecognised/);
+    expect(p("2027-01-01T00:00:00Z")).toMatch(/^ERR date .* is in the future/);
+    fc.assert(
+      fc.property(fc.date({ min: new Date("1900-01-01T00:00:00Z"), max: now, noInvalidDate: true }), (d) => {
+        expect(p(d.toISOString())).toBe(d.toISOString());
+        expect(p(d.toISOString().replace(".", ",").replace("Z", "+00:00"))).toBe(d.toISOString()); // general path
+      }),
+      { seed: 4, numRuns: 300 },
+    );
+  });
   it("reads wall times in the chosen time zone, across DST", () => {
     expect(p("2024-03-05", "auto", "America/New_York")).toBe("2024-03-05T05:00:00.000Z");
     expect(p("2024-07-05 12:00", "auto", "America/New_York")).toBe("2024-07-05T16:00:00.000Z");

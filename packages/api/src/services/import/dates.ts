@@ -27,10 +27,47 @@ export function zonedToUtc(y: number, mo: number, d: number, h: number, mi: numb
   return zonedInstant({ year: y, month: mo, day: d, hour: h, minute: mi, second: s, millisecond: ms }, tz);
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function validYmd(y: number, mo: number, d: number): boolean {
   if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1) return false;
-  const dim = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  return d <= dim;
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= DAYS_IN_MONTH[mo - 1]! + (leap ? 1 : 0);
+}
+
+/** Digits at s[from..from+n) as a number, or -1 if any is not a digit. */
+function digitsAt(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * The common export form "YYYY-MM-DDTHH:MM:SS[.fff]Z" (what toISOString, Shopify and Stripe write)
+ * read without a regular expression: the import's hot path. Anything else, or any value out of
+ * range, returns null and takes the general path below (which also words the errors).
+ */
+function fastIsoUtc(s: string): Date | null {
+  const len = s.length;
+  if ((len !== 20 && len !== 24) || s.charCodeAt(len - 1) !== 90 /* Z */) return null;
+  if (s[4] !== "-" || s[7] !== "-" || s[10] !== "T" || s[13] !== ":" || s[16] !== ":") return null;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  let ms = 0;
+  if (len === 24) {
+    if (s[19] !== ".") return null;
+    ms = digitsAt(s, 20, 3);
+  }
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || ms < 0) return null;
+  if (!validYmd(y, mo, d) || h > 23 || mi > 59 || sec > 59) return null;
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms));
 }
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -47,6 +84,8 @@ export function parseDate(input: string, opts: { format: DateFormat; timeZone: s
 }
 
 function parseInstant(s: string, opts: { format: DateFormat; timeZone: string }): DateResult {
+  const fast = fastIsoUtc(s);
+  if (fast) return { ok: true, date: fast };
   let m = ISO.exec(s);
   if (m) {
     const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];

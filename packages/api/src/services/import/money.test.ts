@@ -19,6 +19,24 @@ describe("parseMoney", () => {
     expect(ok("90071992547409.93")).toBe(9007199254740993n); // beyond float precision
     expect(minorDigits("JPY")).toBe(0);
   });
+  it("the fast path for plain amounts agrees with exact decimal arithmetic", () => {
+    expect(ok("10.")).toBe(1000n);
+    expect(ok("007.05")).toBe(705n);
+    expect(ok("999999999999.99")).toBe(99999999999999n);
+    expect(ok("9999999999999.99")).toBe(999999999999999n);
+    expect(ok("1.2345", "CLF")).toBe(12345n);
+    expect(ok("12.345")).toMatch(/more than 2 decimal places/);
+    expect(ok("1.5", "JPY")).toMatch(/more than 0 decimal places/);
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 17n }), fc.constantFrom("USD", "JPY", "KWD", "CLF"), (minor, c) => {
+        const d = minorDigits(c);
+        const t = minor.toString().padStart(d + 1, "0");
+        const text = d === 0 ? t : `${t.slice(0, -d)}.${t.slice(-d)}`;
+        expect(ok(text, c)).toBe(minor);
+      }),
+      { seed: 4, numRuns: 500 },
+    );
+  });
   it("rejects negatives, separators, symbols and junk with reasons", () => {
     expect(ok("-5")).toMatch(/negative/);
     expect(ok("(5.00)")).toMatch(/parentheses/);

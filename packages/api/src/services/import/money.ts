@@ -21,9 +21,42 @@ export const minorDigits = currencyDigits;
 
 const MAX_MINOR = 9_000_000_000_000_000_000n; // inside BIGINT
 
+/**
+ * Plain "123" / "123.4" / "123.45" with at most the currency's minor digits, and at most 15 digits
+ * once scaled to minor units (exact in a double), read without regular expressions or BigInt
+ * arithmetic: the import's hot path. Anything else returns null and takes the general path (which words the errors).
+ */
+function fastMinor(s: string, digits: number): bigint | null {
+  const len = s.length;
+  let i = 0;
+  let int = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    int = int * 10 + c;
+  }
+  if (i === 0 || i + digits > 15) return null;
+  let frac = 0;
+  let fracDigits = 0;
+  if (i < len) {
+    if (s.charCodeAt(i) !== 46 /* . */) return null;
+    for (i++; i < len; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9 || ++fracDigits > digits) return null;
+      frac = frac * 10 + c;
+    }
+  }
+  let scaled = int;
+  for (let k = 0; k < digits; k++) scaled *= 10;
+  for (let k = fracDigits; k < digits; k++) frac *= 10;
+  return BigInt(scaled + frac);
+}
+
 export function parseMoney(input: string, currency: string): MoneyResult {
   const s = input.trim();
   if (s === "") return { ok: false, reason: "amount is empty" };
+  const fast = fastMinor(s, minorDigits(currency));
+  if (fast !== null) return { ok: true, minor: fast };
   if (/^\(.*\)$/.test(s)) return { ok: false, reason: "amount in parentheses (negative amounts are not accepted)" };
   if (s.startsWith("-")) return { ok: false, reason: "negative amount (mark refunds with the refunded column)" };
   if (s.startsWith("+")) return { ok: false, reason: "amount with a sign" };

@@ -124,15 +124,14 @@ export class RowValidator {
   }
 
   validate(fields: readonly string[], line = 0): RowResult {
-    const g = (f: string) => this.get(fields, f);
     switch (this.kind) {
       case "CUSTOMERS": {
         const z1 = this.zod(schemas.CUSTOMERS, {
-          external_id: g("external_id") ?? "",
-          email: g("email")?.toLowerCase() ?? null,
-          name: g("name"),
-          acquisition_channel: g("acquisition_channel"),
-          campaign_external_id: g("campaign_external_id"),
+          external_id: this.get(fields, "external_id") ?? "",
+          email: this.get(fields, "email")?.toLowerCase() ?? null,
+          name: this.get(fields, "name"),
+          acquisition_channel: this.get(fields, "acquisition_channel"),
+          campaign_external_id: this.get(fields, "campaign_external_id"),
         });
         if (!z1.ok) return z1;
         const su = this.date(fields, "signed_up_at", false);
@@ -162,10 +161,10 @@ export class RowValidator {
       case "ORDERS": {
         const derived = this.opts.deriveOrderIds && !this.idx.has("external_id");
         const z1 = this.zod(schemas.ORDERS, {
-          external_id: derived ? `${g("customer_external_id") ?? g("customer_email") ?? ""}-${g("ordered_at") ?? ""}-L${line}` : (g("external_id") ?? ""),
-          customer_external_id: g("customer_external_id"),
-          customer_email: g("customer_email")?.toLowerCase() ?? null,
-          currency: (g("currency") ?? this.opts.defaultCurrency).toUpperCase(),
+          external_id: derived ? `${this.get(fields, "customer_external_id") ?? this.get(fields, "customer_email") ?? ""}-${this.get(fields, "ordered_at") ?? ""}-L${line}` : (this.get(fields, "external_id") ?? ""),
+          customer_external_id: this.get(fields, "customer_external_id"),
+          customer_email: this.get(fields, "customer_email")?.toLowerCase() ?? null,
+          currency: (this.get(fields, "currency") ?? this.opts.defaultCurrency).toUpperCase(),
         });
         if (!z1.ok) return z1;
         const v = z1.v;
@@ -197,7 +196,7 @@ export class RowValidator {
         };
       }
       case "CAMPAIGNS": {
-        const z1 = this.zod(schemas.CAMPAIGNS, { external_id: g("external_id") ?? "", name: g("name") ?? "", channel: g("channel") ?? "" });
+        const z1 = this.zod(schemas.CAMPAIGNS, { external_id: this.get(fields, "external_id") ?? "", name: this.get(fields, "name") ?? "", channel: this.get(fields, "channel") ?? "" });
         if (!z1.ok) return z1;
         const s = this.date(fields, "starts_at", false);
         if (!s.ok) return s;
@@ -208,8 +207,8 @@ export class RowValidator {
       }
       case "CAMPAIGN_SPEND": {
         const z1 = this.zod(schemas.CAMPAIGN_SPEND, {
-          campaign_external_id: g("campaign_external_id") ?? "",
-          currency: (g("currency") ?? this.opts.defaultCurrency).toUpperCase(),
+          campaign_external_id: this.get(fields, "campaign_external_id") ?? "",
+          currency: (this.get(fields, "currency") ?? this.opts.defaultCurrency).toUpperCase(),
         });
         if (!z1.ok) return z1;
         const d = this.date(fields, "day", true);
