@@ -100,6 +100,27 @@ describe("customers.list (keyset pagination)", () => {
     expect(await search("quartermaine")).toEqual([]); // prefix, not substring
   });
 
+  it("gives the same pages for a narrow search (ids first) and a broad one (walking the sort order)", async () => {
+    const { listCustomers } = await import("../src/services/predictions/list-customers.ts");
+    const [first] = (await owner.caller.customers.list({ workspaceId: owner.workspaceId, sort: "historicalClv", limit: 1 })).rows;
+    const q = first!.email ? first!.email.slice(0, 2) : first!.externalId.slice(0, 1);
+    const all = async (searchFirstMax?: number) =>
+      withWorkspace(getDb().prisma, owner.workspaceId, async (tx) => {
+        const ids: string[] = [];
+        let cursor: { v: string; id: string } | null = null;
+        for (let i = 0; i < 500; i++) {
+          const page = await listCustomers(tx, owner.workspaceId, { sort: "predictedClv", dir: "desc", limit: 7, cursor, filters: { search: q } }, { searchFirstMax });
+          ids.push(...page.rows.map((r) => r.id));
+          if (!page.nextCursor) break;
+          cursor = page.nextCursor;
+        }
+        return ids;
+      });
+    const narrow = await all();
+    expect(narrow.length).toBeGreaterThan(7);
+    expect(await all(1)).toEqual(narrow);
+  });
+
   it("rejects a malformed cursor", async () => {
     await expect(
       owner.caller.customers.list({ workspaceId: owner.workspaceId, sort: "historicalClv", cursor: { v: "1; drop", id: crypto.randomUUID() } }),
