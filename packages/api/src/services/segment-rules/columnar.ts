@@ -378,6 +378,49 @@ function instantTest(c: TRuleCondition, ctx: CompileContext): (x: number) => boo
 
 type Mode = "set" | "and" | "or";
 
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+/** The adjacent double towards +∞ (dir 1) or −∞ (dir −1): x < w ⇔ x ≤ step(w, −1) for every double x. */
+function step(w: number, dir: 1 | -1): number {
+  if (w === 0) return dir * Number.MIN_VALUE;
+  if (!Number.isFinite(w)) return w;
+  f64[0] = w;
+  i64[0]! += (w > 0) === (dir > 0) ? 1n : -1n;
+  return f64[0];
+}
+
+/** A number or date condition as a closed interval [lo, hi] (NaN — not set — is outside every interval), or null if it is not one. */
+function interval(c: TRuleCondition, ctx: CompileContext): [number, number] | null {
+  const v = c.value;
+  if (c.field === "lastOrderDate" || c.field === "firstOrderDate") {
+    const start = (d: string) => dayStart(d, ctx.timezone).getTime();
+    const before = (ms: number) => step(ms, -1);
+    const next = (d: string) => start(addDays(d, 1));
+    switch (c.op) {
+      case "isSet": return [-Infinity, Infinity];
+      case "eq": return [start(v as string), before(next(v as string))];
+      case "lt": return [-Infinity, before(start(v as string))];
+      case "lte": return [-Infinity, before(next(v as string))];
+      case "gt": return [next(v as string), Infinity];
+      case "gte": return [start(v as string), Infinity];
+      case "between": return [start((v as string[])[0]!), before(next((v as string[])[1]!))];
+      case "withinDays": return [start(addDays(ctx.today, -(v as number))), Infinity];
+      case "beforeDays": return [-Infinity, before(start(addDays(ctx.today, -(v as number))))];
+      default: return null;
+    }
+  }
+  switch (c.op) {
+    case "isSet": return [-Infinity, Infinity];
+    case "eq": { const w = toNumber(c, v); return [w, w]; }
+    case "lt": return [-Infinity, step(toNumber(c, v), -1)];
+    case "lte": return [-Infinity, toNumber(c, v)];
+    case "gt": return [step(toNumber(c, v), 1), Infinity];
+    case "gte": return [toNumber(c, v), Infinity];
+    case "between": return [toNumber(c, (v as unknown[])[0]), toNumber(c, (v as unknown[])[1])];
+    default: return null;
+  }
+}
+
 /** Writes a condition's matches into `out` (set), or ANDs / ORs them in, testing only rows the result still depends on. */
 function applyCondition(c: TRuleCondition, cols: FactColumns, ctx: CompileContext, out: Uint8Array, mode: Mode): void {
   const n = cols.n;
@@ -399,17 +442,19 @@ function applyCondition(c: TRuleCondition, cols: FactColumns, ctx: CompileContex
     else for (let i = 0; i < n; i++) { if (!out[i]) out[i] = lut[codes[i]!]!; }
     return;
   }
-  let col: Float64Array;
-  let t: (x: number) => boolean;
-  if (c.field === "lastOrderDate" || c.field === "firstOrderDate") {
-    col = cols.instants[c.field];
-    t = instantTest(c, ctx);
-  } else {
-    const num = cols.num[c.field as NumField] as Float64Array | undefined;
-    if (!num) throw new NotColumnar(`field ${c.field}`);
-    col = num;
-    t = numberTest(c);
+  const isDate = c.field === "lastOrderDate" || c.field === "firstOrderDate";
+  const col = isDate ? cols.instants[c.field as InstantField] : (cols.num[c.field as NumField] as Float64Array | undefined);
+  if (!col) throw new NotColumnar(`field ${c.field}`);
+  const range = interval(c, ctx);
+  if (range) {
+    // The common comparisons, as one interval test per row (no call).
+    const [lo, hi] = range;
+    if (mode === "set") for (let i = 0; i < n; i++) { const x = col[i]!; out[i] = x >= lo && x <= hi ? 1 : 0; }
+    else if (mode === "and") for (let i = 0; i < n; i++) { if (out[i]) { const x = col[i]!; if (!(x >= lo && x <= hi)) out[i] = 0; } }
+    else for (let i = 0; i < n; i++) { if (!out[i]) { const x = col[i]!; if (x >= lo && x <= hi) out[i] = 1; } }
+    return;
   }
+  const t = isDate ? instantTest(c, ctx) : numberTest(c);
   if (mode === "set") for (let i = 0; i < n; i++) out[i] = t(col[i]!) ? 1 : 0;
   else if (mode === "and") for (let i = 0; i < n; i++) { if (out[i] && !t(col[i]!)) out[i] = 0; }
   else for (let i = 0; i < n; i++) { if (!out[i] && t(col[i]!)) out[i] = 1; }
