@@ -611,7 +611,8 @@ export function cachedFactColumns(workspaceId: string, refreshedAt: Date): FactC
   return c;
 }
 
-function remember(cols: FactColumns): void {
+/** Keeps a workspace's columns (replacing its older copy), dropping the least recently used beyond MAX_CACHED_ROWS. */
+export function rememberFactColumns(cols: FactColumns): void {
   cache.delete(cols.workspaceId);
   if (cols.n > MAX_CACHED_ROWS) return;
   let rows = cols.n;
@@ -627,7 +628,7 @@ function remember(cols: FactColumns): void {
 /** Loads the columns now in this transaction (tests, benchmarks) and caches them. */
 export async function loadAndCacheFactColumns(tx: Tx, workspaceId: string): Promise<FactColumns | null> {
   const cols = await loadFactColumns(tx, workspaceId);
-  if (cols) remember(cols);
+  if (cols) rememberFactColumns(cols);
   return cols;
 }
 
@@ -642,7 +643,7 @@ export function warmFactColumns(prisma: PrismaClient, workspaceId: string, refre
   const p = detachedFromTenant(() => withWorkspace(prisma, workspaceId, (tx) => loadFactColumns(tx, workspaceId), { timeoutMs: 10 * 60_000 }))
     .then((cols) => {
       if (!cols) return;
-      remember(cols);
+      rememberFactColumns(cols);
       log("segment_facts.columns_loaded", { workspaceId, customers: cols.n, megabytes: Math.round(cols.bytes / 1e6), ms: Date.now() - started });
     })
     .catch((e: unknown) => {
