@@ -14,7 +14,7 @@
  *   pnpm --filter @valuelens/api exec tsx bench/retention-bench.ts [customers] [runs] [--reuse] [--generate-only] [--skip-refresh | --refresh-only]
  * --skip-refresh times the procedures on the rollups the previous run wrote (fails when they are not fresh);
  * --refresh-only times the refresh alone.
- *   BENCH_PG_DIR (default /tmp/vl-r7-pg), BENCH_PG_PORT (default 5491).
+ *   BENCH_PG_DIR (default /tmp/vl-r7-pg), BENCH_PG_PORT (default 5491), BENCH_REFRESH_MODULE (see below).
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { createDb, withWorkspace } from "@valuelens/db";
@@ -22,6 +22,7 @@ import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
 import { deployMigrations } from "@valuelens/db/migrate";
 import { insertSyntheticScores } from "./synthetic-scores.ts";
 import { timeCalls } from "./time-calls.ts";
+import type * as RollupsModule from "../src/services/retention-rollups.ts";
 
 const nums = process.argv.filter((a) => /^\d+$/.test(a)).map(Number);
 const N = nums[0] ?? 1_000_000;
@@ -41,7 +42,9 @@ await grantAppRole(pg.ownerUrl, pg.appUrl);
 process.env.DATABASE_URL = pg.appUrl;
 const { registerUser } = await import("@valuelens/auth");
 const { createCaller } = await import("../src/root.ts");
-const { refreshRetentionRollups } = await import("../src/services/retention-rollups.ts");
+// BENCH_REFRESH_MODULE: another implementation of the refresh to time (a before/after: e.g. the previous commit's
+// retention-rollups.ts saved under bench/ with its imports adjusted).
+const { refreshRetentionRollups } = (await import(process.env.BENCH_REFRESH_MODULE ?? "../src/services/retention-rollups.ts")) as typeof RollupsModule;
 const superDb = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 2 });
 const appDb = createDb(pg.appUrl, { max: 4 });
 const sup = superDb.prisma;

@@ -1,8 +1,12 @@
 /**
  * Retention rollups (issue 7): the aggregates the Retention page reads, written set-based at the end
  * of every successful recompute, inside the recompute's tenant transaction (which holds the
- * workspace's advisory lock), so they match the data the run saw. One scan per grain of
- * customer_months / customer_weeks joined to the customers' split keys, GROUPING SETS over the splits.
+ * workspace's advisory lock), so they match the data the run saw. First one temporary row per customer
+ * with its cohort month / week and its split keys as small integer codes (vl_rr_cust, analysed), and one
+ * per customer from a single ordered pass over customer_months (lifetimes, second purchase month:
+ * vl_rr_life); then one scan per grain of customer_months / customer_weeks joined to vl_rr_cust, GROUPING
+ * SETS over the splits on integer columns, which the planner aggregates in hash tables (with text keys
+ * computed in the query it could not estimate the groups and sorted the 4.6M rows of 1M customers on disk).
  *
  * The page's procedures use them only while fresh (readRetentionFreshness): built by the latest
  * succeeded run and no write since (workspaces.metrics_stale_at IS NULL, workspace_stats unmoved). Otherwise they run their
@@ -10,7 +14,7 @@
  * Row kinds: see prisma/migrations/20261124100100_retention_rollups/migration.sql.
  */
 import type { Tx } from "@valuelens/db";
-import type { TCohortSplit } from "@valuelens/validators";
+import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
 import { log, logError } from "../log.ts";
 
 /** Month index (year × 12 + month − 1) of a date column. */
@@ -60,18 +64,28 @@ const REFRESH_STATEMENT_TIMEOUT = "300s";
 /** Memory per sort / hash of the refresh (one refresh per workspace at a time: the recompute holds its lock). */
 const REFRESH_WORK_MEM = "256MB";
 
-// One customer row with every split key, grouped by GROUPING SETS: grouping(ch, ca, sg, vt) tells
-// which set a result row belongs to (bit = 1: that key was aggregated away; first key = highest bit).
+// Split keys are small integer codes (vl_rr_keys) on one temporary row per customer (vl_rr_cust), grouped by
+// GROUPING SETS: grouping(ch, ca, sg, vt) tells which set a result row belongs to (bit = 1: that key was
+// aggregated away; first key = highest bit), and the code maps back to the key text.
 const KEYS = "ch, ca, sg, vt";
 const SETS = (dims: string) => `GROUPING SETS ((${dims}), (ch, ${dims}), (ca, ${dims}), (sg, ${dims}), (vt, ${dims}))`;
 const SPLIT_OF = `CASE grouping(${KEYS}) WHEN 15 THEN 'none' WHEN 7 THEN 'channel' WHEN 11 THEN 'campaign' WHEN 13 THEN 'segment' ELSE 'tier' END`;
-const GRP_OF = `coalesce(ch, ca, sg, vt, '')`;
-const CUSTOMER_KEYS = `
-  SELECT c.id, c.first_order_at,
-         ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca, ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt
-    FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
-   WHERE c.workspace_id = $1`;
+const CODE_OF = `coalesce(ch, ca, sg, vt)`;
 const INSERT = `INSERT INTO retention_rollups (workspace_id, kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor, gaps, gap_seconds)`;
+/** Customers of the workspace with their scores (alias c, s). */
+const CUSTOMERS_SCORES = "customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id";
+
+/**
+ * Insert the grouped rows of `source` (columns ch, ca, sg, vt = split codes, the `dims`, and `aggs`' inputs)
+ * for every split at once; `select` picks the inserted columns from g (split, grp, dims, aggregates).
+ */
+function insertBySplit(source: string, dims: string, aggs: string, select: string): string {
+  return `WITH g AS (
+       SELECT ${SPLIT_OF} AS split, ${CODE_OF} AS code, ${dims}, ${aggs} FROM (${source}) x GROUP BY ${SETS(dims)}
+     )
+     ${INSERT}
+     SELECT ${select} FROM (SELECT g.*, coalesce(d.grp, '') AS grp FROM g LEFT JOIN vl_rr_keys d ON d.split = g.split AND d.code = g.code) g`;
+}
 
 export interface Freshness {
   lastMonth: number | null;
@@ -120,9 +134,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
   // Joins over every customer of the workspace: hash joins are right at any size (see retention.ts).
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
-  // GROUPING SETS over five splits: with the default 4 MB every sort of the month cells' 4.6M input rows
-  // (1M customers) spills to disk; more room keeps the smaller ones in memory. (Forcing hash aggregation
-  // with enable_sort = off was tried at 1M customers and was slower: a statement passed the 300 s limit.)
+  // Room for the per-customer table's hash (1M customers ≈ 80 MB) and the grouping sets' hash tables in memory.
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${REFRESH_WORK_MEM}'`);
   await tx.$executeRawUnsafe("DELETE FROM retention_rollups WHERE workspace_id = $1::uuid", ws);
   const [cut] = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
@@ -142,65 +154,94 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   };
   if (lastMonth !== null) {
     const tz = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
-    // Cohort cells, month and quarter from customer_months (quarters: one row per customer and quarter first).
-    for (const [grain, div] of [["month", 1], ["quarter", 3]] as const) {
-      rows += await timed(`cells_${grain}`, tx.$executeRawUnsafe(
-        `WITH c AS (${CUSTOMER_KEYS} AND c.first_order_at IS NOT NULL),
-         cc AS (SELECT c.*, ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} / ${div} AS c0 FROM c),
-         x AS (
-           SELECT cc.ch, cc.ca, cc.sg, cc.vt, cc.c0, ${MONTH_IDX("m.month")} / ${div} - cc.c0 AS k,
-                  ${div === 1 ? "m.revenue_minor AS rev, m.margin_minor AS mar" : "sum(m.revenue_minor) AS rev, sum(m.margin_minor) AS mar"}
-             FROM customer_months m JOIN cc ON cc.id = m.customer_id
-            WHERE m.workspace_id = $1::uuid
-            ${div === 1 ? "" : "GROUP BY m.customer_id, cc.ch, cc.ca, cc.sg, cc.vt, cc.c0, 6"}
-         )
-         ${INSERT}
-         SELECT $1::uuid, 'cell', '${grain}', ${SPLIT_OF}, ${GRP_OF}, 0, c0, k, count(*)::int, coalesce(sum(rev), 0)::bigint, coalesce(sum(mar), 0)::bigint, 0, 0
-           FROM x GROUP BY ${SETS("c0, k")}`,
-        ws,
-      ));
-    }
-    rows += await timed("cells_week", tx.$executeRawUnsafe(
-      `WITH c AS (${CUSTOMER_KEYS} AND c.first_order_at IS NOT NULL),
-       x AS (
-         SELECT c.ch, c.ca, c.sg, c.vt, ${WEEK_IDX(`date_trunc('week', c.first_order_at AT TIME ZONE ${tz})::date`)} AS c0, ${WEEK_IDX("m.week")} AS p,
-                m.revenue_minor, m.margin_minor
-           FROM customer_weeks m JOIN c ON c.id = m.customer_id
-          WHERE m.workspace_id = $1::uuid
-       )
-       ${INSERT}
-       SELECT $1::uuid, 'cell', 'week', ${SPLIT_OF}, ${GRP_OF}, 0, c0, p - c0, count(*)::int, coalesce(sum(revenue_minor), 0)::bigint, coalesce(sum(margin_minor), 0)::bigint, 0, 0
-         FROM x GROUP BY ${SETS("c0, p")}`,
+    // Every split key ('' = none / unknown) with a small integer code.
+    const code = (expr: string) => `(row_number() OVER (ORDER BY ${expr}))::int`;
+    await timed("keys", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_keys ON COMMIT DROP AS
+       WITH cu AS (SELECT DISTINCT ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca FROM customers c WHERE c.workspace_id = $1::uuid),
+            sc AS (SELECT DISTINCT ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt FROM customer_scores s WHERE s.workspace_id = $1::uuid)
+       SELECT 'channel'::text AS split, grp, ${code("grp")} AS code FROM (SELECT DISTINCT ch AS grp FROM cu) d
+       UNION ALL SELECT 'campaign', grp, ${code("grp")} FROM (SELECT DISTINCT ca AS grp FROM cu) d
+       UNION ALL SELECT 'segment', grp, ${code("grp")} FROM (SELECT sg AS grp FROM sc UNION SELECT '') d
+       UNION ALL SELECT 'tier', grp, ${code("grp")} FROM (SELECT vt AS grp FROM sc UNION SELECT '') d`,
       ws,
     ));
-    // Lifetimes for the retention curves, one pass for every precomputed window (same definition as getRetentionCurves).
+    // One narrow row per customer: cohort month and week (null without a first order) and the split codes.
+    const join = (split: TCohortSplit, alias: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = ${SPLIT_KEY[split].expr}`;
+    await timed("customers", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_cust ON COMMIT DROP AS
+       SELECT c.id, ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} AS cm,
+              ${WEEK_IDX(`date_trunc('week', c.first_order_at AT TIME ZONE ${tz})::date`)} AS cw,
+              kch.code AS ch, kca.code AS ca, ksg.code AS sg, kvt.code AS vt
+         FROM ${CUSTOMERS_SCORES} ${join("channel", "kch")} ${join("campaign", "kca")} ${join("segment", "ksg")} ${join("tier", "kvt")}
+        WHERE c.workspace_id = $1::uuid`,
+      ws,
+    ));
+    // Per customer, from one ordered pass over customer_months: first month, lifetime for every precomputed
+    // "active" window (same definition as getRetentionCurves), second purchase month, two orders in the first month.
     const lastComplete = lastMonth - 1;
     const lifeCols = ROLLUP_WINDOWS.map((w) => `min(p) FILTER (WHERE (nxt IS NULL AND ${lastComplete} - p >= ${w}) OR nxt - p > ${w}) + 1 - p0 AS l${w}`).join(", ");
+    await timed("per_customer_months", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_life ON COMMIT DROP AS
+       WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p, orders FROM customer_months WHERE workspace_id = $1::uuid),
+       g AS (SELECT customer_id, p, orders, lead(p) OVER w AS nxt, first_value(p) OVER w AS p0 FROM m WINDOW w AS (PARTITION BY customer_id ORDER BY p))
+       SELECT customer_id, p0, ${lifeCols}, min(nxt) FILTER (WHERE p = p0) AS p1, bool_or(p = p0 AND orders >= 2) AS again
+         FROM g GROUP BY customer_id, p0`,
+      ws,
+    ));
+    await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust, vl_rr_life");
+    const cellAggs = "count(*)::int AS n, coalesce(sum(rev), 0)::bigint AS rev, coalesce(sum(mar), 0)::bigint AS mar";
+    const cellRow = (grain: TCohortGrain, k: string) => `$1::uuid, 'cell', '${grain}', split, grp, 0, c0, ${k}, n, rev, mar, 0, 0`;
+    // Cohort cells: month and week from customer_months / customer_weeks, grouped by cohort and the row's own period p
+    // (k = p − c0 after grouping: the planner estimates p's groups from the column's statistics and hashes all five
+    // sets in one pass; grouped by p − c0 it guessed 22M groups for 432k at 1M customers and sorted 4.6M rows on disk);
+    // quarter from one row per customer and quarter.
+    rows += await timed("cells_month", tx.$executeRawUnsafe(
+      insertBySplit(
+        `SELECT c.ch, c.ca, c.sg, c.vt, c.cm AS c0, ${MONTH_IDX("m.month")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
+           FROM customer_months m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cm IS NOT NULL`,
+        "c0, p", cellAggs, cellRow("month", "p - c0"),
+      ),
+      ws,
+    ));
+    rows += await timed("cells_quarter", tx.$executeRawUnsafe(
+      insertBySplit(
+        `SELECT c.ch, c.ca, c.sg, c.vt, c.cm / 3 AS c0, q.q - c.cm / 3 AS k, q.rev, q.mar
+           FROM (SELECT customer_id, ${MONTH_IDX("month")} / 3 AS q, sum(revenue_minor) AS rev, sum(margin_minor) AS mar
+                   FROM customer_months WHERE workspace_id = $1::uuid GROUP BY customer_id, 2) q
+           JOIN vl_rr_cust c ON c.id = q.customer_id WHERE c.cm IS NOT NULL`,
+        "c0, k", cellAggs, cellRow("quarter", "k"),
+      ),
+      ws,
+    ));
+    rows += await timed("cells_week", tx.$executeRawUnsafe(
+      insertBySplit(
+        `SELECT c.ch, c.ca, c.sg, c.vt, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
+           FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL`,
+        "c0, p", cellAggs, cellRow("week", "p - c0"),
+      ),
+      ws,
+    ));
+    // Lifetimes for the retention curves (every precomputed window).
     rows += await timed("lifetimes", tx.$executeRawUnsafe(
-      `WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1::uuid),
-       g AS (SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m),
-       l AS (SELECT customer_id, p0, ${lifeCols} FROM g GROUP BY customer_id, p0),
-       c AS (${CUSTOMER_KEYS}),
-       x AS (
-         SELECT c.ch, c.ca, c.sg, c.vt, l.p0, v.w, coalesce(v.life, -1) AS life
-           FROM l JOIN c ON c.id = l.customer_id
-          CROSS JOIN LATERAL (VALUES ${ROLLUP_WINDOWS.map((w) => `(${w}, l.l${w})`).join(", ")}) AS v(w, life)
-       )
-       ${INSERT}
-       SELECT $1::uuid, 'life', 'month', ${SPLIT_OF}, ${GRP_OF}, w, p0, life, count(*)::int, 0, 0, 0, 0
-         FROM x GROUP BY ${SETS("w, p0, life")}`,
+      insertBySplit(
+        `SELECT c.ch, c.ca, c.sg, c.vt, l.p0, v.w, coalesce(v.life, -1) AS life
+           FROM vl_rr_life l JOIN vl_rr_cust c ON c.id = l.customer_id
+          CROSS JOIN LATERAL (VALUES ${ROLLUP_WINDOWS.map((w) => `(${w}, l.l${w})`).join(", ")}) AS v(w, life)`,
+        "w, p0, life", "count(*)::int AS n", "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0",
+      ),
       ws,
     ));
     // Cohort LTV forecasts (month cohorts, every split): kind 'pred', k per PRED_K.
     rows += await timed("forecast", tx.$executeRawUnsafe(
-      `WITH c AS (
-         SELECT ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca, ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt,
-                ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} AS c0,
-                s.expected_purchases_30, s.expected_purchases_90, s.expected_purchases_365, s.predicted_clv_minor, s.predicted_clv_low_minor, s.predicted_clv_high_minor
-           FROM customers c JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
-          WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL AND ${PRED_WHERE}
-       ),
-       x AS (SELECT ${SPLIT_OF} AS split, ${GRP_OF} AS grp, c0, ${PRED_SUMS} FROM c s GROUP BY ${SETS("c0")})
+      `WITH g AS (
+         SELECT ${SPLIT_OF} AS split, ${CODE_OF} AS code, c0, ${PRED_SUMS}
+           FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cm AS c0, s.expected_purchases_30, s.expected_purchases_90, s.expected_purchases_365,
+                        s.predicted_clv_minor, s.predicted_clv_low_minor, s.predicted_clv_high_minor
+                   FROM vl_rr_cust c JOIN customer_scores s ON s.workspace_id = $1::uuid AND s.customer_id = c.id
+                  WHERE c.cm IS NOT NULL AND ${PRED_WHERE}) s
+          GROUP BY ${SETS("c0")}
+       ), x AS (SELECT g.*, coalesce(d.grp, '') AS grp FROM g LEFT JOIN vl_rr_keys d ON d.split = g.split AND d.code = g.code)
        ${INSERT}
        SELECT $1::uuid, 'pred', 'month', x.split, x.grp, 0, x.c0, v.k, x.scored, coalesce(v.val, 0), 0, 0, 0
          FROM x CROSS JOIN LATERAL (VALUES ${Object.entries(PRED_K).map(([col, k]) => `(${k}, x.${col})`).join(", ")}) AS v(k, val)`,
@@ -208,16 +249,9 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     ));
     // Key rates: months to the second purchase month per cohort (no split), and gaps between purchase days.
     rows += await timed("repeat", tx.$executeRawUnsafe(
-      `WITH m AS (
-         SELECT customer_id, ${MONTH_IDX("month")} AS p, orders, row_number() OVER (PARTITION BY customer_id ORDER BY month) AS rn
-           FROM customer_months WHERE workspace_id = $1::uuid
-       ), f AS (
-         SELECT customer_id, min(p) FILTER (WHERE rn = 1) AS p0, min(p) FILTER (WHERE rn = 2) AS p1, bool_or(rn = 1 AND orders >= 2) AS again
-           FROM m GROUP BY customer_id
-       )
-       ${INSERT}
+      `${INSERT}
        SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, count(*)::int, 0, 0, 0, 0
-         FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM f) y
+         FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM vl_rr_life) y
         GROUP BY p0, d`,
       ws,
     ));
@@ -229,6 +263,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
         GROUP BY 7`,
       ws,
     ));
+    await tx.$executeRawUnsafe("DROP TABLE vl_rr_keys, vl_rr_cust, vl_rr_life");
   }
   await tx.$executeRawUnsafe(
     `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms)
