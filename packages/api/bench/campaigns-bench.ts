@@ -9,15 +9,21 @@
  *   eval "$(VALUELENS_DATA_DIR=… VALUELENS_PG_PORT=… pnpm -s db:env)"
  *   pnpm --filter @valuelens/api exec tsx bench/campaigns-bench.ts [customers] [runs]
  * BENCH_REUSE=<workspaceId>,<userId>,<email> (printed by a previous run) times the procedures on an
- * already generated workspace, without generating or refreshing again.
+ * already generated workspace, without generating or refreshing again; add --refresh to run (and
+ * time) the rollup refresh on it first, e.g. after a migration added a rollup table.
+ * Besides the page's queries (roi, compare, budget, get — the campaign editor's read), it times two
+ * references: the whole-range ROI summed live (what the page did before campaign_key_totals), and the floor every procedure pays (tenant transaction + SELECT 1).
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { closeDb, getDb, withWorkspace } from "@valuelens/db";
 import { createCaller } from "../src/root.ts";
 import { benchOwner } from "./bench-owner.ts";
 import { refreshCampaignStats } from "../src/services/campaigns/refresh-campaign-stats.ts";
+import { computeCampaignRoi } from "../src/services/campaigns/campaign-roi.ts";
+import { timeCalls } from "./time-calls.ts";
 
 const ROLLUPS_ONLY = process.argv.includes("--rollups-only");
+const REFRESH_REUSED = process.argv.includes("--refresh");
 const N = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const RUNS = Number(process.argv.filter((a) => /^\d+$/.test(a))[1] ?? 40);
 const CAMPAIGNS = 200;
@@ -121,12 +127,16 @@ if (!ROLLUPS_ONLY && !reuse) await step(
 const tLoad = Date.now();
 
 // The same statements the recompute runs at its end (inside its transaction).
+const latestRun = async () =>
+  (await withWorkspace(prisma, ws, (tx) => tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM model_runs WHERE workspace_id = ${ws}::uuid ORDER BY started_at DESC LIMIT 1`))[0]?.id ?? null;
+const doRefresh = !ROLLUPS_ONLY && (!reuse || REFRESH_REUSED);
+const refreshRunId = reuse ? (doRefresh ? await latestRun() : null) : run!.id;
 const r0 = Date.now();
-const refreshed = ROLLUPS_ONLY || !!reuse || (await withWorkspace(prisma, ws, (tx) => refreshCampaignStats(tx, ws, run!.id), big));
+const refreshed = !doRefresh || (await withWorkspace(prisma, ws, (tx) => refreshCampaignStats(tx, ws, refreshRunId), big));
 const refreshMs = Date.now() - r0;
 if (!refreshed) throw new Error("the campaign rollup refresh failed (see the log line above)");
 const counts = await withWorkspace(prisma, ws, (tx) =>
-  tx.$queryRaw<{ cohorts: number; months: number; spendMonths: number }[]>`SELECT (SELECT count(*) FROM campaign_cohorts)::int AS cohorts, (SELECT count(*) FROM campaign_cohort_months)::int AS months, (SELECT count(*) FROM campaign_spend_months)::int AS "spendMonths"`,
+  tx.$queryRaw<{ cohorts: number; months: number; spendMonths: number; curve: number }[]>`SELECT (SELECT count(*) FROM campaign_cohorts WHERE workspace_id = ${ws}::uuid)::int AS cohorts, (SELECT count(*) FROM campaign_cohort_months WHERE workspace_id = ${ws}::uuid)::int AS months, (SELECT count(*) FROM campaign_spend_months WHERE workspace_id = ${ws}::uuid)::int AS "spendMonths", (SELECT count(*) FROM campaign_key_totals WHERE workspace_id = ${ws}::uuid)::int AS curve`,
 );
 
 const caller = createCaller({ prisma, user, ip: "192.0.2.77", requestId: "bench" });
@@ -136,29 +146,22 @@ const cases: [string, () => Promise<unknown>][] = [
   ["campaigns.roi (all months, lifetime revenue)", () => caller.campaigns.roi({ workspaceId: ws })],
   ["campaigns.roi (6 months, historical margin)", () => caller.campaigns.roi({ workspaceId: ws, measure: "margin", horizon: "historical", fromMonth: "2024-07", toMonth: "2024-12" })],
   ["campaigns.compare (3 campaigns)", () => caller.campaigns.compare({ workspaceId: ws, campaignIds: top3 })],
+  ["campaigns.compare (3 campaigns, 6 months)", () => caller.campaigns.compare({ workspaceId: ws, campaignIds: top3, fromMonth: "2024-07", toMonth: "2024-12" })],
   ["campaigns.budget", () => caller.campaigns.budget({ workspaceId: ws, budgetMinor: 50_000_000 })],
+  ["campaigns.get (campaign editor)", () => caller.campaigns.get({ workspaceId: ws, campaignId: top3[0]! })],
+  ["reference: ROI service, all months, summed live", () => withWorkspace(prisma, ws, (tx) => computeCampaignRoi(tx, ws, { measure: "revenue", horizon: "lifetime" }, { keyTotals: false }))],
+  ["reference: tenant transaction + SELECT 1", () => withWorkspace(prisma, ws, (tx) => tx.$queryRaw`SELECT 1`)],
 ];
-const rows: string[] = [];
-for (const [name, fn] of cases) {
-  for (let i = 0; i < 3; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const s = performance.now();
-    await fn();
-    ms.push(performance.now() - s);
-  }
-  ms.sort((a, b) => a - b);
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]!;
-  rows.push(`| ${name} | ${q(0.5).toFixed(0)} | ${q(0.95).toFixed(0)} | ${ms[ms.length - 1]!.toFixed(0)} |`);
-}
+const rows = (await timeCalls(cases, RUNS, (t) => console.error(t.row))).map((t) => t.row);
+const curveSource = (await withWorkspace(prisma, ws, (tx) => computeCampaignRoi(tx, ws, { measure: "revenue", horizon: "lifetime" }))).curveSource;
 
 console.log(`
-Workspace: ${N.toLocaleString("en-US")} customers (${roi.campaigns.reduce((s, c) => s + c.customers, 0).toLocaleString("en-US")} attributed to ${CAMPAIGNS} campaigns, the rest without a campaign), ${counts[0]!.cohorts.toLocaleString("en-US")} campaign_cohorts rows, ${counts[0]!.months.toLocaleString("en-US")} campaign_cohort_months rows, ${(CAMPAIGNS * 730).toLocaleString("en-US")} daily spend rows (${counts[0]!.spendMonths.toLocaleString("en-US")} campaign_spend_months rows)${reuse ? "" : `; generated in ${((tLoad - t0) / 1000).toFixed(0)} s`}.
+Workspace: ${N.toLocaleString("en-US")} customers (${roi.campaigns.reduce((s, c) => s + c.customers, 0).toLocaleString("en-US")} attributed to ${CAMPAIGNS} campaigns, the rest without a campaign), ${counts[0]!.cohorts.toLocaleString("en-US")} campaign_cohorts rows, ${counts[0]!.months.toLocaleString("en-US")} campaign_cohort_months rows, ${counts[0]!.curve.toLocaleString("en-US")} campaign_key_totals rows (whole-range reads: ${curveSource}), ${(CAMPAIGNS * 730).toLocaleString("en-US")} daily spend rows (${counts[0]!.spendMonths.toLocaleString("en-US")} campaign_spend_months rows)${reuse ? "" : `; generated in ${((tLoad - t0) / 1000).toFixed(0)} s`}.
 Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; PostgreSQL embedded, RLS on, app role.
 
 Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(" / ")}, at end ${loadavg().map((x) => x.toFixed(1)).join(" / ")} (shared machine).
 
-${reuse ? "Reused workspace (BENCH_REUSE): no generation or refresh in this run." : ROLLUPS_ONLY ? "Read path only (--rollups-only): rollup rows written directly, no refresh timed." : `Rollup refresh (refreshCampaignStats, run at the end of each recompute): **${(refreshMs / 1000).toFixed(1)} s**.`}
+${reuse && !doRefresh ? "Reused workspace (BENCH_REUSE): no generation or refresh in this run." : ROLLUPS_ONLY ? "Read path only (--rollups-only): rollup rows written directly, no refresh timed." : `Rollup refresh (refreshCampaignStats, run at the end of each recompute): **${(refreshMs / 1000).toFixed(1)} s**.`}
 
 | procedure (tRPC caller, tenant transaction, ${RUNS} runs after 3 warm-up) | p50 ms | p95 ms | max ms |
 |---|---|---|---|

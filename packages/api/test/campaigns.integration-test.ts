@@ -8,6 +8,7 @@ import { DEMO_CHANNEL_PROFILES, DEMO_LOYAL_CHANNEL, generateDemoData, writeDemoD
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import { campaignsCsv } from "../src/services/campaigns/index.ts";
+import { computeCampaignRoi, type RoiBasis } from "../src/services/campaigns/campaign-roi.ts";
 import { join, signUp, type Actor } from "./harness.ts";
 
 const prisma = () => getDb().prisma;
@@ -229,12 +230,71 @@ describe("campaign ROI on a hand-made workspace", () => {
 });
 
 describe("campaign ROI on the demo data", () => {
-  it("the loyal channel (referral) has the best LTV:CAC among channels that spend, on every basis; budget hint beats the current split", async () => {
-    const demo = await signUp("roi-demo");
+  let demo: Actor & { workspaceId: string };
+  beforeAll(async () => {
+    demo = await signUp("roi-demo");
     const data = generateDemoData({ seed: 42, customers: 2500, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 11, 31, 23, 59, 59, 999)) });
     await writeDemoData(prisma(), demo.workspaceId, data, () => undefined);
     const run = await recomputeWorkspace(prisma(), demo.workspaceId, { compare: false });
     expect(run).toMatchObject({ status: "succeeded", predictions: true });
+  });
+
+  it("the whole-range curves pre-summed at the refresh give exactly what the live sums give, on every basis", async () => {
+    const both = (basis: RoiBasis) =>
+      withWorkspace(prisma(), demo.workspaceId, async (tx) => [await computeCampaignRoi(tx, demo.workspaceId, basis), await computeCampaignRoi(tx, demo.workspaceId, basis, { keyTotals: false })] as const);
+    const [first] = await both({ measure: "revenue", horizon: "historical" });
+    const explicit = { fromMonth: first.result.firstCohortMonth!, toMonth: first.result.lastCohortMonth! };
+    expect(explicit.fromMonth < explicit.toMonth).toBe(true);
+    let curvePoints = 0;
+    for (const measure of ["revenue", "margin"] as const) {
+      for (const horizon of ["historical", "predicted12", "lifetime"] as const) {
+        for (const range of [{}, explicit]) {
+          const [pre, live] = await both({ measure, horizon, ...range });
+          expect(pre.curveSource, `${measure}/${horizon}`).toBe("precomputed");
+          expect(live.curveSource).toBe("live");
+          expect(pre.result).toEqual(live.result);
+          expect([...pre.curves.entries()]).toEqual([...live.curves.entries()]);
+          curvePoints += [...pre.curves.values()].reduce((n, c) => n + c.curve.length, 0);
+        }
+      }
+    }
+    expect(curvePoints).toBeGreaterThan(1000);
+    // A narrower range cannot use the whole-range sums.
+    const [narrow] = await both({ measure: "margin", horizon: "lifetime", fromMonth: "2024-07", toMonth: "2024-12" });
+    expect(narrow.curveSource).toBe("live");
+    // The rows themselves: one per key; at month 0 every acquired customer of the key is counted.
+    const rows = await withWorkspace(prisma(), demo.workspaceId, (tx) =>
+      tx.$queryRaw<{ bad: number; keys: number; cohortKeys: number }[]>`
+        SELECT count(*) FILTER (WHERE t.curve_eligible[1] IS DISTINCT FROM c.n::int OR t.customers <> c.n)::int AS bad, count(*)::int AS keys,
+               (SELECT count(DISTINCT (campaign_key, channel)) FROM campaign_cohorts WHERE workspace_id = ${demo.workspaceId}::uuid)::int AS "cohortKeys"
+          FROM campaign_key_totals t
+          JOIN (SELECT campaign_key, channel, sum(customers) AS n FROM campaign_cohorts WHERE workspace_id = ${demo.workspaceId}::uuid GROUP BY 1, 2) c
+            ON c.campaign_key = t.campaign_key AND c.channel = t.channel
+         WHERE t.workspace_id = ${demo.workspaceId}::uuid`,
+    );
+    expect(rows[0]!.keys).toBeGreaterThan(5);
+    expect(rows[0]!.keys).toBe(rows[0]!.cohortKeys);
+    expect(rows[0]!.bad).toBe(0);
+  });
+
+  it("compare reads only the picked campaigns and budget builds no curves, with the same figures as the full table", async () => {
+    for (const range of [{}, { fromMonth: "2024-04", toMonth: "2025-03" }]) {
+      const basis: RoiBasis = { measure: "margin", horizon: "lifetime", ...range };
+      const full = await withWorkspace(prisma(), demo.workspaceId, (tx) => computeCampaignRoi(tx, demo.workspaceId, basis));
+      const ids = full.result.campaigns.filter((c) => c.customers > 0).slice(0, 6).map((c) => c.key);
+      const cmp = await demo.caller.campaigns.compare({ workspaceId: demo.workspaceId, ...basis, campaignIds: ids });
+      expect(cmp.predictionsUnavailable).toBe(full.result.predictionsUnavailable);
+      expect(cmp.fromMonth).toBe(full.result.fromMonth);
+      expect(cmp.toMonth).toBe(full.result.toMonth);
+      expect(cmp.campaigns).toEqual(ids.map((id) => ({ ...full.result.campaigns.find((c) => c.key === id)!, curve: full.curves.get(id)! })));
+      const noCurves = await withWorkspace(prisma(), demo.workspaceId, (tx) => computeCampaignRoi(tx, demo.workspaceId, basis, { curves: false }));
+      const strip = (m: { paybackMonths: number | null; paybackSource: string | null }) => ({ ...m, paybackMonths: null, paybackSource: null });
+      expect(noCurves.result.channels).toEqual(full.result.channels.map(strip));
+      expect(noCurves.result.campaigns).toEqual(full.result.campaigns.map(strip));
+    }
+  });
+
+  it("the loyal channel (referral) has the best LTV:CAC among channels that spend, on every basis; budget hint beats the current split", async () => {
     expect(DEMO_CHANNEL_PROFILES[DEMO_LOYAL_CHANNEL].spendModel).not.toBe("none");
     for (const measure of ["revenue", "margin"] as const) {
       for (const horizon of ["historical", "predicted12", "lifetime"] as const) {

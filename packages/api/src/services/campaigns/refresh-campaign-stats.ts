@@ -7,7 +7,11 @@
  *   1, 2–3 and 4–12 in the shape of each customer's expected purchases;
  * - campaign_cohort_months: value of those cohorts by months since acquisition (from
  *   customer_months, kept current by triggers);
- * - campaign_stats_refreshes: when, from which run, up to which data cut-off.
+ * - campaign_stats_refreshes: when, from which run, up to which data cut-off;
+ * - campaign_key_totals: per key over the whole range, the sums of its campaign_cohorts rows and the
+ *   payback-curve inputs by month since acquisition (customers whose cohort had reached the month
+ *   by the last data month, and the value all its cohorts brought in it), so the page's default
+ *   view reads one row per key instead of summing cohorts and grouping campaign_cohort_months.
  * Reads customers, customer_scores, customer_months and customer_weeks; never orders.
  *
  * Acquisition = the customer's first non-refunded order (customers.first_order_at), month in the
@@ -47,6 +51,7 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
   // Joins over every acquired customer of the workspace: hash joins are right at any size (see
   // retention.ts: nested loops under small-table statistics took minutes).
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  await tx.$executeRaw`DELETE FROM campaign_key_totals WHERE workspace_id = ${workspaceId}::uuid`;
   await tx.$executeRaw`DELETE FROM campaign_cohort_months WHERE workspace_id = ${workspaceId}::uuid`;
   await tx.$executeRaw`DELETE FROM campaign_cohorts WHERE workspace_id = ${workspaceId}::uuid`;
   await tx.$executeRaw`
@@ -119,4 +124,42 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
     ON CONFLICT (workspace_id) DO UPDATE
        SET refreshed_at = EXCLUDED.refreshed_at, model_run_id = EXCLUDED.model_run_id, data_cutoff = EXCLUDED.data_cutoff,
            last_data_month = EXCLUDED.last_data_month, customers = EXCLUDED.customers`;
+  // Whole-range totals per key, from the two tables just written (a few thousand rows). The curve has
+  // every month offset from 0 to the oldest cohort's age (or the last month with value, if later), so
+  // adding keys' arrays gives a channel's curve exactly as summing their cohorts would (campaign-roi.ts,
+  // live path); without a last data month there is no curve (empty arrays), as on the live path.
+  await tx.$executeRaw`
+    WITH r AS (SELECT extract(year FROM last_data_month)::int * 12 + extract(month FROM last_data_month)::int AS last
+                 FROM campaign_stats_refreshes WHERE workspace_id = ${workspaceId}::uuid AND last_data_month IS NOT NULL),
+    co AS (SELECT campaign_key, channel, customers,
+                  r.last - (extract(year FROM cohort_month)::int * 12 + extract(month FROM cohort_month)::int) AS age
+             FROM campaign_cohorts CROSS JOIN r WHERE workspace_id = ${workspaceId}::uuid),
+    v AS (SELECT campaign_key, channel, month_offset::int AS k, sum(revenue_minor) AS rev, sum(margin_minor) AS mar
+            FROM campaign_cohort_months WHERE workspace_id = ${workspaceId}::uuid AND EXISTS (SELECT 1 FROM r) GROUP BY 1, 2, 3),
+    tops AS (SELECT campaign_key, channel, greatest(0, max(top)) AS top
+               FROM (SELECT campaign_key, channel, age AS top FROM co UNION ALL SELECT campaign_key, channel, k FROM v) t
+              GROUP BY 1, 2),
+    el AS (SELECT t.campaign_key, t.channel, g.k, coalesce(sum(co.customers), 0)::int AS eligible
+             FROM tops t CROSS JOIN LATERAL generate_series(0, t.top) g(k)
+             LEFT JOIN co ON co.campaign_key = t.campaign_key AND co.channel = t.channel AND co.age >= g.k
+            GROUP BY 1, 2, 3),
+    curve AS (SELECT el.campaign_key, el.channel, array_agg(el.eligible ORDER BY el.k) AS e,
+                     array_agg(coalesce(v.rev, 0)::bigint ORDER BY el.k) AS rev, array_agg(coalesce(v.mar, 0)::bigint ORDER BY el.k) AS mar
+                FROM el LEFT JOIN v ON v.campaign_key = el.campaign_key AND v.channel = el.channel AND v.k = el.k
+               GROUP BY 1, 2),
+    sums AS (SELECT campaign_key, channel, sum(customers) AS customers, sum(repeat_customers) AS repeat_customers, sum(eligible_90) AS eligible_90,
+                    sum(retained_90) AS retained_90, sum(first_order_revenue_minor) AS first_order_revenue_minor, sum(revenue_minor) AS revenue_minor,
+                    sum(margin_minor) AS margin_minor, sum(scored) AS scored, sum(predicted_clv_minor) AS predicted_clv_minor,
+                    sum(predicted_clv_low_minor) AS predicted_clv_low_minor, sum(predicted_clv_high_minor) AS predicted_clv_high_minor,
+                    sum(predicted_m1_minor) AS predicted_m1_minor, sum(predicted_m2_3_minor) AS predicted_m2_3_minor, sum(predicted_m4_12_minor) AS predicted_m4_12_minor
+               FROM campaign_cohorts WHERE workspace_id = ${workspaceId}::uuid GROUP BY 1, 2)
+    INSERT INTO campaign_key_totals (workspace_id, campaign_key, channel, customers, repeat_customers, eligible_90, retained_90, first_order_revenue_minor,
+                                     revenue_minor, margin_minor, scored, predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor,
+                                     predicted_m1_minor, predicted_m2_3_minor, predicted_m4_12_minor, curve_eligible, curve_revenue_minor, curve_margin_minor)
+    SELECT ${workspaceId}::uuid, campaign_key, channel, coalesce(s.customers, 0), coalesce(s.repeat_customers, 0), coalesce(s.eligible_90, 0),
+           coalesce(s.retained_90, 0), coalesce(s.first_order_revenue_minor, 0), coalesce(s.revenue_minor, 0), coalesce(s.margin_minor, 0),
+           coalesce(s.scored, 0), coalesce(s.predicted_clv_minor, 0), coalesce(s.predicted_clv_low_minor, 0), coalesce(s.predicted_clv_high_minor, 0),
+           coalesce(s.predicted_m1_minor, 0), coalesce(s.predicted_m2_3_minor, 0), coalesce(s.predicted_m4_12_minor, 0),
+           coalesce(c.e, '{}'), coalesce(c.rev, '{}'), coalesce(c.mar, '{}')
+      FROM sums s FULL JOIN curve c USING (campaign_key, channel)`;
 }
