@@ -599,8 +599,11 @@ export function columnarMemberIds(rule: TSegmentRule, cols: FactColumns, ctx: Co
 
 const cache = new Map<string, FactColumns>();
 const loading = new Map<string, Promise<void>>();
-/** Copies that could not be held (refreshedAt per workspace), so they are not reloaded on every preview. */
-const unsupported = new Map<string, number>();
+/** Failed loads (the copy's refreshedAt and when), so a copy is not reloaded on every preview; retried after LOAD_RETRY_MS. */
+const failed = new Map<string, { refreshedAt: number; at: number }>();
+const LOAD_RETRY_MS = 10 * 60_000;
+/** Loads run one at a time per process (each holds the raw arrays and the columns at once: ~2× the columns' size). */
+let loadQueue: Promise<unknown> = Promise.resolve();
 
 /** The workspace's columns if they are of this copy (refreshedAt); marks them recently used. */
 export function cachedFactColumns(workspaceId: string, refreshedAt: Date): FactColumns | null {
@@ -637,21 +640,23 @@ export async function loadAndCacheFactColumns(tx: Tx, workspaceId: string): Prom
  * load is under way or this copy could not be held before. Failures are logged; previews stay in SQL.
  */
 export function warmFactColumns(prisma: PrismaClient, workspaceId: string, refreshedAt: Date): void {
-  if (loading.has(workspaceId) || unsupported.get(workspaceId) === refreshedAt.getTime()) return;
+  const f = failed.get(workspaceId);
+  if (loading.has(workspaceId) || (f && f.refreshedAt === refreshedAt.getTime() && Date.now() - f.at < LOAD_RETRY_MS)) return;
   const started = Date.now();
   // Called from inside a request's tenant transaction: the load runs beside it, in its own.
-  const p = detachedFromTenant(() => withWorkspace(prisma, workspaceId, (tx) => loadFactColumns(tx, workspaceId), { timeoutMs: 10 * 60_000 }))
+  const p = detachedFromTenant(() => loadQueue.then(() => withWorkspace(prisma, workspaceId, (tx) => loadFactColumns(tx, workspaceId), { timeoutMs: 10 * 60_000 })))
     .then((cols) => {
       if (!cols) return;
       rememberFactColumns(cols);
       log("segment_facts.columns_loaded", { workspaceId, customers: cols.n, megabytes: Math.round(cols.bytes / 1e6), ms: Date.now() - started });
     })
     .catch((e: unknown) => {
-      unsupported.set(workspaceId, refreshedAt.getTime());
+      failed.set(workspaceId, { refreshedAt: refreshedAt.getTime(), at: Date.now() });
       logError("segment_facts.columns_load_failed", { workspaceId, error: e });
     })
     .finally(() => loading.delete(workspaceId));
   loading.set(workspaceId, p);
+  loadQueue = p;
 }
 
 /** Waits for a background load of the workspace's columns, if one is running (tests, benchmarks). */
@@ -662,5 +667,5 @@ export async function factColumnsLoaded(workspaceId: string): Promise<void> {
 /** Drops every cached copy (tests). */
 export function clearFactColumns(): void {
   cache.clear();
-  unsupported.clear();
+  failed.clear();
 }
