@@ -85,7 +85,19 @@ test("demo owner reads cohorts, retention curves with projections and cohort LTV
   // Week grain: more rows, labelled by week. Quarter grain: fewer.
   await page.getByLabel("Cohort grain").selectOption("week");
   await expect(heat.locator("tbody tr th").first()).toHaveText(/^Wk of [A-Z][a-z]{2} \d+, \d{4}$/);
-  expect(await heat.locator("tbody tr").count()).toBeGreaterThan(monthRows);
+  // Weekly cohorts 52 at a time (the page says so), older ones a click away.
+  await expect(page.getByText(/Weekly cohorts are shown 52 at a time/)).toBeVisible();
+  const weekRows = await heat.locator("tbody tr").count();
+  expect(weekRows).toBeGreaterThan(monthRows);
+  expect(weekRows).toBeLessThanOrEqual(52);
+  const newestFirstRow = await heat.locator("tbody tr th").first().textContent();
+  await page.getByRole("button", { name: "Older weeks" }).click();
+  await expect(heat.locator("tbody tr th").first()).not.toHaveText(newestFirstRow!);
+  const older = Date.parse((await heat.locator("tbody tr th").last().textContent())!.replace("Wk of ", ""));
+  expect(older).toBeLessThan(Date.parse(newestFirstRow!.replace("Wk of ", "")));
+  await page.screenshot({ path: shot("retention-demo-week-older"), fullPage: true });
+  await page.getByRole("button", { name: "Latest" }).click();
+  await expect(heat.locator("tbody tr th").first()).toHaveText(newestFirstRow!);
   await page.getByLabel("Cohort grain").selectOption("quarter");
   await expect(heat.locator("tbody tr th").first()).toHaveText(/^Q\d \d{4}$/);
   expect(await heat.locator("tbody tr").count()).toBeLessThan(monthRows);

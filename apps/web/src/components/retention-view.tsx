@@ -101,8 +101,8 @@ function WeekPager({ window: w, busy, onShow }: { window: NonNullable<CohortMatr
   return (
     <div className="mb-3 flex flex-wrap items-center gap-3 text-sm text-slate-700" role="group" aria-label="Weekly cohorts shown">
       <p aria-live="polite">
-        Showing the weekly cohorts from {cohortLabel(w.from, "week")} to {cohortLabel(w.until, "week")} ({w.weeks} weeks at a time
-        {w.first !== null ? `; the first is ${cohortLabel(w.first, "week")}` : ""}). Use the buttons to see {hasOlder ? "older" : "other"} weeks.
+        Weekly cohorts are shown {w.weeks} at a time: {cohortLabel(w.from, "week")} to {cohortLabel(w.until, "week")}.
+        {hasOlder && w.first !== null ? ` Older cohorts go back to ${cohortLabel(w.first, "week")}: use “Older weeks”.` : ""}
       </p>
       <div className="flex gap-2">
         <button type="button" className="rounded-md border border-slate-300 px-3 py-1 font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50" disabled={!hasOlder || busy} onClick={() => onShow(shift(-w.weeks))}>
