@@ -1,0 +1,191 @@
+/**
+ * Benchmark (issue 9): the Customers page's queries under 50 concurrent users, over HTTP against the
+ * running app (production build, `next start`), on the 1,000,000-customer workspace that
+ * bench/scale-1m.ts generated. Each simulated user is signed in (Auth.js credentials, a real
+ * session cookie) and loops over what the Customers page and a profile ask for: the list in each
+ * sort order, pages 2–3 by keyset cursor, each filter, a search, the filter options, the model status
+ * and a customer profile. Latencies are measured per request by the client; p50/p95/p99 per kind.
+ *
+ * Usage (after `pnpm --filter @valuelens/web build`, or with NEXT_DIST_DIR=<dir> of a build):
+ *   pnpm --filter @valuelens/api exec tsx bench/customers-load.ts [customers=1000000] [--users 50] [--seconds 30] [--think ms]
+ * --think: each user pauses a random (exponential) time of this mean between requests, as people
+ * reading a page do; without it every user sends its next request the moment the last one returns.
+ *   BENCH_PG_DIR (default /tmp/vl-bench-pg), BENCH_PG_PORT (default 5460), BENCH_APP_PORT (default 3950).
+ * The client runs on the same machine as the server and the database (2 cores here): its own CPU
+ * use is part of the figures, which makes them pessimistic.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { hashPassword } from "@valuelens/auth";
+import { createDb } from "@valuelens/db";
+import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
+import { deployMigrations } from "@valuelens/db/migrate";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const customers = Number(process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && !/^--/.test(all[i - 1] ?? "")) ?? 1_000_000);
+const users = arg("--users", 50);
+const seconds = arg("--seconds", 30);
+/** Mean pause (ms) of each user between requests (exponential); 0 = back to back, as autocannon does. */
+const thinkMs = arg("--think", 0);
+/** Directory for a V8 CPU profile of the web server (--cpu-prof), to see where a request's time goes. */
+const profileDir = process.env.BENCH_CPU_PROF_DIR;
+const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
+const pgPort = Number(process.env.BENCH_PG_PORT ?? 5460);
+const appPort = Number(process.env.BENCH_APP_PORT ?? 3950);
+const base = `http://127.0.0.1:${appPort}`;
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../apps/web");
+const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
+
+const pg = await startEmbeddedPostgres({ dir, port: pgPort, persistent: true });
+await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
+await grantAppRole(pg.ownerUrl, pg.appUrl);
+const sup = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 2 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: users + 4 });
+let web: ReturnType<typeof spawn> | null = null;
+
+try {
+  const [ws] = await sup.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${`bench-${customers}`}`;
+  if (!ws) throw new Error(`No workspace bench-${customers}: run apps/worker/bench/scale-1m.ts ${customers} --generate-only first.`);
+  // A bench user with a fresh password each run, OWNER of the bench workspace (superuser connection: set-up only).
+  const email = "bench-load@valuelens.local";
+  const password = randomBytes(18).toString("base64url");
+  const hash = await hashPassword(password);
+  const [user] = await sup.prisma.$queryRaw<{ id: string }[]>`
+    INSERT INTO users (id, email, name, password_hash, updated_at) VALUES (gen_random_uuid(), ${email}, 'Bench load', ${hash}, now())
+    ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING id::text`;
+  await sup.prisma.$executeRaw`INSERT INTO memberships (workspace_id, user_id, role) VALUES (${ws.id}::uuid, ${user!.id}::uuid, 'OWNER') ON CONFLICT DO NOTHING`;
+
+  web = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), path.join(webDir, "node_modules/next/dist/bin/next"), "start", "--port", String(appPort)], {
+    cwd: webDir,
+    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: pg.appUrl, AUTH_SECRET: randomBytes(32).toString("base64"), APP_URL: base, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  for (let i = 0; ; i++) {
+    const ok = await get("/api/health").then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (i > 120) throw new Error("the app did not become healthy within 60 s");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const cookie = await signIn(email, password);
+  say("signed_in");
+
+  const trpc = (proc: string, input: unknown) => `/api/trpc/${proc}?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { json: input } }))}`;
+  const list = (extra: Record<string, unknown>) => trpc("customers.list", { workspaceId: ws.id, limit: 25, cursor: null, sort: "predictedClv", dir: "desc", filters: {}, ...extra });
+  type Page = { rows: { id: string; email: string | null; channel: string | null }[]; nextCursor: { v: string; id: string } | null };
+  const page = async (extra: Record<string, unknown>): Promise<Page> => {
+    const r = await get(list(extra), cookie);
+    if (r.status !== 200) throw new Error(`customers.list: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+    return (JSON.parse(r.body) as [{ result: { data: { json: Page } } }])[0].result.data.json;
+  };
+  const p1 = await page({});
+  const p2 = await page({ cursor: p1.nextCursor });
+  const first = p1.rows[0]!;
+  const channel = p1.rows.find((r) => r.channel)?.channel ?? null;
+  const emailPrefix = first.email ? first.email.slice(0, Math.max(4, first.email.indexOf("@") - 2)) : null;
+  const requests: { kind: string; path: string }[] = [
+    { kind: "list: predicted CLV, page 1", path: list({}) },
+    { kind: "list: predicted CLV, page 2", path: list({ cursor: p1.nextCursor }) },
+    { kind: "list: predicted CLV, page 3", path: list({ cursor: p2.nextCursor }) },
+    { kind: "list: historical CLV", path: list({ sort: "historicalClv" }) },
+    { kind: "list: P(alive) ascending", path: list({ sort: "pAlive", dir: "asc" }) },
+    { kind: "list: last order", path: list({ sort: "lastOrder" }) },
+    { kind: "list: tier high", path: list({ filters: { tier: "high" } }) },
+    { kind: "list: segment At Risk", path: list({ filters: { segment: "At Risk" } }) },
+    { kind: "list: churn risk high", path: list({ filters: { churnRisk: "high" } }) },
+    ...(channel ? [{ kind: "list: channel", path: list({ filters: { channel } }) }] : []),
+    ...(emailPrefix ? [{ kind: "list: search e-mail prefix", path: list({ filters: { search: emailPrefix } }) }] : []),
+    { kind: "list: without orders", path: list({ view: "withoutOrders" }) },
+    { kind: "filter options", path: trpc("customers.filterOptions", { workspaceId: ws.id }) },
+    { kind: "model status", path: trpc("model.status", { workspaceId: ws.id }) },
+    { kind: "customer profile", path: trpc("customers.get", { workspaceId: ws.id, customerId: first.id }) },
+  ];
+  // Warm-up: every request once (plans cached, pages in memory), then the timed run.
+  for (const r of requests) {
+    const res = await get(r.path, cookie);
+    if (res.status !== 200) throw new Error(`${r.kind}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+  }
+  const load0 = os.loadavg();
+  const lat = new Map<string, number[]>(requests.map((r) => [r.kind, []]));
+  let errors = 0;
+  const until = Date.now() + seconds * 1000;
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: users }, async (_, u) => {
+      for (let i = u; Date.now() < until; i++) {
+        const r = requests[i % requests.length]!;
+        const t = performance.now();
+        const res = await get(r.path, cookie).catch(() => ({ status: 0, body: "" }));
+        if (res.status !== 200) errors++;
+        else lat.get(r.kind)!.push(performance.now() - t);
+        if (thinkMs > 0) await new Promise((w) => setTimeout(w, -Math.log(1 - Math.random()) * thinkMs));
+      }
+    }),
+  );
+  const wall = (Date.now() - t0) / 1000;
+  const load1 = os.loadavg();
+  const pct = (xs: number[], q: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!) : NaN;
+  };
+  const all = [...lat.values()].flat();
+  const lines = [...lat.entries()].map(([kind, xs]) => `| ${kind} | ${xs.length} | ${pct(xs, 0.5)} | ${pct(xs, 0.95)} | ${pct(xs, 0.99)} |`);
+  console.log(`
+Customers page under ${users} concurrent users${thinkMs ? ` (mean think time ${thinkMs} ms between requests)` : " (back to back, no think time)"}, ${customers.toLocaleString("en-US")} customers (${new Date().toISOString()})
+Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}\`
+Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.
+${all.length} requests in ${wall.toFixed(1)} s (${(all.length / wall).toFixed(0)} req/s), ${errors} errors; all requests p50 ${pct(all, 0.5)} ms, p95 ${pct(all, 0.95)} ms, p99 ${pct(all, 0.99)} ms.
+
+| request | n | p50 ms | p95 ms | p99 ms |
+|---|---:|---:|---:|---:|
+${lines.join("\n")}
+`);
+} finally {
+  if (web && web.exitCode === null) {
+    const exited = new Promise((r) => web!.once("exit", r));
+    web.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]); // a CPU profile is written on exit
+  }
+  agent.destroy();
+  await sup.close();
+  await pg.stop();
+}
+
+function get(p: string, cookie?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return request("GET", p, cookie);
+}
+
+function request(method: string, p: string, cookie?: string, body?: string, type?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}${p}`,
+      { method, agent, headers: { ...(cookie ? { cookie } : {}), ...(body ? { "content-type": type ?? "application/json", "content-length": Buffer.byteLength(body) } : {}) } },
+      (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (data += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data, headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Auth.js credentials sign-in as the browser does it: CSRF token + cookie, then the callback; returns the session cookie. */
+async function signIn(email: string, password: string): Promise<string> {
+  const csrf = await get("/api/auth/csrf");
+  const jar = (csrf.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]!).join("; ");
+  const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
+  const form = new URLSearchParams({ csrfToken, email, password, callbackUrl: base }).toString();
+  const res = await request("POST", "/api/auth/callback/credentials", jar, form, "application/x-www-form-urlencoded");
+  const session = (res.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]!).find((c) => /session-token=/.test(c));
+  if (!session) throw new Error(`sign-in failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  return session;
+}
