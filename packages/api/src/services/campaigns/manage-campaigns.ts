@@ -27,36 +27,47 @@ export interface CampaignDetail {
   customers: number;
 }
 
+/**
+ * One statement (one round trip; the campaign editor opens it from the Campaigns page): the campaign
+ * with the workspace currency, spend totals per currency, the latest 400 days of workspace-currency
+ * spend and the customers acquired. Bigints travel as text.
+ */
 export async function getCampaign(tx: Tx, workspaceId: string, campaignId: string): Promise<CampaignDetail> {
-  const c = await tx.campaign.findUnique({
-    where: { workspaceId_id: { workspaceId, id: campaignId } },
-    select: { id: true, externalId: true, name: true, channel: true, startsAt: true, endsAt: true, notes: true, workspace: { select: { currency: true } } },
-  });
-  if (!c) throw new DomainError("NOT_FOUND", "Campaign not found.");
-  const [totals, days, customers] = await Promise.all([
-    tx.$queryRaw<{ currency: string; amount: string; days: number; first: string; last: string }[]>`
-      SELECT currency, sum(amount_minor)::text AS amount, count(*)::int AS days, min(day)::text AS first, max(day)::text AS last
-        FROM campaign_spend WHERE workspace_id = ${workspaceId}::uuid AND campaign_id = ${campaignId}::uuid GROUP BY currency ORDER BY currency`,
-    tx.campaignSpend.findMany({
-      where: { workspaceId, campaignId, currency: c.workspace.currency },
-      orderBy: { day: "desc" },
-      take: 400,
-      select: { day: true, amountMinor: true },
-    }),
-    tx.customer.count({ where: { workspaceId, acquisitionCampaignId: campaignId } }),
-  ]);
+  const rows = await tx.$queryRaw<{ doc: string }[]>`
+    SELECT json_build_object(
+      'c', (SELECT json_build_array(c.id, c.external_id, c.name, c.channel, to_char(c.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                                    to_char(c.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), c.notes, w.currency)
+              FROM campaigns c JOIN workspaces w ON w.id = c.workspace_id
+             WHERE c.workspace_id = ${workspaceId}::uuid AND c.id = ${campaignId}::uuid),
+      'totals', (SELECT coalesce(json_agg(json_build_array(trim(currency), amount::text, days, first, last) ORDER BY currency), '[]'::json)
+                   FROM (SELECT currency, sum(amount_minor) AS amount, count(*)::int AS days, min(day)::text AS first, max(day)::text AS last
+                           FROM campaign_spend WHERE workspace_id = ${workspaceId}::uuid AND campaign_id = ${campaignId}::uuid GROUP BY currency) t),
+      'days', (SELECT coalesce(json_agg(json_build_array(to_char(day, 'YYYY-MM-DD'), amount_minor::text) ORDER BY day DESC), '[]'::json)
+                 FROM (SELECT s.day, s.amount_minor FROM campaign_spend s JOIN workspaces w ON w.id = s.workspace_id AND w.currency = s.currency
+                        WHERE s.workspace_id = ${workspaceId}::uuid AND s.campaign_id = ${campaignId}::uuid
+                        ORDER BY s.day DESC LIMIT 400) d),
+      'customers', (SELECT count(*) FROM customers WHERE workspace_id = ${workspaceId}::uuid AND acquisition_campaign_id = ${campaignId}::uuid)
+    )::text AS doc`;
+  const doc = JSON.parse(rows[0]!.doc) as {
+    c: [id: string, externalId: string, name: string, channel: string, startsAt: string | null, endsAt: string | null, notes: string | null, currency: string] | null;
+    totals: [currency: string, amount: string, days: number, first: string, last: string][];
+    days: [day: string, amount: string][];
+    customers: number;
+  };
+  if (!doc.c) throw new DomainError("NOT_FOUND", "Campaign not found.");
+  const [id, externalId, name, channel, startsAt, endsAt, notes, currency] = doc.c;
   return {
-    id: c.id,
-    externalId: c.externalId,
-    name: c.name,
-    channel: c.channel,
-    startsAt: c.startsAt?.toISOString().slice(0, 10) ?? null,
-    endsAt: c.endsAt?.toISOString().slice(0, 10) ?? null,
-    notes: c.notes,
-    currency: c.workspace.currency,
-    totals: totals.map((t) => ({ currency: t.currency.trim(), amountMinor: t.amount, days: t.days, firstDay: t.first, lastDay: t.last })),
-    recentDays: days.map((d) => ({ day: d.day.toISOString().slice(0, 10), amountMinor: d.amountMinor.toString() })),
-    customers,
+    id,
+    externalId,
+    name,
+    channel,
+    startsAt,
+    endsAt,
+    notes,
+    currency,
+    totals: doc.totals.map(([cur, amountMinor, days, firstDay, lastDay]) => ({ currency: cur, amountMinor, days, firstDay, lastDay })),
+    recentDays: doc.days.map(([day, amountMinor]) => ({ day, amountMinor })),
+    customers: doc.customers,
   };
 }
 
