@@ -43,7 +43,17 @@ const base = `http://127.0.0.1:${appPort}`;
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../apps/web");
 const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
 
-const pg = await startEmbeddedPostgres({ dir, port: pgPort, persistent: true });
+// Slow statements (when the server logs them: ALTER SYSTEM SET log_min_duration_statement) go to stderr.
+let echo = 0;
+const pg = await startEmbeddedPostgres({
+  dir,
+  port: pgPort,
+  persistent: true,
+  log: (m) => {
+    if (/duration: /.test(m)) echo = 3;
+    if (echo > 0) (echo--, console.error(m.slice(0, 400)));
+  },
+});
 await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
 await grantAppRole(pg.ownerUrl, pg.appUrl);
 const sup = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 2 });

@@ -52,12 +52,16 @@ function checkCursor(sort: TCustomerSort, v: string): void {
   if (!ok) throw new DomainError("BAD_REQUEST", "Invalid page cursor.");
 }
 
-const likePrefix = (q: string) => q.replace(/[\\%_]/g, (c) => "\\" + c) + "%";
-
-/** External id exact, e-mail exact or prefix, name prefix (case-insensitive), on customers `x`; see listCustomers. */
+/**
+ * External id exact, e-mail exact or prefix, name prefix (case-insensitive), on customers `x`; see
+ * listCustomers. Only leakproof functions (=, starts_with on stored columns), so PostgreSQL can use
+ * the indexes below the tenant policy (migration customer_search_leakproof); LIKE or lower() here
+ * would make every search scan the workspace.
+ */
 function searchMatch(workspaceId: string, q: string): Prisma.Sql {
-  const p = likePrefix(q.toLowerCase());
-  return Prisma.sql`x.workspace_id = ${workspaceId}::uuid AND (x.external_id = ${q} OR x.email = ${q} OR x.email LIKE ${p} OR lower(x.name) LIKE ${p})`;
+  const p = q.toLowerCase();
+  return Prisma.sql`x.workspace_id = ${workspaceId}::uuid
+    AND (x.external_id = ${q} OR x.email = ${q} OR starts_with(x.email, ${p}) OR starts_with(x.name_lower, ${p}))`;
 }
 
 const searchPredicate = (workspaceId: string, q: string, col: Prisma.Sql): Prisma.Sql =>
