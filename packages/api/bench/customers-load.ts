@@ -51,7 +51,10 @@ const pg = await startEmbeddedPostgres({
   persistent: true,
   log: (m) => {
     if (/duration: /.test(m)) echo = 3;
-    if (echo > 0) (echo--, console.error(m.slice(0, 400)));
+    if (echo > 0) {
+      echo--;
+      console.error(m.slice(0, 400));
+    }
   },
 });
 await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
