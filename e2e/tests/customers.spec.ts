@@ -50,6 +50,17 @@ test("demo owner explores customers and the model card", async ({ page }) => {
   await expectAccessible(page);
   await page.screenshot({ path: shot("customers"), fullPage: true });
 
+  // Customers without orders (demo sign-ups whose first order falls after the data's end): their own view.
+  await page.getByRole("button", { name: /^Without orders \(\d+\)/ }).click();
+  await expect(page.getByRole("button", { name: /^Without orders/ })).toHaveAttribute("aria-pressed", "true");
+  const leads = page.getByRole("table", { name: "Customers without orders, by date added" });
+  await expect(leads.locator("tbody tr").first()).toBeVisible();
+  await expect(page.getByLabel("Value tier")).toHaveCount(0);
+  await expectAccessible(page);
+  await page.screenshot({ path: shot("customers-without-orders"), fullPage: true });
+  await page.getByRole("button", { name: "With orders" }).click();
+  await expect(rows.first()).toBeVisible();
+
   // Profile.
   await rows.first().getByRole("link").click();
   await expect(page.locator("dt", { hasText: "Predicted 12-month CLV" })).toBeVisible();
