@@ -81,6 +81,50 @@ async function searchIds(tx: Tx, workspaceId: string, q: string, max: number): P
   return rows.length > max ? null : rows.map((r) => r.id);
 }
 
+/** Who the customer is (every view). */
+type WhoRow = { id: string; external_id: string; email: string | null; name: string | null; channel: string | null; campaign: string | null; created_at: Date; signed_up_at: Date | null };
+/** Summary and latest scores (customers with orders). */
+type ScoredRow = {
+  orders: number;
+  first_order_at: Date | null;
+  last_order_at: Date | null;
+  hist: bigint;
+  pred: bigint | null;
+  lo: bigint | null;
+  hi: bigint | null;
+  p_alive: number | null;
+  e90: number | null;
+  churn_risk: string | null;
+  rfm_segment: string;
+  value_tier: string;
+};
+
+/** One listed customer; without scores (no order yet) its value fields are empty and its value to date 0. */
+function toRow(w: WhoRow, s: ScoredRow | null): CustomerRow {
+  return {
+    id: w.id,
+    externalId: w.external_id,
+    email: w.email,
+    name: w.name,
+    channel: w.channel,
+    campaign: w.campaign,
+    orders: s?.orders ?? 0,
+    firstOrderAt: s?.first_order_at ?? null,
+    lastOrderAt: s?.last_order_at ?? null,
+    historicalClvMinor: s ? s.hist.toString() : "0",
+    predictedClvMinor: s?.pred?.toString() ?? null,
+    predictedClvLowMinor: s?.lo?.toString() ?? null,
+    predictedClvHighMinor: s?.hi?.toString() ?? null,
+    pAlive: s?.p_alive ?? null,
+    expectedPurchases90: s?.e90 ?? null,
+    churnRisk: s?.churn_risk ?? null,
+    rfmSegment: s?.rfm_segment ?? null,
+    valueTier: s?.value_tier ?? null,
+    addedAt: w.created_at,
+    signedUpAt: w.signed_up_at,
+  };
+}
+
 type ListInput = {
   view?: TCustomerView;
   sort: TCustomerSort;
@@ -143,31 +187,7 @@ export async function listCustomers(tx: Tx, workspaceId: string, input: ListInpu
                                 WHERE workspace_id = ${workspaceId}::uuid AND customer_id = ANY(${ids}::uuid[])) SELECT * FROM picked)`;
   }
   const order = input.dir === "desc" ? Prisma.sql`${s.col} DESC, s.customer_id DESC` : Prisma.sql`${s.col} ASC, s.customer_id ASC`;
-  const rows = await tx.$queryRaw<
-    {
-      id: string;
-      external_id: string;
-      email: string | null;
-      name: string | null;
-      channel: string | null;
-      campaign: string | null;
-      orders: number;
-      first_order_at: Date | null;
-      last_order_at: Date | null;
-      hist: bigint;
-      pred: bigint | null;
-      lo: bigint | null;
-      hi: bigint | null;
-      p_alive: number | null;
-      e90: number | null;
-      churn_risk: string | null;
-      rfm_segment: string;
-      value_tier: string;
-      created_at: Date;
-      signed_up_at: Date | null;
-      sortv: unknown;
-    }[]
-  >`
+  const rows = await tx.$queryRaw<(WhoRow & ScoredRow & { sortv: unknown })[]>`
     SELECT s.customer_id::text AS id, c.external_id, c.email, c.name, c.acquisition_channel AS channel, k.name AS campaign,
            c.order_count AS orders, c.first_order_at, s.last_order_at, s.historical_clv_minor AS hist,
            s.predicted_clv_minor AS pred, s.predicted_clv_low_minor AS lo, s.predicted_clv_high_minor AS hi,
@@ -182,28 +202,7 @@ export async function listCustomers(tx: Tx, workspaceId: string, input: ListInpu
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
-    rows: page.map((r) => ({
-      id: r.id,
-      externalId: r.external_id,
-      email: r.email,
-      name: r.name,
-      channel: r.channel,
-      campaign: r.campaign,
-      orders: r.orders,
-      firstOrderAt: r.first_order_at,
-      lastOrderAt: r.last_order_at,
-      historicalClvMinor: r.hist.toString(),
-      predictedClvMinor: r.pred?.toString() ?? null,
-      predictedClvLowMinor: r.lo?.toString() ?? null,
-      predictedClvHighMinor: r.hi?.toString() ?? null,
-      pAlive: r.p_alive,
-      expectedPurchases90: r.e90,
-      churnRisk: r.churn_risk,
-      rfmSegment: r.rfm_segment,
-      valueTier: r.value_tier,
-      addedAt: r.created_at,
-      signedUpAt: r.signed_up_at,
-    })),
+    rows: page.map((r) => toRow(r, r)),
     nextCursor: rows.length > input.limit && last ? { v: cursorValue(input.sort, last.sortv), id: last.id } : null,
   };
 }
@@ -234,9 +233,7 @@ async function listCustomersWithoutOrders(tx: Tx, workspaceId: string, input: Li
   if (f.campaignId) where.push(Prisma.sql`c.acquisition_campaign_id = ${f.campaignId}::uuid`);
   if (f.search) where.push(searchPredicate(workspaceId, f.search, Prisma.sql`c.id`));
   const order = input.dir === "desc" ? Prisma.sql`c.created_at DESC, c.id DESC` : Prisma.sql`c.created_at ASC, c.id ASC`;
-  const rows = await tx.$queryRaw<
-    { id: string; external_id: string; email: string | null; name: string | null; channel: string | null; campaign: string | null; created_at: Date; signed_up_at: Date | null }[]
-  >`
+  const rows = await tx.$queryRaw<WhoRow[]>`
     SELECT c.id::text AS id, c.external_id, c.email, c.name, c.acquisition_channel AS channel, k.name AS campaign, c.created_at, c.signed_up_at
       FROM customers c
       LEFT JOIN campaigns k ON k.workspace_id = c.workspace_id AND k.id = c.acquisition_campaign_id
@@ -246,28 +243,7 @@ async function listCustomersWithoutOrders(tx: Tx, workspaceId: string, input: Li
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
-    rows: page.map((r) => ({
-      id: r.id,
-      externalId: r.external_id,
-      email: r.email,
-      name: r.name,
-      channel: r.channel,
-      campaign: r.campaign,
-      orders: 0,
-      firstOrderAt: null,
-      lastOrderAt: null,
-      historicalClvMinor: "0",
-      predictedClvMinor: null,
-      predictedClvLowMinor: null,
-      predictedClvHighMinor: null,
-      pAlive: null,
-      expectedPurchases90: null,
-      churnRisk: null,
-      rfmSegment: null,
-      valueTier: null,
-      addedAt: r.created_at,
-      signedUpAt: r.signed_up_at,
-    })),
+    rows: page.map((r) => toRow(r, null)),
     nextCursor: rows.length > input.limit && last ? { v: last.created_at.toISOString(), id: last.id } : null,
   };
 }
