@@ -4,6 +4,8 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { useState, type FormEvent, type ReactNode } from "react";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@valuelens/api";
 import { RFM_SEGMENTS } from "@valuelens/clv-core";
 import { roleAtLeast, ZCustomerFilters, type TCustomerFilters, type TCustomerSort, type TCustomerView } from "@valuelens/validators";
 import { useTRPC } from "~/trpc/react";
@@ -429,16 +431,7 @@ export function CustomersView() {
   );
 }
 
-type ListedCustomer = {
-  id: string;
-  externalId: string;
-  email: string | null;
-  name: string | null;
-  channel: string | null;
-  campaign: string | null;
-  addedAt: Date;
-  signedUpAt: Date | null;
-};
+type ListedCustomer = inferRouterOutputs<AppRouter>["customers"]["list"]["rows"][number];
 
 /** The "without orders" view: who they are and where they came from (no values to show yet). */
 function WithoutOrdersTable({ rows, slug, pager }: { rows: ListedCustomer[]; slug: string; pager: ReactNode }) {

@@ -125,6 +125,13 @@ function toRow(w: WhoRow, s: ScoredRow | null): CustomerRow {
   };
 }
 
+/** The first `limit` of `limit + 1` fetched rows, and the keyset cursor after them when there are more. */
+function pageOf<R extends { id: string }>(rows: R[], limit: number, row: (r: R) => CustomerRow, sortValue: (r: R) => string): CustomerPage {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page.map(row), nextCursor: rows.length > limit && last ? { v: sortValue(last), id: last.id } : null };
+}
+
 type ListInput = {
   view?: TCustomerView;
   sort: TCustomerSort;
@@ -199,12 +206,7 @@ export async function listCustomers(tx: Tx, workspaceId: string, input: ListInpu
      WHERE ${Prisma.join(where, " AND ")}
      ORDER BY ${order}
      LIMIT ${input.limit + 1}`;
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page.map((r) => toRow(r, r)),
-    nextCursor: rows.length > input.limit && last ? { v: cursorValue(input.sort, last.sortv), id: last.id } : null,
-  };
+  return pageOf(rows, input.limit, (r) => toRow(r, r), (r) => cursorValue(input.sort, r.sortv));
 }
 
 /** The filters that mean something for a customer without orders; any other is refused (it would match nobody). */
@@ -240,12 +242,7 @@ async function listCustomersWithoutOrders(tx: Tx, workspaceId: string, input: Li
      WHERE ${Prisma.join(where, " AND ")}
      ORDER BY ${order}
      LIMIT ${input.limit + 1}`;
-  const page = rows.slice(0, input.limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page.map((r) => toRow(r, null)),
-    nextCursor: rows.length > input.limit && last ? { v: last.created_at.toISOString(), id: last.id } : null,
-  };
+  return pageOf(rows, input.limit, (r) => toRow(r, null), (r) => r.created_at.toISOString());
 }
 
 /** Above this many, the count of customers without orders is shown as "more than". */
