@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { appendFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import path from "node:path";
+import { getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { createDb, dbEnv, withTenant, withWorkspace } from "@valuelens/db";
 import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
@@ -64,7 +65,12 @@ await write(ordersFile, "order_id,customer_id,created_at,total,currency", N, ord
 await write(changedFile, "order_id,customer_id,created_at,total,currency", N, orderLine(true));
 
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+let peakHeap = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed + m.external + m.arrayBuffers);
+}, 100);
 
 // Node-side ceiling: decode + parse + validate the orders file, no database.
 async function nodeOnly(file: string): Promise<{ rows: number; s: number }> {
@@ -95,7 +101,16 @@ const rssAfterJs = peakRss;
 // BENCH_PG_PORT (+ BENCH_PG_DIR): a private embedded PostgreSQL for this run (started and migrated
 // here, stopped at the end); otherwise DATABASE_URL.
 const benchPort = process.env.BENCH_PG_PORT ? Number(process.env.BENCH_PG_PORT) : null;
-const own = benchPort ? await startEmbeddedPostgres({ dir: process.env.BENCH_PG_DIR ?? `/tmp/vl-import-bench-pg-${benchPort}`, port: benchPort, persistent: true }) : null;
+// BENCH_PG_LOG=<file>: the private server's log (e.g. auto_explain output) appended to that file.
+const pgLog = process.env.BENCH_PG_LOG;
+const own = benchPort
+  ? await startEmbeddedPostgres({
+      dir: process.env.BENCH_PG_DIR ?? `/tmp/vl-import-bench-pg-${benchPort}`,
+      port: benchPort,
+      persistent: true,
+      ...(pgLog ? { log: (m: string) => appendFileSync(pgLog, m + "\n") } : {}),
+    })
+  : null;
 if (own) {
   await deployMigrations({ ownerUrl: own.ownerUrl, log: () => undefined });
   await grantAppRole(own.ownerUrl, own.appUrl);
@@ -159,13 +174,16 @@ CREATE TEMP TABLE bench_orders (order_id text, customer_id text, created_at time
 CREATE TEMP TABLE bench_orders_keyed (id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY, order_id text UNIQUE, customer_id text, created_at timestamptz, total numeric, currency text);
 CREATE INDEX ON bench_orders_keyed (customer_id, created_at);
 CREATE INDEX ON bench_orders_keyed (created_at);
+CREATE TEMP TABLE bench_orders_keyed7 (LIKE bench_orders_keyed INCLUDING INDEXES);
+ALTER TABLE bench_orders_keyed7 ALTER COLUMN id SET DEFAULT uuidv7();
 \\timing on
 \\copy bench_orders FROM '${ordersFile}' WITH (FORMAT csv, HEADER true)
-\\copy bench_orders_keyed (order_id, customer_id, created_at, total, currency) FROM '${ordersFile}' WITH (FORMAT csv, HEADER true)`;
+\\copy bench_orders_keyed (order_id, customer_id, created_at, total, currency) FROM '${ordersFile}' WITH (FORMAT csv, HEADER true)
+\\copy bench_orders_keyed7 (order_id, customer_id, created_at, total, currency) FROM '${ordersFile}' WITH (FORMAT csv, HEADER true)`;
 const psqlOut = execFileSync("psql", [dbUrl, "-v", "ON_ERROR_STOP=1", "-q"], { input: copySql, encoding: "utf8" });
 const timed = [...psqlOut.matchAll(/Time: ([\d.]+) ms/g)].map((m) => Number(m[1]) / 1000);
-if (timed.length !== 2) throw new Error(`COPY did not report two times (psql said: ${psqlOut.slice(0, 500)})`);
-const [copyS, copyKeyedS] = timed as [number, number];
+if (timed.length !== 3) throw new Error(`COPY did not report three times (psql said: ${psqlOut.slice(0, 500)})`);
+const [copyS, copyKeyedS, copyKeyed7S] = timed as [number, number, number];
 
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 const rate = (rows: number, s: number) => fmt(rows / s);
@@ -189,12 +207,13 @@ const lines = [
   ...(changed ? [row("Orders file with every 10th amount changed", changed)] : []),
   `| PostgreSQL \`\\copy\` of the orders file into a bare temp table (ceiling) | ${fmt(N)} | ${copyS.toFixed(1)} s | ${rate(N, copyS)} | — | — | — | — |`,
   `| The same \`\\copy\` into a temp table with orders' four keys (uuid primary key, unique external id, two secondary indexes; no FK, trigger or RLS) | ${fmt(N)} | ${copyKeyedS.toFixed(1)} s | ${rate(N, copyKeyedS)} | — | — | — | — |`,
+  `| The same keyed \`\\copy\` with time-ordered primary keys (\`uuidv7()\`, as orders now use) | ${fmt(N)} | ${copyKeyed7S.toFixed(1)} s | ${rate(N, copyKeyed7S)} | — | — | — | — |`,
   `| Node only: decode + parse + validate the orders file, no database | ${fmt(jsOnly.rows)} | ${jsOnly.s.toFixed(1)} s | ${rate(jsOnly.rows, jsOnly.s)} | — | — | — | — |`,
   "",
   `End to end (customers file + new orders file): ${fmt(cust.out.rows + ord.out.rows)} rows in ${(cust.s + ord.s).toFixed(1)} s = ${rate(cust.out.rows + ord.out.rows, cust.s + ord.s)} rows/s. ` +
     `New orders at ${((copyS / ord.s) * 100).toFixed(1)} % of COPY's rate (ratio 1 : ${fmt(ord.s / copyS)}) and ${((copyKeyedS / ord.s) * 100).toFixed(1)} % of the keyed COPY's, unchanged re-run at ${((copyS / again.s) * 100).toFixed(1)} %. ` +
     `End to end at ${(((cust.out.rows + ord.out.rows) / (cust.s + ord.s) / (N / copyS)) * 100).toFixed(1)} % of COPY's rate (ratio 1 : ${fmt((cust.s + ord.s) / (cust.out.rows + ord.out.rows) / (copyS / N))}). ` +
-    `Peak RSS of this process: ${fmt(peakRss / 1024 ** 2)} MiB (${fmt(rssAfterJs / 1024 ** 2)} MiB after the Node-only pass, before any import). ` +
+    `Peak RSS of this process: ${fmt(peakRss / 1024 ** 2)} MiB (${fmt(rssAfterJs / 1024 ** 2)} MiB after the Node-only pass, before any import); peak JS heap + external + array buffers ${fmt(peakHeap / 1024 ** 2)} MiB (V8 old-space limit ${fmt(getHeapStatistics().heap_size_limit / 1024 ** 2)} MiB). ` +
     `Summaries after the imports ${"error" in check ? `could not be checked (${check.error})` : check.same ? "equal" : "DIFFER FROM"} a rebuild from raw orders (vl_rebuild_summaries + vl_rebuild_customer_months: ${check.rebuildS.toFixed(1)} s).`,
 ];
 if (!dry) appendFileSync(path.join(here, "../../../BENCHMARKS.md"), lines.join("\n") + "\n");

@@ -10,10 +10,10 @@ import { spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDb, getDb, withWorkspace, type DbHandle } from "@valuelens/db";
+import { beginBulkSummariesDeferred, createDb, getDb, withWorkspace, type DbHandle } from "@valuelens/db";
 import type { TImportKind, TImportOptions } from "@valuelens/validators";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runImportJob, type ImportOutcome } from "../src/services/import/engine.ts";
+import { flushDeferred, isRetryable, pgCode, runImportJob, type ImportOutcome } from "../src/services/import/engine.ts";
 import { failInterruptedImportsEverywhere } from "../src/services/import/recovery.ts";
 import { failInterruptedImports, getImport } from "../src/services/import/service.ts";
 import { signUp, type Actor } from "./harness.ts";
@@ -179,6 +179,71 @@ describe("orders → customers without a per-row foreign key (migration 20261124
     expect(await count(`SELECT count(*)::int AS n FROM customer_months WHERE workspace_id = $1::uuid`)).toBeLessThan(monthsBefore);
     const d = await derivedVsRebuilt(ws);
     expect(d.now).toBe(d.rebuilt);
+  });
+});
+
+describe("direct-defer bulk mode and new-key inserts (migration 20261124101500)", () => {
+  it("a chunk's customers go straight to the deferred list (nothing pending), are refreshed once, and a workspace delete leaves no list behind", async () => {
+    const b = await signUp("fastD", "Fast path D");
+    const ws = b.workspaceId;
+    const prisma = getDb().prisma;
+    await run(ws, "CUSTOMERS", "customer_id,email\nd1,d1@example.com\nd2,d2@example.com\nd3,d3@example.com\n", 10);
+    const inTx = await withWorkspace(prisma, ws, async (tx) => {
+      await beginBulkSummariesDeferred(tx, ws);
+      await tx.$executeRaw`INSERT INTO orders (workspace_id, external_id, customer_id, ordered_at, amount_minor, currency)
+        SELECT ${ws}::uuid, 'dd-' || c.external_id || '-' || g, c.id, TIMESTAMPTZ '2026-01-05' + g * interval '40 days', 1000 * g, 'USD'
+          FROM customers c CROSS JOIN generate_series(1, 2) g WHERE c.workspace_id = ${ws}::uuid AND c.external_id <> 'd3'`;
+      const q = (sql: string) => tx.$queryRawUnsafe<{ n: number }[]>(sql, ws).then((r) => r[0]!.n);
+      return {
+        pending: await q(`SELECT count(*)::int AS n FROM summary_pending WHERE workspace_id = $1::uuid`),
+        deferred: await q(`SELECT count(*)::int AS n FROM summary_deferred WHERE workspace_id = $1::uuid`),
+      };
+    });
+    expect(inTx).toEqual({ pending: 0, deferred: 2 });
+    // Committed with the chunk; the summaries wait for the flush (once per import).
+    expect(await deferredCount(ws)).toBe(2);
+    const orderCounts = () =>
+      withWorkspace(prisma, ws, (tx) => tx.customer.findMany({ where: { workspaceId: ws }, orderBy: { externalId: "asc" }, select: { externalId: true, orderCount: true } }));
+    expect((await orderCounts()).map((c) => c.orderCount)).toEqual([0, 0, 0]);
+    expect(await flushDeferred(prisma, ws)).toBe(2);
+    expect(await orderCounts()).toEqual([
+      { externalId: "d1", orderCount: 2 },
+      { externalId: "d2", orderCount: 2 },
+      { externalId: "d3", orderCount: 0 },
+    ]);
+    const d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+
+    // The list has no foreign key to workspaces any more: a workspace delete still removes it. (Its
+    // customers go first: their delete trigger would flush the list itself.)
+    await withWorkspace(prisma, ws, async (tx) => {
+      await tx.$executeRaw`DELETE FROM customers WHERE workspace_id = ${ws}::uuid`;
+      await tx.$executeRaw`INSERT INTO summary_deferred (workspace_id, customer_id) VALUES (${ws}::uuid, gen_random_uuid()), (${ws}::uuid, gen_random_uuid())`;
+    });
+    expect(await deferredCount(ws)).toBe(2);
+    await owner.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT set_config('app.current_workspace', ${ws}, true)`;
+      await tx.$executeRaw`DELETE FROM workspaces WHERE id = ${ws}::uuid`;
+    });
+    const left = await owner.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM summary_deferred WHERE workspace_id = ${ws}::uuid`;
+    expect(left[0]!.n).toBe(0);
+  });
+
+  it("an order whose external id appears between a chunk's read and its insert fails the chunk with 23505, which is retried", async () => {
+    expect(isRetryable("23505")).toBe(true);
+    const ws = a.workspaceId;
+    await run(ws, "ORDERS", orders(4, "race"), 10);
+    const prisma = getDb().prisma;
+    // A plain insert of a key that exists is refused (what a concurrent writer's row causes).
+    const err = await withWorkspace(prisma, ws, (tx) =>
+      tx.$executeRaw`INSERT INTO orders (workspace_id, external_id, customer_id, ordered_at, amount_minor, currency)
+        SELECT workspace_id, external_id, customer_id, ordered_at, amount_minor, currency FROM orders WHERE workspace_id = ${ws}::uuid AND external_id = 'race-o0'`,
+    ).catch((e: unknown) => e);
+    expect(pgCode(err)).toBe("23505");
+    // Re-running the file afterwards reads every row as stored.
+    const again = await run(ws, "ORDERS", orders(4, "race"), 10);
+    expect(counts(again)).toMatchObject({ created: 0, updated: 0, rejected: 0 });
+    expect(again.unchanged).toBe(again.rows);
   });
 });
 

@@ -99,6 +99,16 @@ export async function beginBulkSummaries(tx: Tx, workspaceId: string): Promise<v
   await tx.$executeRaw`SELECT vl_bulk_begin(${workspaceId}::uuid)`;
 }
 
+/**
+ * Bulk summaries mode in which the order triggers put the changed customers straight on the
+ * workspace's durable deferred list (migration 20261124101500_import_direct_defer) instead of the
+ * per-transaction pending list: for an import chunk, whose customers are refreshed once per import
+ * by flushDeferredSummaries. Saves the pending write and the move of deferBulkSummaries.
+ */
+export async function beginBulkSummariesDeferred(tx: Tx, workspaceId: string): Promise<void> {
+  await tx.$executeRaw`SELECT vl_bulk_begin_deferred(${workspaceId}::uuid)`;
+}
+
 /** Refreshes everything derived from the orders of customers changed since beginBulkSummaries; returns how many customers. */
 export async function flushBulkSummaries(tx: Tx, workspaceId: string): Promise<number> {
   const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_bulk_flush(${workspaceId}::uuid) AS n`;

@@ -20,6 +20,7 @@ export {
   bulkInsertOrders,
   bulkInsertSpend,
   beginBulkSummaries,
+  beginBulkSummariesDeferred,
   flushBulkSummaries,
   deferBulkSummaries,
   flushDeferredSummaries,

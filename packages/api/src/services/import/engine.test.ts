@@ -15,7 +15,7 @@ describe("chunkRowsFor (rows per import transaction)", () => {
     expect(chunkRowsFor(51 * 1024 ** 2)).toBe(CHUNK_ROWS); // 1,000,000 orders
     expect(chunkRowsFor(1024 ** 3)).toBe(CHUNK_ROWS);
     expect(chunkRowsFor(100)).toBe(BATCH_ROWS);
-    const mid = chunkRowsFor(20 * 1024 ** 2); // ~400,000 rows → ~20 chunks
+    const mid = chunkRowsFor(8 * 1024 ** 2); // ~160,000 rows → ~20 chunks
     expect(mid).toBeGreaterThan(BATCH_ROWS);
     expect(mid).toBeLessThan(CHUNK_ROWS);
   });

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { beginBulkSummaries, deferBulkSummaries, flushDeferredSummaries, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
+import { beginBulkSummariesDeferred, deferBulkSummaries, flushDeferredSummaries, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
 import { ZColumnMapping, ZImportOptions, type TImportKind, type TImportOptions } from "@valuelens/validators";
 import { z } from "zod";
 import { log, logError } from "../../log.ts";
@@ -16,13 +16,14 @@ import { writeBatch, type BatchItem } from "./writer.ts";
 export const BATCH_ROWS = 5_000;
 /**
  * Rows per transaction for orders and customers. Each orders chunk is one transaction in
- * bulk-summaries mode: the order upsert records the changed customers, which the chunk moves to the
- * workspace's durable deferred list; their summaries, rollups and customer_months/weeks are
- * refreshed once per import, set-based, after the last chunk (flushDeferred; measured in
- * BENCHMARKS.md "CSV import"). At most two chunks are in memory: one being written while the next
- * is parsed and validated.
+ * bulk-summaries mode: the order writes put the changed customers on the workspace's durable
+ * deferred list; their summaries, rollups and customer_months/weeks are refreshed once per import,
+ * set-based, after the last chunk (flushDeferred; measured in BENCHMARKS.md "CSV import"). At most
+ * two chunks are in memory: one being written while the next is parsed and validated — so this
+ * bounds an import's memory whatever the file size (with 50,000 a 1M-row import needed more than
+ * a 256 MiB heap: the rows, their raw text and the JSON parameter, each twice).
  */
-export const CHUNK_ROWS = 50_000;
+export const CHUNK_ROWS = 20_000;
 /**
  * Chunk size for a file: CHUNK_ROWS for large files, smaller for small ones so that the progress bar
  * (committed rows) moves at least ~20 times per import; never below BATCH_ROWS. Rows are estimated at
@@ -38,8 +39,14 @@ const FLUSH_STATEMENT_TIMEOUT = "600s";
 export const HEARTBEAT_MS = 10_000;
 const MAX_ATTEMPTS = 5;
 const BATCH_STATEMENT_TIMEOUT = "120s";
-/** deadlock_detected, serialization_failure, query_canceled (statement timeout), lock_not_available. */
-const RETRYABLE = new Set(["40P01", "40001", "57014", "55P03", "P2028"]);
+/** deadlock_detected, serialization_failure, query_canceled (statement timeout), lock_not_available, unique_violation. */
+// unique_violation: an order inserted by a concurrent writer after the chunk read the stored rows
+// (writer.ts ordersWriteSql); the retry reads it as stored.
+const RETRYABLE = new Set(["40P01", "40001", "57014", "55P03", "P2028", "23505"]);
+/** Whether a failed chunk (or flush) transaction with this SQLSTATE is retried. */
+export function isRetryable(code: string): boolean {
+  return RETRYABLE.has(code);
+}
 
 /** The PostgreSQL SQLSTATE of an error thrown through Prisma (raw queries report it in meta or the message). */
 export function pgCode(e: unknown): string | null {
@@ -264,7 +271,7 @@ async function streamFile(
         return;
       } catch (e) {
         const code = pgCode(e) ?? transientCode(e);
-        if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw e;
+        if (attempt >= MAX_ATTEMPTS || !code || !isRetryable(code)) throw e;
         log("import.batch_retry", { workspaceId, jobId, attempt, code });
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
       }
@@ -280,11 +287,10 @@ async function streamFile(
         await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${BATCH_STATEMENT_TIMEOUT}'`);
         const j = await tx.importJob.findUnique({ where: { workspaceId_id: { workspaceId, id: jobId } }, select: { cancelRequestedAt: true } });
         if (j?.cancelRequestedAt) throw new Cancelled();
-        // Orders: summaries refreshed once for this chunk's customers (before commit, in this
-        // transaction), not per statement; see beginBulkSummaries.
-        // Orders: the changed customers are recorded, not refreshed; the chunk commits them to the
-        // workspace's deferred list, refreshed once after the last chunk (flushDeferred).
-        if (kind === "ORDERS") await beginBulkSummaries(tx, workspaceId);
+        // Orders: the changed customers are recorded, not refreshed: the order triggers put them on
+        // the workspace's durable deferred list, committed with the chunk and refreshed once after
+        // the last chunk (flushDeferred). deferBulkSummaries then moves anything still pending.
+        if (kind === "ORDERS") await beginBulkSummariesDeferred(tx, workspaceId);
         const t0 = performance.now();
         const w = await writeBatch(tx, workspaceId, items, { mapped: (f) => validator?.mapped(f) ?? false, unknownCustomers: options.unknownCustomers });
         if (kind === "ORDERS") await deferBulkSummaries(tx, workspaceId);
@@ -435,7 +441,7 @@ export async function flushDeferred(prisma: PrismaClient, workspaceId: string, l
         break;
       } catch (e) {
         const code = pgCode(e) ?? transientCode(e);
-        if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw e;
+        if (attempt >= MAX_ATTEMPTS || !code || !isRetryable(code)) throw e;
         log("import.flush_retry", { ...logCtx, attempt, code });
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
       }

@@ -3,10 +3,10 @@ import type { ValidRow } from "./rows.ts";
 
 /**
  * Set-based, idempotent upserts for one batch (one statement per table, rows as one JSON parameter
- * expanded by jsonb_to_recordset). INSERT … ON CONFLICT (workspace_id, key) DO UPDATE … WHERE the row
- * differs … RETURNING (xmax = 0): inserted rows come back true, updated rows false, unchanged rows
- * not at all — so created / updated / unchanged are exact. Only mapped columns are updated (an import
- * without a "name" column does not erase names). Summaries are maintained by the table triggers.
+ * expanded by jsonb_to_recordset): new keys inserted, changed rows updated, unchanged rows untouched,
+ * and the statement returns how many were inserted and updated — so created / updated / unchanged
+ * are exact (upsertSql). Only mapped columns are updated (an import without a "name" column does not
+ * erase names). Summaries are maintained by the table triggers.
  */
 export interface BatchItem<R extends ValidRow = ValidRow> {
   line: number;
@@ -27,14 +27,25 @@ export interface WriteOptions {
   unknownCustomers: "create" | "reject";
 }
 
-type Counts = { inserted: boolean }[];
+type Counts = { created: number; updated: number }[];
 
 function tally(n: number, out: Counts): Pick<WriteResult, "created" | "updated" | "unchanged"> {
-  const created = out.filter((r) => r.inserted).length;
-  const updated = out.length - created;
-  return { created, updated, unchanged: n - out.length };
+  const created = out[0]?.created ?? 0;
+  const updated = out[0]?.updated ?? 0;
+  return { created, updated, unchanged: n - created - updated };
 }
 
+/**
+ * One batch ($1 JSON rows, $2 workspace) in one statement (one snapshot): rows whose key is new are
+ * INSERTed (a plain insert, in `orderBy` order when given), rows stored with other values are
+ * UPDATEd by key, rows stored with the same values are not touched (an unchanged re-import writes
+ * nothing). Returns one row { created, updated }.
+ * Not INSERT … ON CONFLICT DO UPDATE: measured on a 20,000-order chunk (BENCHMARKS.md "Session 6")
+ * its speculative insertion and arbiter checks made the statement ~40 % slower than this. A row
+ * inserted by a concurrent writer between the read and the insert raises a unique violation
+ * (23505); the callers retry the whole transaction then (engine.ts, ingest/handler.ts RETRYABLE),
+ * and the retry reads that row as stored.
+ */
 function upsertSql(
   table: string,
   conflict: string,
@@ -44,18 +55,7 @@ function upsertSql(
 ): string {
   const insertCols = cols.map((c) => c.name);
   const upd = cols.filter((c) => c.update);
-  const set = upd.map((c) => (c.merge ? `${c.name} = ${table}.${c.name} || EXCLUDED.${c.name}` : `${c.name} = EXCLUDED.${c.name}`));
   const pad = upd.length === 1 ? ", NULL" : "";
-  const cmpOld = upd.map((c) => `${table}.${c.name}`);
-  const cmpNew = upd.map((c) => (c.merge ? `${table}.${c.name} || EXCLUDED.${c.name}` : `EXCLUDED.${c.name}`));
-  const action =
-    upd.length === 0
-      ? "DO NOTHING"
-      : `DO UPDATE SET ${set.join(", ")}${table === "campaign_spend" ? "" : ", updated_at = now()"} WHERE (${cmpOld.join(", ")}${pad}) IS DISTINCT FROM (${cmpNew.join(", ")}${pad})`;
-  // Rows already stored with the same values are filtered out before the INSERT: ON CONFLICT DO
-  // UPDATE locks (writes) every conflicting row even when its WHERE then skips the update, so an
-  // unchanged re-import would otherwise dirty every page it touches. The ON CONFLICT clause still
-  // decides for rows written concurrently between the filter and the insert.
   const keys = conflict
     .split(",")
     .map((k) => k.trim())
@@ -64,15 +64,25 @@ function upsertSql(
     upd.length === 0
       ? "t.workspace_id IS NULL"
       : `t.workspace_id IS NULL OR (${upd.map((c) => `t.${c.name}`).join(", ")}${pad}) IS DISTINCT FROM (${upd.map((c) => (c.merge ? `t.${c.name} || x.${c.name}` : `x.${c.name}`)).join(", ")}${pad})`;
+  const update =
+    upd.length === 0
+      ? "SELECT 1 WHERE false"
+      : `UPDATE ${table} t SET ${upd.map((c) => (c.merge ? `${c.name} = t.${c.name} || ch.${c.name}` : `${c.name} = ch.${c.name}`)).join(", ")}${table === "campaign_spend" ? "" : ", updated_at = now()"}
+        FROM ch WHERE ch.stored AND t.workspace_id = $2::uuid AND ${keys.map((k) => `t.${k} = ch.${k}`).join(" AND ")}
+      RETURNING 1`;
   return `WITH x AS MATERIALIZED (SELECT * FROM ${selectFrom}),
-    ch AS (
-      SELECT x.* FROM x LEFT JOIN ${table} t ON t.workspace_id = $2::uuid AND ${keys.map((k) => `t.${k} = x.${k}`).join(" AND ")}
+    ch AS MATERIALIZED (
+      SELECT x.*, t.workspace_id IS NOT NULL AS stored
+        FROM x LEFT JOIN ${table} t ON t.workspace_id = $2::uuid AND ${keys.map((k) => `t.${k} = x.${k}`).join(" AND ")}
        WHERE ${differs}
+    ), ins AS (
+      INSERT INTO ${table} (workspace_id, ${insertCols.join(", ")})
+      SELECT $2::uuid, ${insertCols.map((c) => `ch.${c}`).join(", ")} FROM ch WHERE NOT ch.stored${orderBy ? ` ORDER BY ch.${orderBy}` : ""}
+      RETURNING 1
+    ), upd AS (
+      ${update}
     )
-    INSERT INTO ${table} (workspace_id, ${insertCols.join(", ")})
-    SELECT $2::uuid, ${insertCols.map((c) => `ch.${c}`).join(", ")} FROM ch${orderBy ? ` ORDER BY ch.${orderBy}` : ""}
-    ON CONFLICT (${conflict}) ${action}
-    RETURNING (xmax = 0) AS inserted`;
+    SELECT (SELECT count(*) FROM ins)::int AS created, (SELECT count(*) FROM upd)::int AS updated`;
 }
 
 async function lookup(tx: Tx, sql: string, workspaceId: string, keys: string[]): Promise<Map<string, string>> {
@@ -203,8 +213,8 @@ export async function writeBatch(tx: Tx, workspaceId: string, items: BatchItem[]
         { name: "refunded", type: "boolean", update: m("refunded") },
       ],
       `jsonb_to_recordset($1::jsonb) AS x(external_id text, customer_id uuid, ordered_at timestamptz, amount_minor bigint, currency char(3), cost_minor bigint, refunded boolean)`,
-      // In customer order: each row's foreign-key check (which locks the customer row) and its
-      // (workspace, customer, ordered_at) index entry then hit neighbouring pages, not random ones.
+      // In customer order: the (workspace, customer, ordered_at) index entries and the customers
+      // the statement's check locks then hit neighbouring pages, not random ones.
       "customer_id",
     );
     Object.assign(res, tally(ok.length, ok.length ? await tx.$queryRawUnsafe<Counts>(sql, json, workspaceId) : []));

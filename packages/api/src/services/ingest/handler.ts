@@ -41,7 +41,9 @@ export interface ApiHandlerOptions {
 }
 
 const MAX_ATTEMPTS = 4;
-const RETRYABLE = new Set(["40P01", "40001", "55P03"]);
+// 23505: a record inserted by a concurrent request after this one read the stored rows (the
+// writers insert new keys without ON CONFLICT, import/writer.ts); the retry reads it as stored.
+const RETRYABLE = new Set(["40P01", "40001", "55P03", "23505"]);
 const WRITE_TX_TIMEOUT_MS = 120_000;
 const BULK_SUMMARIES_FROM = 500;
 
