@@ -24,6 +24,11 @@ export function createDb(url: string, opts: { max?: number; log?: LogFn; stateme
     max: opts.max ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // Tenant transactions start with a plain BEGIN and rely on the session's default isolation
+    // (withTenant): pinned here, in the connection's start-up packet, so a server configured with
+    // another default cannot change it, and no request pays a SET TRANSACTION round trip. A URL that
+    // brings its own `options` keeps them and is then responsible for the isolation level.
+    ...(new URL(url).searchParams.has("options") ? {} : { options: "-c default_transaction_isolation=read\\ committed" }),
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
   });
   pool.on("error", (err) => opts.log?.("db.pool_error", { message: err.message }));

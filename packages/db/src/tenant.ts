@@ -23,7 +23,11 @@ export interface TenantScope {
 
 export interface TenantTxOptions {
   timeoutMs?: number;
-  /** Serializable is only needed by a few invariant-heavy writes; most work is ReadCommitted. */
+  /**
+   * Serializable is only needed by a few invariant-heavy writes; most work is READ COMMITTED, the
+   * default: then no level is sent, the connection's own default applies (pinned to READ COMMITTED
+   * by createDb's start-up options), which saves a `SET TRANSACTION` round trip per request.
+   */
   isolationLevel?: "ReadCommitted" | "RepeatableRead" | "Serializable";
 }
 
@@ -50,7 +54,11 @@ export async function withTenant<T>(
           set_config('app.api_key_prefix', ${scope.apiKeyPrefix ?? ""}, true)`;
         return fn(tx);
       },
-      { isolationLevel: opts.isolationLevel ?? "ReadCommitted", timeout: opts.timeoutMs ?? 15_000, maxWait: 5_000 },
+      {
+        ...(opts.isolationLevel && opts.isolationLevel !== "ReadCommitted" ? { isolationLevel: opts.isolationLevel } : {}),
+        timeout: opts.timeoutMs ?? 15_000,
+        maxWait: 5_000,
+      },
     ),
   );
 }
