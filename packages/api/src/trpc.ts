@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { withWorkspace, type Tx } from "@valuelens/db";
-import { roleAtLeast, ZUuid, type TRole } from "@valuelens/validators";
+import { roleAtLeast, ZRole, ZUuid, type TRole } from "@valuelens/validators";
 import type { Context } from "./context.ts";
 import { toTRPCError } from "./errors.ts";
 import { log, logError } from "./log.ts";
@@ -82,6 +82,21 @@ class Rollback extends Error {
 }
 
 /**
+ * The caller's role and the workspace, in one round trip (every workspace request pays it; Prisma's
+ * nested select sent two queries and compiled them per call). RLS applies as for any tenant read.
+ */
+async function readMembership(tx: Tx, workspaceId: string, userId: string): Promise<{ role: TRole; workspace: WorkspaceCtx } | null> {
+  const rows = await tx.$queryRaw<(WorkspaceCtx & { role: string })[]>`
+    SELECT m.role::text AS role, w.id::text AS id, w.name, w.slug, w.currency, w.timezone
+      FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
+     WHERE m.workspace_id = ${workspaceId}::uuid AND m.user_id = ${userId}::uuid`;
+  const r = rows[0];
+  if (!r) return null;
+  const { role, ...workspace } = r;
+  return { role: ZRole.parse(role), workspace };
+}
+
+/**
  * A procedure acting inside one workspace. Its input must carry `workspaceId`; the membership and
  * role are read from the database on every call inside the tenant transaction, and the handler gets
  * only `ctx.tx` (RLS-scoped to that workspace). A failed handler rolls the transaction back.
@@ -101,10 +116,7 @@ export function workspaceProcedure(minRole: TRole) {
           ctx.prisma,
           input.workspaceId,
           async (tx: Tx) => {
-            const m = await tx.membership.findUnique({
-              where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: user.id } },
-              select: { role: true, workspace: { select: { id: true, name: true, slug: true, currency: true, timezone: true } } },
-            });
+            const m = await readMembership(tx, input.workspaceId, user.id);
             if (!m) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
             if (!roleAtLeast(m.role, minRole)) {
               throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minRole} role or higher; you are ${m.role}.` });
