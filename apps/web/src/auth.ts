@@ -1,5 +1,5 @@
-import type { NextAuthResult, Session } from "next-auth";
-import { createAuth } from "@valuelens/auth/next";
+import type { NextAuthResult } from "next-auth";
+import { createAuth, createSessionReader, type SessionClaimsOf } from "@valuelens/auth/next";
 import { log } from "@valuelens/api/log";
 import { webEnv } from "./env";
 
@@ -14,8 +14,11 @@ function get(): NextAuthResult {
   return instance;
 }
 
-export async function getSession(): Promise<Session | null> {
-  return (await get().auth()) as Session | null;
+let reader: ((h: Headers) => Promise<SessionClaimsOf | null>) | undefined;
+/** The session's user id and version from the request's cookie, decrypted once per token (see createSessionReader). */
+export function readSessionClaims(h: Headers): Promise<SessionClaimsOf | null> {
+  reader ??= createSessionReader({ secret: webEnv().AUTH_SECRET, secureCookies: webEnv().APP_URL.startsWith("https://") });
+  return reader(h);
 }
 
 export const authHandlers = {

@@ -92,3 +92,5 @@ export function createAuth(opts: AuthOptions): NextAuthResult {
     },
   });
 }
+
+export { createSessionReader, type SessionClaimsOf } from "./session-reader.ts";

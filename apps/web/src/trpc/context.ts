@@ -1,16 +1,15 @@
 import { headers } from "next/headers";
 import { createContext, type SessionClaims } from "@valuelens/api";
 import { clientIp } from "@valuelens/auth/next";
-import { getSession } from "~/auth";
+import { readSessionClaims } from "~/auth";
 
-export async function sessionClaims(): Promise<SessionClaims | null> {
-  const session = await getSession();
-  const u = session?.user;
-  return u?.id ? { userId: u.id, sessionVersion: u.sessionVersion } : null;
+/** Who is signed in, from the session cookie (the database re-checks the session version per request). */
+export async function sessionClaims(reqHeaders?: Headers): Promise<SessionClaims | null> {
+  return readSessionClaims(reqHeaders ?? (await headers()));
 }
 
 /** The tRPC context for this request (server components and the HTTP handler share it). */
 export async function requestContext(reqHeaders?: Headers) {
   const h = reqHeaders ?? (await headers());
-  return createContext({ claims: await sessionClaims(), ip: clientIp(h), requestId: h.get("x-request-id") ?? undefined });
+  return createContext({ claims: await sessionClaims(h), ip: clientIp(h), requestId: h.get("x-request-id") ?? undefined });
 }
