@@ -43,14 +43,16 @@ const base = `http://127.0.0.1:${appPort}`;
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../apps/web");
 const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
 
-// Slow statements (when the server logs them: ALTER SYSTEM SET log_min_duration_statement) go to stderr.
+// Slow statements (when the server logs them: ALTER SYSTEM SET log_min_duration_statement) go to stderr;
+// BENCH_PG_LOG_ALL=1 echoes every server log line (with ALTER SYSTEM SET log_statement = 'all': each statement a request sends).
+const logAll = process.env.BENCH_PG_LOG_ALL === "1";
 let echo = 0;
 const pg = await startEmbeddedPostgres({
   dir,
   port: pgPort,
   persistent: true,
   log: (m) => {
-    if (/duration: /.test(m)) echo = 3;
+    if (/duration: /.test(m) || logAll) echo = 3;
     if (echo > 0) {
       echo--;
       console.error(m.slice(0, 400));
@@ -124,6 +126,7 @@ try {
     const res = await get(r.path, cookie);
     if (res.status !== 200) throw new Error(`${r.kind}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   }
+  const pause = () => new Promise((w) => setTimeout(w, -Math.log(1 - Math.random()) * thinkMs));
   const load0 = os.loadavg();
   const lat = new Map<string, number[]>(requests.map((r) => [r.kind, []]));
   let errors = 0;
@@ -131,13 +134,17 @@ try {
   const t0 = Date.now();
   await Promise.all(
     Array.from({ length: users }, async (_, u) => {
+      // With pauses, users arrive the way people do, not all in the same millisecond: each starts
+      // after one pause of its own (otherwise the first 50 requests queue together and that one burst
+      // alone fills the slowest 5 % of a 30 s run).
+      if (thinkMs > 0) await pause();
       for (let i = u; Date.now() < until; i++) {
         const r = requests[i % requests.length]!;
         const t = performance.now();
         const res = await get(r.path, cookie).catch(() => ({ status: 0, body: "" }));
         if (res.status !== 200) errors++;
         else lat.get(r.kind)!.push(performance.now() - t);
-        if (thinkMs > 0) await new Promise((w) => setTimeout(w, -Math.log(1 - Math.random()) * thinkMs));
+        if (thinkMs > 0) await pause();
       }
     }),
   );
