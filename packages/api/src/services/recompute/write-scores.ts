@@ -22,13 +22,60 @@ export interface ScoreRow {
 
 const BATCH = 20_000;
 
-const round = (v: number | null): string | null => (v === null || !Number.isFinite(v) ? null : String(Math.round(v)));
+/**
+ * A PostgreSQL array literal of one column of a batch, sent as ONE text parameter and cast
+ * server-side (`$1::float8[]`). Numbers are written as JavaScript prints them (the shortest text
+ * that reads back as the same double, as JSON.stringify did); null and non-finite numbers become
+ * NULL, as JSON.stringify made them null. Strings are always double-quoted with `"` and `\`
+ * escaped, so a value can never split into two elements or shift the columns.
+ */
+function numbers(rows: ScoreRow[], from: number, to: number, get: (r: ScoreRow) => number | null): string {
+  const out = new Array<string>(to - from);
+  for (let i = from; i < to; i++) {
+    const v = get(rows[i]!);
+    out[i - from] = v === null || !Number.isFinite(v) ? "NULL" : String(v);
+  }
+  return `{${out.join(",")}}`;
+}
+
+function texts(rows: ScoreRow[], from: number, to: number, get: (r: ScoreRow) => string | null): string {
+  const out = new Array<string>(to - from);
+  for (let i = from; i < to; i++) {
+    const v = get(rows[i]!);
+    out[i - from] = v === null ? "NULL" : `"${v.replace(/["\\]/g, "\\$&")}"`;
+  }
+  return `{${out.join(",")}}`;
+}
+
+/** Whole minor units (predicted values are fractional; historical revenue is already whole). */
+const round = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : Math.round(v));
+
+/** One batch as column arrays (16 text parameters). */
+function encode(rows: ScoreRow[], from: number, to: number) {
+  return {
+    c: texts(rows, from, to, (r) => r.customerId),
+    pa: numbers(rows, from, to, (r) => r.pAlive),
+    e30: numbers(rows, from, to, (r) => r.e30),
+    e90: numbers(rows, from, to, (r) => r.e90),
+    e365: numbers(rows, from, to, (r) => r.e365),
+    clv: numbers(rows, from, to, (r) => round(r.clv)),
+    lo: numbers(rows, from, to, (r) => round(r.clvLow)),
+    hi: numbers(rows, from, to, (r) => round(r.clvHigh)),
+    h: numbers(rows, from, to, (r) => round(r.historical)),
+    cr: texts(rows, from, to, (r) => r.churnRisk),
+    r: numbers(rows, from, to, (r) => r.r),
+    f: numbers(rows, from, to, (r) => r.f),
+    m: numbers(rows, from, to, (r) => r.m),
+    s: texts(rows, from, to, (r) => r.segment),
+    t: texts(rows, from, to, (r) => r.tier),
+    at: numbers(rows, from, to, (r) => r.lastAt),
+  };
+}
 
 /**
  * Replaces the workspace's scores with one run's, inside the caller's transaction (readers see the
- * old set or the new one, never half). Set-based like db/bulk.ts: one INSERT … SELECT FROM
- * jsonb_to_recordset per batch. Historical CLV and the last order come from the summaries the run
- * read (same transaction snapshot), so no batch re-reads customers (measured: the per-batch join
+ * old set or the new one, never half). Historical CLV and the last order come from the summaries the
+ * run read (same transaction snapshot), so no batch re-reads customers (measured: the per-batch join
  * was a third of the write at 1M customers).
  */
 export async function replaceScores(tx: Tx, workspaceId: string, runId: string, rows: ScoreRow[], scoredAt: Date): Promise<void> {
@@ -41,6 +88,13 @@ export async function upsertScores(tx: Tx, workspaceId: string, runId: string, r
   await writeScores(tx, workspaceId, runId, rows, scoredAt, true);
 }
 
+/**
+ * Set-based: one INSERT … SELECT FROM unnest(column arrays) per 20,000-row batch. Each column travels
+ * as one array literal. Measured at 1M rows into an unindexed table (BENCHMARKS.md, "Session 6:
+ * writing 1M scores"): 13.2 s, against 39.9 s for one jsonb_to_recordset document per batch (parsing
+ * JSON objects row by row was most of the write's transport). The next batch is encoded while the
+ * server inserts the current one.
+ */
 async function writeScores(tx: Tx, workspaceId: string, runId: string, rows: ScoreRow[], scoredAt: Date, upsert: boolean): Promise<void> {
   const onConflict = upsert
     ? Prisma.sql`ON CONFLICT (workspace_id, customer_id) DO UPDATE SET
@@ -51,35 +105,22 @@ async function writeScores(tx: Tx, workspaceId: string, runId: string, rows: Sco
         churn_risk = EXCLUDED.churn_risk, rfm_r = EXCLUDED.rfm_r, rfm_f = EXCLUDED.rfm_f, rfm_m = EXCLUDED.rfm_m,
         rfm_segment = EXCLUDED.rfm_segment, value_tier = EXCLUDED.value_tier, scored_at = EXCLUDED.scored_at, last_order_at = EXCLUDED.last_order_at`
     : Prisma.empty;
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const json = JSON.stringify(
-      rows.slice(i, i + BATCH).map((r) => ({
-        c: r.customerId,
-        pa: r.pAlive,
-        e30: r.e30,
-        e90: r.e90,
-        e365: r.e365,
-        clv: round(r.clv),
-        lo: round(r.clvLow),
-        hi: round(r.clvHigh),
-        h: round(r.historical),
-        cr: r.churnRisk,
-        r: r.r,
-        f: r.f,
-        m: r.m,
-        s: r.segment,
-        t: r.tier,
-        at: r.lastAt,
-      })),
-    );
-    await tx.$executeRaw`
+  let next = rows.length > 0 ? encode(rows, 0, Math.min(BATCH, rows.length)) : null;
+  for (let i = 0; next; i += BATCH) {
+    const b = next;
+    // Prisma's query promises are lazy: .then() sends the statement now, so encoding overlaps it.
+    const sent = tx.$executeRaw`
       INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90,
              expected_purchases_365, predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor,
              churn_risk, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier, scored_at, last_order_at)
       SELECT ${workspaceId}::uuid, x.c, ${runId}::uuid, x.pa, x.e30, x.e90, x.e365, x.clv, x.lo, x.hi, x.h,
              x.cr, x.r, x.f, x.m, x.s, x.t, ${scoredAt}, timestamptz 'epoch' + x.at * interval '1 millisecond'
-        FROM jsonb_to_recordset(${json}::jsonb) AS x(c uuid, pa float8, e30 float8, e90 float8, e365 float8, clv bigint, lo bigint,
-             hi bigint, h bigint, cr text, r smallint, f smallint, m smallint, s text, t text, at bigint)
-      ${onConflict}`;
+        FROM unnest(${b.c}::uuid[], ${b.pa}::float8[], ${b.e30}::float8[], ${b.e90}::float8[], ${b.e365}::float8[], ${b.clv}::bigint[],
+                    ${b.lo}::bigint[], ${b.hi}::bigint[], ${b.h}::bigint[], ${b.cr}::text[], ${b.r}::smallint[], ${b.f}::smallint[],
+                    ${b.m}::smallint[], ${b.s}::text[], ${b.t}::text[], ${b.at}::bigint[])
+             AS x(c, pa, e30, e90, e365, clv, lo, hi, h, cr, r, f, m, s, t, at)
+      ${onConflict}`.then((n) => n);
+    next = i + BATCH < rows.length ? encode(rows, i + BATCH, Math.min(i + 2 * BATCH, rows.length)) : null;
+    await sent;
   }
 }
