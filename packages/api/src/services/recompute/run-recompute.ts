@@ -1,23 +1,10 @@
-import {
-  ClvAbortedError,
-  cumulativeTracking,
-  fitBgNbd,
-  fitGammaGamma,
-  fitModifiedBgNbd,
-  fitParetoNbd,
-  holdoutByFrequency,
-  rfmScores,
-  scoreCustomers,
-  valueTiers,
-  type GammaGammaModel,
-  type HoldoutBin,
-  type PurchaseModel,
-} from "@valuelens/clv-core";
+import { ClvAbortedError, fitGammaGamma, rfmScores, scoreCustomers, valueTiers, type GammaGammaModel, type PurchaseModel } from "@valuelens/clv-core";
 import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
-import { CLV_OPTIONS, holdoutVerdict, predictedFields } from "./churn-risk.ts";
+import { CLV_OPTIONS, predictedFields } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
-import { holdoutCustomers, readCalibration, readSummaries, type SummaryColumns } from "./summaries.ts";
+import { readSummaries, type SummaryColumns } from "./summaries.ts";
+import { compareModels, FIT_BUDGET_MS, fitPurchase, isPurchaseModel, MIN_REPEAT_BUYERS, PURCHASE_MODELS, type ComparisonRow, type HoldoutResult, type PurchaseModelName } from "./compare-models.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { planIncremental, refreshIncrementally } from "./refresh-incremental.ts";
 import { scoringState } from "./incremental.ts";
@@ -26,118 +13,19 @@ import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; /
 import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
 import { readTierRule, readTierSettings, tierRuleOf, writeSegmentSnapshots } from "../segments/index.ts";
 
-export const PURCHASE_MODELS = ["bgnbd", "pnbd", "mbgnbd"] as const;
-export type PurchaseModelName = (typeof PURCHASE_MODELS)[number];
+export { compareModels, COMPARISON_SAMPLE_MAX, FIT_BUDGET_MS, fitPurchase, isPurchaseModel, MIN_REPEAT_BUYERS, PURCHASE_MODELS, type HoldoutResult, type PurchaseModelName } from "./compare-models.ts";
 
 /** Per-statement limit inside a recompute (see recomputeWorkspace). */
 const RECOMPUTE_STATEMENT_TIMEOUT = "600s";
 
-/** Below this many repeat buyers the models are not fitted (small-data mode). */
-export const MIN_REPEAT_BUYERS = 100;
 /** Share of the history window held out for validation. */
 export const HOLDOUT_SHARE = 0.25;
 const HISTOGRAM_BINS = 20;
-
-interface Cols {
-  frequency: ArrayLike<number>;
-  recency: ArrayLike<number>;
-  T: ArrayLike<number>;
-}
-
-/**
- * Time budgets for model fits. Pareto/NBD's likelihood has no closed form and on some data (e.g. very
- * regular buyers, where the lifetime parameters run off to large values) each evaluation needs a
- * numerical integral per distinct customer row; one fit could then hold the worker for many minutes.
- * The workspace's own model gets a generous budget (the run fails with a clear message past it);
- * the comparison models a short one each (reported as "did not finish", never blocking the scores).
- */
-export const FIT_BUDGET_MS = { primary: 10 * 60_000, comparison: 30_000 } as const;
-const budget = (ms: number) => {
-  const deadline = Date.now() + ms;
-  return () => Date.now() > deadline;
-};
-
-function fitPurchase(kind: PurchaseModelName, cols: Cols, initial?: Record<string, number>, budgetMs: number = FIT_BUDGET_MS.primary): PurchaseModel {
-  // Warm start from the previous run's parameters when there are any (same optimum, fewer iterations).
-  const o = { shouldStop: budget(budgetMs), ...(initial ? { initial } : {}) };
-  if (kind === "pnbd") return fitParetoNbd(cols, o);
-  if (kind === "mbgnbd") return fitModifiedBgNbd(cols, o);
-  return fitBgNbd(cols, o);
-}
-
-export function isPurchaseModel(v: string): v is PurchaseModelName {
-  return (PURCHASE_MODELS as readonly string[]).includes(v);
-}
 
 /** Gamma-Gamma on repeat buyers with a positive mean spend (net refunds can make it ≤ 0). */
 export function fitSpend(s: Pick<SummaryColumns, "frequency" | "monetaryValue">): GammaGammaModel {
   const f = Float64Array.from(s.frequency, (x, i) => (s.monetaryValue[i]! > 0 ? x : 0));
   return fitGammaGamma({ frequency: f, monetaryValue: s.monetaryValue });
-}
-
-export interface HoldoutResult {
-  calibrationEnd: string;
-  holdoutDays: number;
-  customers: number;
-  /** When the check ran on a random sample of `customers`: how many customers were eligible. */
-  sampledFrom: number | null;
-  bins: HoldoutBin[];
-  actualTotal: number;
-  predictedTotal: number;
-  errorPct: number;
-  verdict: "good" | "fair" | "poor";
-  /** Cumulative repeat purchases after the calibration end, actual vs predicted (conditional tracking). */
-  tracking: { day: number; actual: number; predicted: number }[];
-}
-
-/** Tracking points: weekly, or coarser so a long holdout has at most ~60 points; always ends at the holdout length. */
-function trackingDays(holdoutDays: number): number[] {
-  const step = Math.max(7, Math.ceil(holdoutDays / 60 / 7) * 7);
-  const days: number[] = [];
-  for (let d = step; d < holdoutDays; d += step) days.push(d);
-  days.push(holdoutDays);
-  return days;
-}
-
-function holdoutMetrics(
-  model: PurchaseModel,
-  cal: Parameters<typeof holdoutByFrequency>[1] & { holdoutByDay: Int32Array; sampledFrom: number | null },
-  days: number,
-  calEndDay: number,
-): HoldoutResult {
-  const bins = holdoutByFrequency(model, cal, days, 7).map((b) => ({
-    ...b,
-    actual: Number.isFinite(b.actual) ? b.actual : 0,
-    predicted: Number.isFinite(b.predicted) ? b.predicted : 0,
-  }));
-  const actualTotal = bins.reduce((s, b) => s + b.actual * b.customers, 0);
-  const predictedTotal = bins.reduce((s, b) => s + b.predicted * b.customers, 0);
-  const errorPct = actualTotal > 0 ? (Math.abs(predictedTotal - actualTotal) / actualTotal) * 100 : 0;
-  return {
-    calibrationEnd: new Date(calEndDay * 86_400_000).toISOString().slice(0, 10),
-    holdoutDays: days,
-    customers: cal.frequency.length,
-    sampledFrom: cal.sampledFrom,
-    bins,
-    actualTotal,
-    predictedTotal,
-    errorPct,
-    verdict: holdoutVerdict(errorPct),
-    tracking: tracking(model, cal, days),
-  };
-}
-
-function tracking(model: PurchaseModel, cal: Parameters<typeof cumulativeTracking>[1] & { holdoutByDay: Int32Array }, holdoutDays: number): HoldoutResult["tracking"] {
-  const days = trackingDays(holdoutDays);
-  const predicted = cumulativeTracking(model, cal, days);
-  const out: HoldoutResult["tracking"] = [];
-  let actual = 0;
-  let upTo = 0;
-  days.forEach((d, j) => {
-    for (; upTo < d && upTo < cal.holdoutByDay.length; upTo++) actual += cal.holdoutByDay[upTo]!;
-    out.push({ day: d, actual, predicted: Math.round(predicted[j]! * 10) / 10 });
-  });
-  return out;
 }
 
 export interface RecomputeOptions {
@@ -157,6 +45,8 @@ export interface RecomputeOptions {
   fitBudgetMs?: { primary: number; comparison: number };
   /** Override HOLDOUT_SAMPLE_MAX (tests). */
   holdoutSampleMax?: number;
+  /** Override COMPARISON_SAMPLE_MAX (tests). */
+  comparisonSampleMax?: number;
 }
 
 export type RecomputeOutcome =
@@ -260,38 +150,19 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           }
           const spend = fitSpend(s);
 
-          const comparison: (
-            | { model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object }
-            | { model: PurchaseModelName; unfinished: string }
-          )[] = [];
+          let comparison: ComparisonRow[] = [];
           let holdout: HoldoutResult | null = null;
-          // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window (skipped when reused).
-          const window = s.cutoffDay - s.firstDay;
-          const holdoutDays = Math.max(1, Math.round(window * HOLDOUT_SHARE));
-          const calEnd = s.cutoffDay - holdoutDays;
-          let cal: Awaited<ReturnType<typeof readCalibration>> | null = null;
           if (!reuse) {
+            // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window (skipped when reused).
             await progress("holdout validation", 35);
-            cal = await readCalibration(tx, workspaceId, calEnd, holdoutDays, holdoutCustomers(s, calEnd, workspaceId, opts.holdoutSampleMax));
-          }
-          const calOk = cal !== null && cal.repeatBuyers >= MIN_REPEAT_BUYERS && cal.frequency.length > 0;
-          const kinds = reuse ? [] : opts.compare === false ? [kind] : PURCHASE_MODELS;
-          let k = 0;
-          for (const other of kinds) {
-            await progress(`comparing models (${other})`, 40 + (k++ * 30) / kinds.length);
-            try {
-              // The workspace's model is fitted already; each other model and each calibration fit has its own short budget.
-              const full = other === kind ? model : fitPurchase(other, s, undefined, budgets.comparison);
-              let h: HoldoutResult | null = null;
-              if (calOk && cal) h = holdoutMetrics(fitPurchase(other, cal, undefined, other === kind ? budgets.primary : budgets.comparison), cal, holdoutDays, calEnd);
-              if (other === kind) holdout = h;
-              comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params });
-            } catch (e) {
-              if (!(e instanceof ClvAbortedError)) throw e;
-              const secs = Math.round((other === kind ? budgets.primary : budgets.comparison) / 1000);
-              log("recompute.fit_budget_exceeded", { workspaceId, model: other, budgetSeconds: secs });
-              comparison.push({ model: other, unfinished: `Did not finish fitting within ${secs} s on this data.` });
-            }
+            const holdoutDays = Math.max(1, Math.round((s.cutoffDay - s.firstDay) * HOLDOUT_SHARE));
+            ({ holdout, comparison } = await compareModels(tx, workspaceId, s, kind, model, holdoutDays, {
+              kinds: opts.compare === false ? [kind] : PURCHASE_MODELS,
+              budgets,
+              ...(opts.holdoutSampleMax !== undefined ? { holdoutSampleMax: opts.holdoutSampleMax } : {}),
+              ...(opts.comparisonSampleMax !== undefined ? { comparisonSampleMax: opts.comparisonSampleMax } : {}),
+              onModel: (other, k, count) => progress(`comparing models (${other})`, 40 + (k * 30) / count),
+            }));
           }
 
           await progress("scoring customers", 75);

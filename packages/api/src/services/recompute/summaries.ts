@@ -46,60 +46,97 @@ export function changedSql(workspaceId: string, changed: Pick<ChangedSince, "sin
                           AND s.historical_clv_minor = c.revenue_minor AND s.last_order_at IS NOT DISTINCT FROM c.last_order_at))`;
 }
 
+/** Bytes per customer in readSummaries' packed rows: id (text) 36, purchase_days 4, order_count 4, first day 4, revenue 8, first-day revenue 8, last order 8. */
+const PACKED_ROW = 72;
+const ID_CHARS = 36;
+/** Groups the packed read is split into (each one result row): one 1M-customer row would be a 70 MB string; V8 strings stop at 2^29 characters. */
+const PACKED_GROUPS = 8;
+
 /**
- * ONE query over the customers' stored summaries (kept current on write by the triggers of the
+ * ONE statement over the customers' stored summaries (kept current on write by the triggers of the
  * rls_and_summaries migration): never scans orders. Cut-off = the workspace's last order day (UTC).
  * frequency = purchase_days − 1; recency and T in days from the first purchase day; monetary value
  * = (revenue − first-day revenue) / frequency (lifetimes' convention: the first purchase is excluded).
+ *
+ * Each customer comes back as 72 packed bytes (the id's text, then the numbers' big-endian binary
+ * send forms), a group of customers per result row as one base64 text: at 1M customers one
+ * JavaScript object per customer through the driver cost 9–13 s, column arrays as bytea 8.6 s (hex
+ * doubles the bytes), this a few seconds (BENCHMARKS.md, "Session 6: reading summaries and fitting
+ * at 1M"). The ids are cut out of one text of all of them (building 1M uuid strings from bytes took
+ * 2.3 s alone). One statement keeps one snapshot.
  */
 export async function readSummaries(tx: Tx, workspaceId: string, changed?: ChangedSince): Promise<SummaryColumns> {
   const only = changed ? Prisma.sql`AND ${changedSql(workspaceId, changed)}` : Prisma.empty;
-  const rows = await tx.$queryRaw<{ id: string; days: number; orders: number; first_day: number; last_day: number; rev: number; fdr: number; last_at: Date }[]>`
-    SELECT c.id::text AS id, c.purchase_days AS days, c.order_count AS orders,
-           ((c.first_order_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS first_day,
-           ((c.last_order_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01') AS last_day,
-           c.revenue_minor::float8 AS rev, c.first_day_revenue_minor::float8 AS fdr, c.last_order_at AS last_at
+  const groups = await tx.$queryRaw<{ packed: string }[]>`
+    SELECT encode(string_agg(convert_to(c.id::text, 'SQL_ASCII') || int4send(c.purchase_days) || int4send(c.order_count)
+                               || int4send((c.first_order_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')
+                               || float8send(c.revenue_minor::float8) || float8send(c.first_day_revenue_minor::float8)
+                               || timestamptz_send(c.last_order_at), ''::bytea), 'base64') AS packed
       FROM customers c
-     WHERE c.workspace_id = ${workspaceId}::uuid AND c.purchase_days > 0 ${only}`;
-  const n = rows.length;
+     WHERE c.workspace_id = ${workspaceId}::uuid AND c.purchase_days > 0 ${only}
+     GROUP BY get_byte(uuid_send(c.id), 15) % ${PACKED_GROUPS}`;
+  const parts = groups.map((g) => Buffer.from(g.packed, "base64"));
+  const n = parts.reduce((s, b) => s + b.length, 0) / PACKED_ROW;
+  if (!Number.isInteger(n)) throw new Error(`readSummaries: the packed summary rows of workspace ${workspaceId} are not ${PACKED_ROW} bytes each`);
+  const idBytes = Buffer.allocUnsafe(n * ID_CHARS);
+  const days = new Int32Array(n);
+  const first = new Int32Array(n);
+  const rev = new Float64Array(n);
+  const fdr = new Float64Array(n);
+  const lastAt = new Float64Array(n);
+  let orders = 0;
+  let i = 0;
+  for (const b of parts) {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let p = 0; p < b.length; p += PACKED_ROW, i++) {
+      b.copy(idBytes, i * ID_CHARS, p, p + ID_CHARS);
+      days[i] = v.getInt32(p + 36);
+      orders += v.getInt32(p + 40);
+      first[i] = v.getInt32(p + 44);
+      rev[i] = v.getFloat64(p + 48);
+      fdr[i] = v.getFloat64(p + 56);
+      // timestamptz: int64 µs since 2000-01-01 (below 2^53, exact as high·2^32 + low; the column holds whole milliseconds)
+      lastAt[i] = (v.getInt32(p + 64) * 4_294_967_296 + v.getUint32(p + 68)) / 1000 + 946_684_800_000;
+    }
+  }
+  const idText = idBytes.toString("latin1");
+  const ids = new Array<string>(n);
+  for (let k = 0; k < n; k++) ids[k] = idText.slice(k * ID_CHARS, (k + 1) * ID_CHARS);
+  // Last order day (UTC) from the instant: floor(ms / day) is the UTC calendar day.
+  const last = Float64Array.from(lastAt, (ms) => Math.floor(ms / 86_400_000));
   let cutoffDay = changed ? changed.cutoffDay : -Infinity;
   let firstDay = Infinity;
-  let cutoff: Date | null = null;
-  let orders = 0;
-  for (const r of rows) {
-    if (r.last_day > cutoffDay) {
-      cutoffDay = r.last_day;
-      cutoff = r.last_at;
-    } else if (r.last_day === cutoffDay && cutoff && r.last_at > cutoff) cutoff = r.last_at;
-    if (r.first_day < firstDay) firstDay = r.first_day;
-    orders += r.orders;
+  let cutoffMs = NaN;
+  for (let k = 0; k < n; k++) {
+    const d = last[k]!;
+    if (d > cutoffDay) {
+      cutoffDay = d;
+      cutoffMs = lastAt[k]!;
+    } else if (d === cutoffDay && lastAt[k]! > cutoffMs) cutoffMs = lastAt[k]!;
+    if (first[k]! < firstDay) firstDay = first[k]!;
   }
   const out: SummaryColumns = {
-    ids: new Array<string>(n),
+    ids,
     frequency: new Float64Array(n),
     recency: new Float64Array(n),
     T: new Float64Array(n),
     monetaryValue: new Float64Array(n),
     daysSinceLast: new Float64Array(n),
-    revenue: new Float64Array(n),
-    lastAt: new Float64Array(n),
+    revenue: rev,
+    lastAt,
     orders,
     repeatBuyers: 0,
     firstDay: n ? firstDay : 0,
     cutoffDay: n ? cutoffDay : 0,
-    cutoff,
+    cutoff: Number.isNaN(cutoffMs) ? null : new Date(cutoffMs),
   };
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    const f = r.days - 1;
-    out.ids[i] = r.id;
-    out.frequency[i] = f;
-    out.recency[i] = f > 0 ? r.last_day - r.first_day : 0;
-    out.T[i] = cutoffDay - r.first_day;
-    out.monetaryValue[i] = f > 0 ? Math.max(0, (r.rev - r.fdr) / f) : 0;
-    out.daysSinceLast[i] = cutoffDay - r.last_day;
-    out.revenue[i] = r.rev;
-    out.lastAt[i] = r.last_at.getTime();
+  for (let k = 0; k < n; k++) {
+    const f = days[k]! - 1;
+    out.frequency[k] = f;
+    out.recency[k] = f > 0 ? last[k]! - first[k]! : 0;
+    out.T[k] = cutoffDay - first[k]!;
+    out.monetaryValue[k] = f > 0 ? Math.max(0, (rev[k]! - fdr[k]!) / f) : 0;
+    out.daysSinceLast[k] = cutoffDay - last[k]!;
     if (f > 0) out.repeatBuyers++;
   }
   return out;
@@ -134,27 +171,36 @@ function seedOf(text: string): number {
 }
 
 /**
+ * A seeded uniform sample of `max` of `items` (partial Fisher–Yates, reordering `items` in place),
+ * or null when there are no more than `max`: the same items on every run while the input is unchanged.
+ */
+export function seededSample<T>(items: T[], max: number, seedText: string): T[] | null {
+  if (items.length <= max) return null;
+  const rng = mulberry32(seedOf(seedText));
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(rng() * (items.length - i));
+    const t = items[i]!;
+    items[i] = items[j]!;
+    items[j] = t;
+  }
+  return items.slice(0, max);
+}
+
+/**
  * The customers of the holdout check: every customer whose first purchase day is ≤ the calibration
- * end, or a seeded uniform sample of HOLDOUT_SAMPLE_MAX of them (partial Fisher–Yates).
+ * end, or a seeded uniform sample of HOLDOUT_SAMPLE_MAX of them.
  */
 export function holdoutCustomers(s: Pick<SummaryColumns, "ids" | "T" | "cutoffDay">, calibrationEndDay: number, workspaceId: string, max = HOLDOUT_SAMPLE_MAX): { ids: string[] | null; eligible: number } {
   const eligible: string[] = [];
   for (let i = 0; i < s.ids.length; i++) if (s.cutoffDay - s.T[i]! <= calibrationEndDay) eligible.push(s.ids[i]!);
-  if (eligible.length <= max) return { ids: null, eligible: eligible.length };
-  const rng = mulberry32(seedOf(workspaceId));
-  for (let i = 0; i < max; i++) {
-    const j = i + Math.floor(rng() * (eligible.length - i));
-    const t = eligible[i]!;
-    eligible[i] = eligible[j]!;
-    eligible[j] = t;
-  }
-  return { ids: eligible.slice(0, max), eligible: eligible.length };
+  return { ids: seededSample(eligible, max, workspaceId), eligible: eligible.length };
 }
 
 /**
  * Calibration-period summaries for the holdout check. Without `sample`: ONE aggregate over the
  * workspace's orders (fine up to HOLDOUT_SAMPLE_MAX customers); with it: the orders of the sampled
- * customers only, through the (workspace_id, customer_id, ordered_at) index. Customers whose first
+ * customers only (at 1M customers / 9.5M orders the planner still scans all orders for a 50,000-id
+ * list — 6–12 s —, the index path measured 19 s: one heap page per customer). Customers whose first
  * purchase is after the calibration end are left out (as in Fader, Hardie & Lee 2005). Holdout
  * frequency = distinct purchase days after the calibration end.
  */
