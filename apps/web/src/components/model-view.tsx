@@ -28,10 +28,15 @@ interface Holdout {
   /** Set when a fast refresh after new data reused the latest full run's check. */
   reusedFromRun?: string;
 }
+/** Runs since issue 9's speed work say what each row was computed on; `sampledFrom` is set when that was a random sample. */
+interface ComparedOn {
+  customers?: number;
+  sampledFrom?: number | null;
+}
 type Comparison =
-  | { model: string; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; unfinished?: undefined }
+  | ({ model: string; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; unfinished?: undefined } & ComparedOn)
   /** A comparison fit that ran out of its time budget. */
-  | { model: string; unfinished: string };
+  | ({ model: string; unfinished: string } & ComparedOn);
 
 const VERDICT_STYLE = { good: "bg-emerald-100 text-emerald-900", fair: "bg-amber-100 text-amber-900", poor: "bg-red-100 text-red-900" } as const;
 
@@ -175,6 +180,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
   const spend = (run.spendParams ?? null) as { params: Record<string, number>; standardErrors: Record<string, number> } | null;
   const holdout = run.holdout && "bins" in (run.holdout as object) ? (run.holdout as unknown as Holdout) : null;
   const comparison = (run.comparison ?? []) as unknown as Comparison[];
+  const comparedOn = comparison.find((c) => c.customers !== undefined);
   const rows: [string, number, number | undefined][] = [
     ...Object.entries(params).map(([k, v]) => [k, v, ses[k]] as [string, number, number | undefined]),
     ...Object.entries(spend?.params ?? {}).map(([k, v]) => [k, v, spend?.standardErrors[k]] as [string, number, number | undefined]),
@@ -293,6 +299,17 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
           Model comparison on the same data
         </h2>
         <p className="mt-1 text-sm text-slate-700">Higher log-likelihood fits the history better; lower holdout error predicts better. Churn risk bands: low when P(alive) ≥ {thresholds.churn.low}, high below {thresholds.churn.medium}.</p>
+        {comparedOn?.sampledFrom ? (
+          <p className="mt-1 text-sm text-slate-700">
+            Log-likelihoods compared on a random sample of {formatCount(comparedOn.customers ?? 0)} of {formatCount(comparedOn.sampledFrom)} customers, the same customers for every
+            model, so the {modelLabel(run.modelKind)} figure here differs from the one above, which is the fit on all customers that the predictions use. Holdout errors come from the
+            holdout check&apos;s customers.
+          </p>
+        ) : comparedOn?.customers !== undefined ? (
+          <p className="mt-1 text-sm text-slate-700">
+            Log-likelihoods on all {formatCount(comparedOn.customers)} customers; holdout errors from the holdout check&apos;s customers.
+          </p>
+        ) : null}
         <div className="overflow-x-auto">
           <table className="mt-2 w-full text-left text-sm">
             <thead>
