@@ -108,4 +108,11 @@ BEGIN
   RETURN NULL;
 END $fn$;
 
-ALTER TABLE "orders" ALTER COLUMN "id" SET DEFAULT uuidv7();
+-- uuidv7() exists from PostgreSQL 18 (the embedded server); on 14-17 (README: "any PostgreSQL 14+")
+-- ids stay gen_random_uuid().
+DO $do$
+BEGIN
+  IF current_setting('server_version_num')::int >= 180000 THEN
+    EXECUTE 'ALTER TABLE "orders" ALTER COLUMN "id" SET DEFAULT uuidv7()';
+  END IF;
+END $do$;
