@@ -241,3 +241,50 @@ describe("large data (> 40,000 distinct rows): subsample warm start", () => {
     expect(Math.abs(fast.logLikelihood - tight.logLikelihood)).toBeLessThan(1e-3);
   });
 });
+
+describe("row order", () => {
+  // A daily-grid data set with more distinct rows than WARM_THRESHOLD (40,000), so the fits take their
+  // warm-start path on a systematic subsample of the distinct rows.
+  const rng = mulberry32(2026);
+  const n = 60_000;
+  const big = { frequency: new Float64Array(n), recency: new Float64Array(n), T: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const T = 1 + Math.floor(rng() * 900);
+    const x = Math.floor(-Math.log(1 - rng()) * 6);
+    big.T[i] = T;
+    big.frequency[i] = Math.min(x, T - 1);
+    big.recency[i] = big.frequency[i]! > 0 ? Math.max(big.frequency[i]!, Math.floor(rng() * T)) : 0;
+  }
+  const permuted = <C extends { frequency: ArrayLike<number>; recency: ArrayLike<number>; T: ArrayLike<number> }>(c: C, seed: number) => {
+    const r = mulberry32(seed);
+    const idx = Array.from({ length: c.frequency.length }, (_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    return { frequency: idx.map((i) => c.frequency[i]!), recency: idx.map((i) => c.recency[i]!), T: idx.map((i) => c.T[i]!) };
+  };
+
+  test("compressed rows come out ascending by (x, T, t_x) and map every input row back to its own values", () => {
+    const c = compressRows(big);
+    expect(c.size).toBeGreaterThan(40_000);
+    for (let g = 1; g < c.size; g++) {
+      const order = c.x[g]! - c.x[g - 1]! || c.T[g]! - c.T[g - 1]! || c.tx[g]! - c.tx[g - 1]!;
+      expect(order > 0).toBe(true);
+    }
+    for (let i = 0; i < n; i += 97) {
+      const g = c.rowGroup[i]!;
+      expect([c.x[g], c.tx[g], c.T[g]]).toEqual([big.frequency[i], big.recency[i], big.T[i]]);
+    }
+  });
+
+  test("a fit depends on the rows, not on their order (CDNOW and a large daily-grid set)", () => {
+    const again = fitBgNbd(permuted(cdnow, 5));
+    expect(again.params).toEqual(bg.params);
+    expect(fitModifiedBgNbd(permuted(cdnow, 6)).params).toEqual(mbg.params);
+    const a = fitBgNbd(big);
+    const b = fitBgNbd(permuted(big, 7));
+    expect(b.params).toEqual(a.params);
+    expect(b.logLikelihood).toBe(a.logLikelihood);
+  });
+});

@@ -5,7 +5,12 @@
  * evaluate per-value terms (ln Γ(r+x), ln(α+T), …) once per value instead of once per row.
  *
  * Open-addressing hash on the IEEE-754 bits of the three values (exact equality, −0 ≡ +0).
- * Complexity: O(n) expected time, O(n) memory.
+ * The distinct rows come out in one canonical order, ascending by (x, T, t_x), whatever the order of
+ * the input rows: a fit then depends on the multiset of rows only, and the systematic subsample that
+ * warm-starts large fits (every k-th distinct row) is stratified over frequency and age. With rows
+ * in first-seen order the BG/NBD fit of the same 1M customers took 3.8–22 s depending on the order
+ * they were read in (the warm start landed closer or farther; BENCHMARKS.md, session 6).
+ * Complexity: O(n) expected time plus O(d log d) for the d distinct rows, O(n) memory.
  *
  * @example
  * const c = compressRows({ frequency: [0, 0, 1], recency: [0, 0, 2], T: [5, 5, 5] });
@@ -103,9 +108,16 @@ export function compressRows(cols: RfmColumns): CompressedRfm {
       }
     }
   }
-  const x = gx.slice(0, size);
-  const tx = gt.slice(0, size);
-  const Tc = gT.slice(0, size);
+  // canonical order of the distinct rows: ascending (x, T, t_x)
+  const order = new Int32Array(size);
+  for (let g = 0; g < size; g++) order[g] = g;
+  order.sort((a, b) => gx[a]! - gx[b]! || gT[a]! - gT[b]! || gt[a]! - gt[b]!);
+  const rank = new Int32Array(size);
+  for (let k = 0; k < size; k++) rank[order[k]!] = k;
+  for (let i = 0; i < n; i++) rowGroup[i] = rank[rowGroup[i]!]!;
+  const x = Float64Array.from(order, (g) => gx[g]!);
+  const tx = Float64Array.from(order, (g) => gt[g]!);
+  const Tc = Float64Array.from(order, (g) => gT[g]!);
   const xd = distinct(x);
   const txd = distinct(tx);
   const Td = distinct(Tc);
@@ -114,7 +126,7 @@ export function compressRows(cols: RfmColumns): CompressedRfm {
     x,
     tx,
     T: Tc,
-    w: gw.slice(0, size),
+    w: Float64Array.from(order, (g) => gw[g]!),
     totalWeight,
     rowGroup,
     xValues: xd.values,
