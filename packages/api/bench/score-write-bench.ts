@@ -17,6 +17,7 @@
  * Prints one JSON line per trial and a summary (machine, load averages before/after).
  */
 import os from "node:os";
+import { mulberry32 } from "@valuelens/clv-core";
 import { createDb, type DbHandle, type Tx, withWorkspace } from "@valuelens/db";
 import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
 import { deployMigrations } from "@valuelens/db/migrate";
@@ -34,20 +35,8 @@ const say = (event: string, data: Record<string, unknown> = {}) => console.log(J
 const load = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 class Rollback extends Error {}
 
-/** mulberry32: a tiny seeded PRNG, so every run writes the same values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function syntheticRows(list: { id: string; rev: number; at: Date }[]): ScoreRow[] {
-  const rnd = prng(20261124);
+  const rnd = mulberry32(20261124); // seeded: every run writes the same values
   return list.map((c) => {
     const pAlive = rnd();
     const rate = 0.02 + rnd() * 0.3; // purchases per 30 days while alive
