@@ -150,6 +150,10 @@ try {
     rebuildSummariesMs: rebuild.ms,
     rebuildCustomerMonthsMs: rebuildMonths.ms,
     fullRecomputeMs: full.ms,
+    // The scoring transaction's own duration: scores and the run are visible from then on; the derived
+    // summaries (campaign, retention, rule segments) follow in a second transaction within fullRecomputeMs.
+    fullScoresVisibleMs: "durationMs" in full.value ? full.value.durationMs : null,
+    fastScoresVisibleMs: "durationMs" in fast.value ? fast.value.durationMs : null,
     fullRebuildPlusRecomputeMs: rebuild.ms + rebuildMonths.ms + full.ms,
     fastRefreshMs: fast.ms,
     write10kOrdersMs: write.ms,

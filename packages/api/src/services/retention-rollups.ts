@@ -1,7 +1,8 @@
 /**
  * Retention rollups (issue 7): the aggregates the Retention page reads, written set-based at the end
- * of every successful recompute, inside the recompute's tenant transaction (which holds the
- * workspace's advisory lock), so they match the data the run saw. First one temporary row per customer
+ * of every successful full recompute, in its second tenant transaction after the scores committed (it
+ * holds the workspace's advisory lock again and reads one REPEATABLE READ snapshot: run-recompute.ts
+ * refreshDerived), so they match the scores of the run and the data of that snapshot. First one temporary row per customer
  * with its cohort month / week and its split keys as small integer codes (vl_rr_cust, analysed), and one
  * per customer from a single ordered pass over customer_months (lifetimes, second purchase month:
  * vl_rr_life); then one scan per grain of customer_months / customer_weeks joined to vl_rr_cust, GROUPING
@@ -108,7 +109,7 @@ export async function readRetentionFreshness(tx: Tx, workspaceId: string): Promi
 }
 
 /**
- * Rebuild the workspace's retention rollups. Runs inside the recompute's transaction, in a savepoint:
+ * Rebuild the workspace's retention rollups. Runs in the recompute's second transaction, in a savepoint:
  * if it fails (a timeout on a huge workspace), the scores still commit and the page runs live queries
  * (the refresh row keeps the previous run's id, so the old rollups are not used).
  */

@@ -1,6 +1,6 @@
 /**
- * Campaign rollups (issue 6), written set-based at the end of every recompute, inside the recompute's
- * tenant transaction (so they match the scores they were built from, atomically):
+ * Campaign rollups (issue 6), written set-based after every full recompute, in its second tenant
+ * transaction (one REPEATABLE READ snapshot of the scores it committed: run-recompute.ts refreshDerived):
  * - campaign_cohorts: per acquisition campaign (or channel, for customers without one) and
  *   acquisition month: customers, repeat buyers, 90-day retention, first-order / to-date revenue
  *   and margin, and sums of the predicted 12-month CLV (with its 80 % bounds) split into months
@@ -27,8 +27,8 @@ import { logError } from "../../log.ts";
 const REFRESH_STATEMENT_TIMEOUT = "300s";
 
 /**
- * Runs inside the recompute's transaction, in a savepoint: if the refresh fails (a timeout on a huge
- * workspace), the scores still commit and the page keeps the previous rollups, with their time.
+ * Runs in the recompute's second transaction, in a savepoint: if the refresh fails (a timeout on a huge
+ * workspace), the page keeps the previous rollups, with their time (the scores have committed already).
  */
 export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
   await tx.$executeRawUnsafe("SAVEPOINT vl_campaign_stats");

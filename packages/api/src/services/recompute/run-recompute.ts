@@ -55,10 +55,12 @@ export type RecomputeOutcome =
   | { status: "failed"; runId: string; error: string };
 
 /**
- * Recompute one workspace: read summaries → fit → holdout → compare → score → write, all inside one
- * tenant transaction holding pg_try_advisory_xact_lock(hashtext(workspace)), so a concurrent run
- * (a retried or duplicated job, another worker) exits at once as a no-op and scores are replaced
- * atomically. Progress goes to the ModelRun row through separate short transactions (ledger.ts).
+ * Recompute one workspace: read summaries → fit → holdout → compare → score → write scores and the
+ * segment snapshots, all inside one tenant transaction holding pg_try_advisory_xact_lock(hashtext(workspace)),
+ * so a concurrent run (a retried or duplicated job, another worker) exits at once as a no-op and scores
+ * are replaced atomically. Then, for a full run, the derived summaries in a second transaction
+ * (refreshDerived) before returning. Progress goes to the ModelRun row through separate short
+ * transactions (ledger.ts).
  */
 export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: string, opts: RecomputeOptions = {}): Promise<RecomputeOutcome> {
   const started = Date.now();
@@ -105,7 +107,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           });
           phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
           log("recompute.done", { workspaceId, runId: id, mode: "incremental", customers: r.rescored, predictions: true, durationMs, phases });
-          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart } as const;
+          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart, derived: false } as const;
         }
 
         await progress("reading summaries", 5);
@@ -230,16 +232,9 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
 
         await progress("writing scores", 85);
         await replaceScores(tx, workspaceId, id, rows, runStart);
-        await progress("campaign rollups", 88);
-        // Each of these steps sets its own statement limit and resets it to the role's default after.
-        await refreshCampaignStats(tx, workspaceId, id); // campaign roi (issue 6)
-        await progress("retention rollups", 91);
-        await refreshRetentionRollups(tx, workspaceId, id); // retention (issue 7)
-        await longStatements();
-        await progress("segment snapshots", 94);
+        // The Segments page reads only these snapshots, so they commit with the scores (one grouped scan, ≈ 2 s at 1M).
+        await progress("segment snapshots", 95);
         await writeSegmentSnapshots(tx, workspaceId, id);
-        await progress("rule segments", 97);
-        await snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: id }); // rule segments (issue 5)
         const durationMs = Date.now() - started;
         await tx.modelRun.update({
           where: { workspaceId_id: { workspaceId, id } },
@@ -247,7 +242,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         });
         phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
         log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases });
-        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart } as const;
+        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart, derived: true } as const;
       },
       { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
     );
@@ -257,7 +252,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
       // import batch (workspace row, then customers FOR UPDATE) could deadlock with it. Writes after
       // runStart keep the workspace stale, so another refresh follows.
       await ledgerExec(prisma, workspaceId, (p) => p.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${out.runStart}`);
-      const { runStart: _runStart, ...rest } = out;
+      const { runStart: _runStart, derived, ...rest } = out;
+      if (derived) await refreshDerived(prisma, workspaceId, rest.runId, opts.timeoutMs ?? 30 * 60_000);
       return rest;
     }
     return out;
@@ -269,6 +265,62 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
       return { status: "failed", runId, error: msg };
     }
     throw e;
+  }
+}
+
+/**
+ * The derived summaries of a full run — campaign rollups, retention rollups, the rule-segment facts
+ * copy and history — in a second transaction after the scores committed: predictions are visible as
+ * soon as they are written, and at 1M customers these steps took ≈ 3 of the run's 6 minutes. Until
+ * they land, each page keeps what it did before: the Campaigns page the previous rollups with their
+ * time, rule previews the previous facts copy "as of" its time, the Retention page its live queries
+ * (its rollups are used only when built by the latest run).
+ * REPEATABLE READ: every statement reads one snapshot (the committed scores and the data as they were
+ * then), as the single scoring transaction used to. The workspace's advisory lock is taken again; if
+ * another run holds it, or a newer run has succeeded meanwhile, this is skipped — that run refreshes
+ * them. Each step runs in its own savepoint and logs its own failure; nothing here fails the run.
+ */
+export async function refreshDerived(
+  prisma: PrismaClient,
+  workspaceId: string,
+  runId: string,
+  timeoutMs: number,
+): Promise<"done" | "locked" | "superseded" | "failed"> {
+  const started = Date.now();
+  const phases: Record<string, number> = {};
+  const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
+    const t = Date.now();
+    try {
+      return await step();
+    } finally {
+      phases[name] = Date.now() - t;
+    }
+  };
+  try {
+    const done = await withWorkspace(
+      prisma,
+      workspaceId,
+      async (tx) => {
+        const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${workspaceId})) AS ok`;
+        if (!lock?.ok) return "locked" as const;
+        const [latest] = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id::text FROM model_runs WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded'
+           ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
+        if (latest?.id !== runId) return "superseded" as const;
+        // Each step sets its own statement limit and resets it to the role's default after.
+        await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId)); // campaign roi (issue 6)
+        await timed("retention rollups", () => refreshRetentionRollups(tx, workspaceId, runId)); // retention (issue 7)
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
+        await timed("rule segments", () => snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: runId })); // rule segments (issue 5)
+        return "done" as const;
+      },
+      { timeoutMs, isolationLevel: "RepeatableRead" },
+    );
+    log("recompute.derived_" + done, { workspaceId, runId, durationMs: Date.now() - started, phases });
+    return done;
+  } catch (e) {
+    logError("recompute.derived_failed", { workspaceId, runId, durationMs: Date.now() - started, phases, error: e });
+    return "failed";
   }
 }
 

@@ -2,7 +2,8 @@
  * Segment facts (issue 5, preview speed): one narrow row per customer holding every value a segment
  * rule can test — the latest scores, order count, first/last order, acquisition channel and campaign,
  * and the JSON attributes when there are any — written at the end of each recompute, right after the
- * scores (snapshotRuleSegments, inside the recompute's transaction). The live preview scans this one
+ * scores (snapshotRuleSegments, in the recompute's second transaction, which reads one snapshot of the
+ * committed scores: run-recompute.ts refreshDerived). The live preview scans this one
  * table instead of joining the wide customers rows with customer_scores.
  *
  * The copy is exactly the source tables at the recompute: the fuzz test compares it with them and the

@@ -1,6 +1,7 @@
 /**
  * Rule segment history: the size and value of every saved segment, written at the end of each
- * successful recompute (inside its scoring transaction, after the scores) and when a rule is saved.
+ * successful full recompute (in its second transaction, after the scores committed: run-recompute.ts
+ * refreshDerived) and when a rule is saved.
  * Each segment is measured inside its own savepoint: one failing or cancelled rule is logged and
  * skipped, never failing the recompute or the save.
  * At a recompute this first rewrites segment_facts (the previews' narrow copy of every rule-able

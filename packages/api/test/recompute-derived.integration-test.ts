@@ -1,0 +1,118 @@
+/**
+ * A full recompute commits the scores first and refreshes the derived summaries (campaign and
+ * retention rollups, the rule-segment facts copy and history) in a second transaction (issue 9:
+ * predictions visible sooner at 1M customers). Checked against a real PostgreSQL: while the second
+ * transaction is held up, the run is already "succeeded" and its scores are readable; afterwards
+ * every derived summary carries the run's id; a superseded run or one whose lock is taken skips it.
+ */
+import { getDb, withWorkspace } from "@valuelens/db";
+import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
+import { beforeAll, describe, expect, it } from "vitest";
+import { recomputeWorkspace } from "../src/services/recompute/index.ts";
+import { refreshDerived } from "../src/services/recompute/run-recompute.ts";
+import { signUp } from "./harness.ts";
+
+let ws: string;
+
+beforeAll(async () => {
+  const owner = await signUp("derived", "Derived summaries");
+  ws = owner.workspaceId;
+  const data = generateDemoData({ seed: 11, customers: 600, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 5, 30)) });
+  await writeDemoData(getDb().prisma, ws, data, () => undefined);
+});
+
+/** The run id each derived summary was last built from. */
+async function derivedRuns(): Promise<{ campaign: string | null; retention: string | null; facts: string | null }> {
+  const [r] = await withWorkspace(getDb().prisma, ws, (tx) =>
+    tx.$queryRaw<{ campaign: string | null; retention: string | null; facts: string | null }[]>`
+      SELECT (SELECT model_run_id::text FROM campaign_stats_refreshes WHERE workspace_id = ${ws}::uuid) AS campaign,
+             (SELECT model_run_id::text FROM retention_rollup_refreshes WHERE workspace_id = ${ws}::uuid) AS retention,
+             (SELECT model_run_id::text FROM segment_facts_refreshes WHERE workspace_id = ${ws}::uuid) AS facts`,
+  );
+  return r!;
+}
+
+async function latestSucceeded(): Promise<{ id: string; scored: number } | null> {
+  const rows = await withWorkspace(getDb().prisma, ws, (tx) =>
+    tx.$queryRaw<{ id: string; scored: number }[]>`
+      SELECT m.id::text, (SELECT count(*)::int FROM customer_scores s WHERE s.workspace_id = ${ws}::uuid AND s.model_run_id = m.id) AS scored
+        FROM model_runs m WHERE m.workspace_id = ${ws}::uuid AND m.status = 'succeeded'
+       ORDER BY m.finished_at DESC NULLS LAST, m.started_at DESC LIMIT 1`,
+  );
+  return rows[0] ?? null;
+}
+
+describe("derived summaries after the scores", () => {
+  it("the scores and the run are visible while the derived summaries are still being written", async () => {
+    const { prisma } = getDb();
+    const first = await recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
+    expect(first.status).toBe("succeeded");
+    if (first.status !== "succeeded") return;
+    expect(await derivedRuns()).toEqual({ campaign: first.runId, retention: first.runId, facts: first.runId });
+
+    // Hold the first table the campaign refresh writes, so the second transaction waits on it.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let taken!: () => void;
+    const lockTaken = new Promise<void>((r) => (taken = r));
+    const blocker = prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe("LOCK TABLE campaign_key_totals IN ACCESS EXCLUSIVE MODE");
+        taken();
+        await released;
+      },
+      { timeout: 120_000, maxWait: 10_000 },
+    );
+    await lockTaken;
+    const second = recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
+    try {
+      let seen: { id: string; scored: number } | null = null;
+      for (let i = 0; i < 600 && (seen === null || seen.id === first.runId); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await latestSucceeded();
+      }
+      expect(seen).not.toBeNull();
+      expect(seen!.id).not.toBe(first.runId);
+      expect(seen!.scored).toBeGreaterThan(500);
+      // Not yet refreshed: the derived summaries still come from the first run.
+      expect(await derivedRuns()).toEqual({ campaign: first.runId, retention: first.runId, facts: first.runId });
+    } finally {
+      release();
+      await blocker;
+    }
+    const out = await second;
+    expect(out.status).toBe("succeeded");
+    if (out.status !== "succeeded") return;
+    expect(await derivedRuns()).toEqual({ campaign: out.runId, retention: out.runId, facts: out.runId });
+  });
+
+  it("a superseded run, or one whose lock another run holds, leaves the derived summaries alone", async () => {
+    const { prisma } = getDb();
+    const older = await recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
+    const newer = await recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
+    if (older.status !== "succeeded" || newer.status !== "succeeded") throw new Error("runs failed");
+    expect(await refreshDerived(prisma, ws, older.runId, 60_000)).toBe("superseded");
+    expect(await derivedRuns()).toEqual({ campaign: newer.runId, retention: newer.runId, facts: newer.runId });
+
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let taken!: () => void;
+    const lockTaken = new Promise<void>((r) => (taken = r));
+    const holder = prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${ws}))`;
+        taken();
+        await released;
+      },
+      { timeout: 60_000, maxWait: 10_000 },
+    );
+    await lockTaken;
+    try {
+      expect(await refreshDerived(prisma, ws, newer.runId, 60_000)).toBe("locked");
+    } finally {
+      release();
+      await holder;
+    }
+    expect(await refreshDerived(prisma, ws, newer.runId, 60_000)).toBe("done");
+  });
+});
