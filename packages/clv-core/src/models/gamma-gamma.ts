@@ -64,6 +64,14 @@ function prepare(fn: string, data: SpendColumns): SpendData {
     keep.push(i);
   }
   if (keep.length === 0) throw new ClvInputError(fn, "frequency", null, "has no customer with frequency > 0 (no repeat purchases to learn spend from)");
+  // One canonical order whatever the input order, ascending (x, m̄, weight) as compressRows does for the
+  // purchase models: the fit then depends on the rows only (also in the last bits: the sums run in this
+  // order), and the warm start's every-k-th-row subsample is stratified over frequency and spend. In
+  // input order the same 1M customers took 0.8–3.6 s depending on how they were read (BENCHMARKS.md).
+  const fq = data.frequency;
+  const mv = data.monetaryValue;
+  const wt = data.weights;
+  keep.sort((a, b) => fq[a]! - fq[b]! || mv[a]! - mv[b]! || (wt ? wt[a]! - wt[b]! : 0));
   const k = keep.length;
   const x = new Float64Array(k);
   const m = new Float64Array(k);
