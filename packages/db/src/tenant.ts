@@ -29,7 +29,16 @@ export interface TenantTxOptions {
    * by createDb's start-up options), which saves a `SET TRANSACTION` round trip per request.
    */
   isolationLevel?: "ReadCommitted" | "RepeatableRead" | "Serializable";
+  /**
+   * A snapshot another open transaction exported (`SELECT pg_export_snapshot()`): imported first, so
+   * two transactions read exactly the same data (needs RepeatableRead or Serializable). Lets one job
+   * split read-heavy work over two connections (two cores) without mixing data states.
+   */
+  snapshot?: string;
 }
+
+/** pg_export_snapshot()'s id format, e.g. 00000003-0000001B-1 (checked: SET TRANSACTION SNAPSHOT takes no parameter). */
+const SNAPSHOT_ID = /^[0-9A-F]{1,16}-[0-9A-F]{1,16}(-[0-9]{1,10})?$/i;
 
 /**
  * The one tenant wrapper (SECURITY-NOTES 5.1): an interactive transaction that first sets the
@@ -44,9 +53,16 @@ export async function withTenant<T>(
   opts: TenantTxOptions = {},
 ): Promise<T> {
   if (active.getStore()) throw new NestedTenantTransactionError();
+  const snapshot = opts.snapshot;
+  if (snapshot !== undefined) {
+    if (!SNAPSHOT_ID.test(snapshot)) throw new Error(`Not a PostgreSQL snapshot id: ${JSON.stringify(snapshot.slice(0, 40))}`);
+    if (opts.isolationLevel !== "RepeatableRead" && opts.isolationLevel !== "Serializable")
+      throw new Error("Importing a snapshot needs isolationLevel RepeatableRead or Serializable.");
+  }
   return active.run(true, () =>
     prisma.$transaction(
       async (tx) => {
+        if (snapshot !== undefined) await tx.$executeRawUnsafe(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
         await tx.$executeRaw`SELECT
           set_config('app.current_workspace', ${scope.workspaceId ?? ""}, true),
           set_config('app.current_user', ${scope.userId ?? ""}, true),

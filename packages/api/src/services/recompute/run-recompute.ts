@@ -1,5 +1,5 @@
 import { ClvAbortedError, fitGammaGamma, rfmScores, scoreCustomers, valueTiers, type GammaGammaModel, type PurchaseModel } from "@valuelens/clv-core";
-import { Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
+import { detachedFromTenant, Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
 import { CLV_OPTIONS, predictedFields } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
@@ -276,7 +276,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
  * time, rule previews the previous facts copy "as of" its time, the Retention page its live queries
  * (its rollups are used only when built by the latest run).
  * REPEATABLE READ: every statement reads one snapshot (the committed scores and the data as they were
- * then), as the single scoring transaction used to. The workspace's advisory lock is taken again; if
+ * then), as the single scoring transaction used to; the retention rollups run beside the other steps
+ * on a second connection that imports the same snapshot. The workspace's advisory lock is taken again; if
  * another run holds it, or a newer run has succeeded meanwhile, this is skipped — that run refreshes
  * them. Each step runs in its own savepoint and logs its own failure; nothing here fails the run.
  */
@@ -307,11 +308,28 @@ export async function refreshDerived(
           SELECT id::text FROM model_runs WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded'
            ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
         if (latest?.id !== runId) return "superseded" as const;
-        // Each step sets its own statement limit and resets it to the role's default after.
-        await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId)); // campaign roi (issue 6)
-        await timed("retention rollups", () => refreshRetentionRollups(tx, workspaceId, runId)); // retention (issue 7)
-        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
-        await timed("rule segments", () => snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: runId })); // rule segments (issue 5)
+        // The retention rollups (the largest step) run at the same time on a second connection that
+        // imports this transaction's snapshot: the same data, the other core. It commits on its own;
+        // this transaction stays open (holding the lock) until it has finished.
+        const [snap] = await tx.$queryRaw<{ id: string }[]>`SELECT pg_export_snapshot() AS id`;
+        const retention = detachedFromTenant(() =>
+          withWorkspace(prisma, workspaceId, (tx2) => timed("retention rollups", () => refreshRetentionRollups(tx2, workspaceId, runId)), {
+            timeoutMs,
+            isolationLevel: "RepeatableRead",
+            snapshot: snap!.id,
+          }),
+        ).catch((e: unknown) => {
+          logError("retention_rollups.refresh_failed", { workspaceId, modelRunId: runId, error: e });
+          return false;
+        });
+        try {
+          // Each step sets its own statement limit and resets it to the role's default after.
+          await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId)); // campaign roi (issue 6)
+          await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
+          await timed("rule segments", () => snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: runId })); // rule segments (issue 5)
+        } finally {
+          await retention;
+        }
         return "done" as const;
       },
       { timeoutMs, isolationLevel: "RepeatableRead" },
