@@ -161,6 +161,35 @@ describe("retention rollups", () => {
     expect((await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" })).rows.map((r) => r.size)).toEqual(before.rows.map((r) => r.size));
   });
 
+  it("right after a newer run's scores, before its own refresh: order-only rows from the rollups, score-dependent rows live", async () => {
+    const owner = await signUp("retroll-window");
+    const ws = owner.workspaceId;
+    await loadRandom(ws, 99, 200);
+    const run = await recomputeWorkspace(prisma(), ws, { compare: false });
+    expect(run.status).toBe("succeeded");
+    expect(await fresh(ws)).toMatchObject({ scoresCurrent: true });
+    const none = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    const tier = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "tier" });
+    expect(none.rows.some((r) => r.forecast !== null)).toBe(true);
+    // Doctor a cell, a tier cell and a forecast in the rollups, then record a newer succeeded run (its scores
+    // committed, its derived refresh not yet written: run-recompute.ts refreshDerived).
+    await withWorkspace(prisma(), ws, async (tx) => {
+      await tx.$executeRaw`UPDATE retention_rollups SET customers = customers + 1000 WHERE workspace_id = ${ws}::uuid AND kind = 'cell' AND grain = 'month' AND split IN ('none', 'tier') AND k = 0`;
+      await tx.$executeRaw`UPDATE retention_rollups SET revenue_minor = revenue_minor + 777 WHERE workspace_id = ${ws}::uuid AND kind = 'pred' AND split = 'none' AND k = 12`;
+    });
+    const doctoredNone = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    expect(doctoredNone.rows.map((r) => r.size)).toEqual(none.rows.map((r) => r.size + 1000));
+    expect(doctoredNone.rows.find((r) => r.forecast)!.forecast!.m12Minor).not.toBe(none.rows.find((r) => r.forecast)!.forecast!.m12Minor);
+    await withWorkspace(prisma(), ws, (tx) =>
+      tx.$executeRaw`INSERT INTO model_runs (workspace_id, model_kind, status, step, triggered_by, finished_at) VALUES (${ws}::uuid, 'bgnbd', 'succeeded', 'done', 'test', now() + interval '1 second')`,
+    );
+    expect(await fresh(ws)).toMatchObject({ scoresCurrent: false });
+    const windowNone = await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "none" });
+    expect(windowNone.rows.map((r) => r.size)).toEqual(none.rows.map((r) => r.size + 1000)); // still the rollups
+    expect(windowNone.rows.map((r) => r.forecast)).toEqual(none.rows.map((r) => r.forecast)); // live, not the doctored row
+    expect(await owner.caller.retention.cohorts({ workspaceId: ws, grain: "month", split: "tier" })).toEqual(tier); // live
+  });
+
   it("fall back to live queries after any order write, even one that did not mark the workspace stale", async () => {
     const owner = await signUp("retroll2");
     const ws = owner.workspaceId;

@@ -91,21 +91,36 @@ function insertBySplit(source: string, dims: string, aggs: string, select: strin
 export interface Freshness {
   lastMonth: number | null;
   lastWeek: number | null;
+  /**
+   * Built by the latest succeeded run, so the score-dependent rows (forecasts, RFM-segment and
+   * value-tier splits) match the scores. False between a run's scores committing and its derived
+   * refresh landing (run-recompute.ts refreshDerived), or after that refresh failed: then only
+   * the rows that depend on the orders alone may be read from the rollups.
+   */
+  scoresCurrent: boolean;
 }
 
-/** The rollups' cut-off periods when they are fresh (built by the latest succeeded run, no write since); null otherwise. */
+/**
+ * The rollups' cut-off periods when they describe the current data (no write since they were built);
+ * null otherwise. Whether they also match the latest scores is `scoresCurrent`: use rollupsFor.
+ */
 export async function readRetentionFreshness(tx: Tx, workspaceId: string): Promise<Freshness | null> {
-  const rows = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
-    `SELECT r.last_month, r.last_week
+  const rows = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null; scores_current: boolean }[]>(
+    `SELECT r.last_month, r.last_week,
+            r.model_run_id IS NOT DISTINCT FROM (SELECT m.id FROM model_runs m WHERE m.workspace_id = $1::uuid AND m.status = 'succeeded'
+                                                  ORDER BY m.finished_at DESC NULLS LAST, m.started_at DESC LIMIT 1) AS scores_current
        FROM retention_rollup_refreshes r JOIN workspaces w ON w.id = r.workspace_id
-      WHERE r.workspace_id = $1::uuid AND w.metrics_stale_at IS NULL
-        AND r.stats_updated_at IS NOT DISTINCT FROM (SELECT st.updated_at FROM workspace_stats st WHERE st.workspace_id = $1::uuid)
-        AND r.model_run_id = (SELECT m.id FROM model_runs m WHERE m.workspace_id = $1::uuid AND m.status = 'succeeded'
-                               ORDER BY m.finished_at DESC NULLS LAST, m.started_at DESC LIMIT 1)`,
+      WHERE r.workspace_id = $1::uuid AND r.model_run_id IS NOT NULL AND w.metrics_stale_at IS NULL
+        AND r.stats_updated_at IS NOT DISTINCT FROM (SELECT st.updated_at FROM workspace_stats st WHERE st.workspace_id = $1::uuid)`,
     workspaceId,
   );
   const r = rows[0];
-  return r ? { lastMonth: r.last_month, lastWeek: r.last_week } : null;
+  return r ? { lastMonth: r.last_month, lastWeek: r.last_week, scoresCurrent: r.scores_current } : null;
+}
+
+/** The freshness to use for a split's cells and lifetimes: RFM-segment and tier splits need the latest scores. */
+export function rollupsFor(fresh: Freshness | null, split: TCohortSplit): Freshness | null {
+  return fresh && (fresh.scoresCurrent || !SPLIT_KEY[split].scores) ? fresh : null;
 }
 
 /**

@@ -5,12 +5,14 @@
  * The period holding the last month with data is "incomplete": flagged, never shown as a drop.
  * Each procedure reads the precomputed retention_rollups while they are fresh (retention-rollups.ts)
  * and otherwise runs the live queries below (same numbers; small workspaces and right after a write).
+ * Rows that depend on the scores (forecasts, RFM-segment and tier splits) are read from the rollups
+ * only when the latest run built them, so they always match the Customers page (rollupsFor).
  */
 import { fitShiftedBetaGeometric, mulberry32, quantileSorted, sampleParameters, sbgSurvival, type SbgModel } from "@valuelens/clv-core";
 import type { Tx } from "@valuelens/db";
 import { WEEK_COHORTS_DEFAULT, type TCohortGrain, type TCohortSplit } from "@valuelens/validators";
 import { divRound } from "./overview.ts";
-import { MONTH_IDX, PRED_K, PRED_SUMS, PRED_WHERE, ROLLUP_WINDOWS, readRetentionFreshness, scoresJoin, SPLIT_KEY, WEEK_IDX } from "./retention-rollups.ts";
+import { MONTH_IDX, PRED_K, PRED_SUMS, PRED_WHERE, ROLLUP_WINDOWS, readRetentionFreshness, rollupsFor, scoresJoin, SPLIT_KEY, WEEK_IDX } from "./retention-rollups.ts";
 
 export interface CohortCell {
   /** Periods since the cohort's period (0 = acquisition period). */
@@ -133,7 +135,7 @@ export async function getCohortMatrix(
 ): Promise<CohortMatrix> {
   const ws = workspace.id;
   const group = opts.group ?? null;
-  const fresh = await readRetentionFreshness(tx, ws);
+  const fresh = rollupsFor(await readRetentionFreshness(tx, ws), opts.split);
   const last = fresh ? fresh.lastMonth : await lastDataMonthIndex(tx, ws);
   const week = opts.grain === "week";
   const base = { currency: workspace.currency, grain: opts.grain, split: opts.split, group };
@@ -206,7 +208,7 @@ export async function getCohortMatrix(
     }
   }
   const spend = week || SPLIT_KEY[opts.split].scores ? new Map<string, bigint>() : await spendByGroupPeriod(tx, workspace, opts.split, div);
-  const forecasts = opts.grain === "month" ? await cohortForecasts(tx, workspace, opts.split, fresh !== null, group) : new Map<string, CohortForecast>();
+  const forecasts = opts.grain === "month" ? await cohortForecasts(tx, workspace, opts.split, fresh?.scoresCurrent === true, group) : new Map<string, CohortForecast>();
   const label = await groupLabels(tx, ws, opts.split);
   const byRow = new Map<string, { grp: string; c0: number; cells: Map<number, (typeof rows)[number]> }>();
   for (const r of rows) {
@@ -249,7 +251,7 @@ export async function getCohortMatrix(
  */
 export async function getCohortGroups(tx: Tx, workspace: { id: string }, split: TCohortSplit): Promise<{ split: TCohortSplit; groups: CohortGroup[] }> {
   const ws = workspace.id;
-  const fresh = await readRetentionFreshness(tx, ws);
+  const fresh = rollupsFor(await readRetentionFreshness(tx, ws), split);
   let rows: { grp: string; n: number }[];
   if (fresh) {
     rows = await tx.$queryRawUnsafe<{ grp: string; n: number }[]>(
@@ -433,7 +435,7 @@ export async function getRetentionCurves(
 ): Promise<RetentionCurves> {
   const ws = workspace.id;
   const W = opts.windowMonths;
-  const fresh = (ROLLUP_WINDOWS as readonly number[]).includes(W) ? await readRetentionFreshness(tx, ws) : null;
+  const fresh = (ROLLUP_WINDOWS as readonly number[]).includes(W) ? rollupsFor(await readRetentionFreshness(tx, ws), opts.split) : null;
   const last = fresh ? fresh.lastMonth : await lastDataMonthIndex(tx, ws);
   const base = { windowMonths: W, horizonMonths: opts.horizonMonths };
   if (last === null) return { ...base, lastDataMonth: null, curves: [], churnTrend: [] };
