@@ -14,7 +14,7 @@ export type { CompressedRfm } from "./data/compress-rows.js";
 export type { RfmColumns } from "./data/validate-columns.js";
 
 // models
-export type { FittedModel, FitOptions } from "./models/fitted-model.js";
+export type { FitBoundary, FittedModel, FitOptions } from "./models/fitted-model.js";
 export { fitBgNbd, bgNbdExpectedPurchases, bgNbdProbabilityAlive, bgNbdLogLikelihood } from "./models/bg-nbd.js";
 export type { BgNbdParams, BgNbdModel } from "./models/bg-nbd.js";
 export { fitParetoNbd, paretoNbdExpectedPurchases, paretoNbdProbabilityAlive, paretoNbdLogLikelihood } from "./models/pareto-nbd.js";

@@ -23,9 +23,10 @@ import {
   probabilityAlive,
 } from "../src/index.js";
 import { compressRows } from "../src/data/compress-rows.js";
-import { paretoNbdNegLogLik } from "../src/models/pareto-nbd.js";
+import { minimizeBfgs } from "../src/math/minimize-bfgs.js";
+import { BOUNDARY_S, paretoNbdCommonDropoutNegLogLik, paretoNbdNegLogLik, RIDGE_CHECK_S } from "../src/models/pareto-nbd.js";
 import { cdnowSummary } from "./datasets.js";
-import { bgAlive, bgExpected, mbgAlive, mbgExpected, paretoAlive, paretoAliveSimpson, paretoExpected } from "./reference-formulas.js";
+import { bgAlive, bgExpected, commonDropoutSimpson, mbgAlive, mbgExpected, paretoAlive, paretoAliveSimpson, paretoExpected } from "./reference-formulas.js";
 
 const cdnow = cdnowSummary();
 const bg = fitBgNbd(cdnow);
@@ -162,6 +163,133 @@ describe("Pareto/NBD on CDNOW (FHL 2005)", () => {
       expect(Number.isFinite(e)).toBe(true);
       expect(e).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe("Pareto/NBD when every customer drops out at one common rate (s, β → ∞)", () => {
+  // λ ~ Gamma(0.8, 20) per day, every lifetime Exponential(μ = 0.01 per day), ages 100–600 days. With no
+  // heterogeneity in μ the Pareto/NBD likelihood's supremum is the limit s, β → ∞ (s/β = μ) about half
+  // the time; seed 1 is such a draw (checked below: the plain optimiser runs off along the ridge).
+  const simulate = (seed: number, n: number) => {
+    const rng = mulberry32(seed);
+    const gamma = gammaSampler(rng);
+    const d = { frequency: new Float64Array(n), recency: new Float64Array(n), T: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const lambda = gamma(0.8, 20);
+      const life = -Math.log(1 - rng()) / 0.01;
+      const age = Math.floor(100 + rng() * 500);
+      let t = 0;
+      let x = 0;
+      let last = 0;
+      for (;;) {
+        t += -Math.log(1 - rng()) / lambda;
+        if (t > Math.min(age, life)) break;
+        x++;
+        last = t;
+      }
+      d.frequency[i] = x;
+      d.recency[i] = Math.floor(last);
+      d.T[i] = age;
+    }
+    return d;
+  };
+  const rows: [number, number, number][] = [[0, 0, 40], [3, 10, 40], [20, 39, 40], [1, 0.5, 5], [7, 200, 580]];
+  const small = compressRows({ frequency: rows.map((r) => r[0]), recency: rows.map((r) => r[1]), T: rows.map((r) => r[2]) });
+  const lim = { r: 0.8, alpha: 20, mu: 0.01 };
+
+  test("the limiting likelihood equals brute-force integration, its gradient central differences, and it is the limit of Pareto/NBD's", () => {
+    const th = [lim.r, lim.alpha, lim.mu].map(Math.log);
+    const ref = rows.reduce((acc, [x, tx, T]) => acc + commonDropoutSimpson(lim, x, tx, T).logL, 0);
+    expect(Math.abs(-paretoNbdCommonDropoutNegLogLik(small, th, null) - ref)).toBeLessThan(1e-9 * Math.abs(ref));
+    const g = new Float64Array(3);
+    paretoNbdCommonDropoutNegLogLik(small, th, g);
+    for (let j = 0; j < 3; j++) {
+      const a = th.slice();
+      const b = th.slice();
+      a[j]! += 1e-6;
+      b[j]! -= 1e-6;
+      const num = (paretoNbdCommonDropoutNegLogLik(small, a, null) - paretoNbdCommonDropoutNegLogLik(small, b, null)) / 2e-6;
+      expect(Math.abs(g[j]! - num)).toBeLessThan(1e-5 * Math.max(1, Math.abs(num)));
+    }
+    // Pareto/NBD at s = 10^k, β = s/μ: the gap to the limit shrinks like 1/s and stays accurate far out
+    // (ln I alone is ≈ −(s+1) ln β; the likelihood is evaluated in a scaled form without that cancellation)
+    let prev = Infinity;
+    for (const s of [1e2, 1e4, 1e6, 1e9, 1e12]) {
+      const gap = Math.abs(paretoNbdNegLogLik(small, [th[0]!, th[1]!, Math.log(s), Math.log(s / lim.mu)], null) - paretoNbdCommonDropoutNegLogLik(small, th, null));
+      expect(gap).toBeLessThan(Math.max(prev / 50, 1e-9));
+      prev = gap;
+      for (const [x, tx, T] of rows) {
+        const pa = paretoNbdProbabilityAlive({ params: { r: lim.r, alpha: lim.alpha, s, beta: s / lim.mu } }, x, tx, T);
+        expect(Math.abs(pa - commonDropoutSimpson(lim, x, tx, T).alive)).toBeLessThan(Math.max(20 / s, 1e-8));
+      }
+    }
+    // its gradient far along the ridge still matches central differences (s = 1e9)
+    const far = [th[0]!, th[1]!, Math.log(1e9), Math.log(1e9 / lim.mu)];
+    const g4 = new Float64Array(4);
+    paretoNbdNegLogLik(small, far, g4);
+    for (let j = 0; j < 4; j++) {
+      const a = far.slice();
+      const b = far.slice();
+      a[j]! += 1e-5;
+      b[j]! -= 1e-5;
+      const num = (paretoNbdNegLogLik(small, a, null) - paretoNbdNegLogLik(small, b, null)) / 2e-5;
+      expect(Math.abs(g4[j]! - num)).toBeLessThan(1e-5 * Math.max(1, Math.abs(num)));
+    }
+  });
+
+  test("the fit stops at the limit in fewer likelihood evaluations than a plain run along the ridge, with at least its log-likelihood", () => {
+    const d = simulate(1, 4000);
+    let evaluations = 0;
+    const m = fitParetoNbd(d, { shouldStop: () => (evaluations++, false) });
+    // the plain optimiser from the same start (no boundary check) walks off along s, β → ∞
+    const c = compressRows(d);
+    const n = c.totalWeight;
+    let plainEvaluations = 0;
+    let best = Infinity;
+    let meanT = 0;
+    for (let i = 0; i < c.size; i++) meanT += (c.w[i]! * c.T[i]!) / n;
+    const plain = minimizeBfgs(
+      (th, g) => {
+        plainEvaluations++;
+        const v = paretoNbdNegLogLik(c, th, g) / n;
+        for (let j = 0; j < 4; j++) g[j] = g[j]! / n;
+        best = Math.min(best, v);
+        return v;
+      },
+      [0, Math.log(meanT), 0, Math.log(meanT)],
+      { maxIterations: 300 },
+    );
+    expect(Math.exp(plain.x[2]!)).toBeGreaterThan(1e4);
+    expect(Math.exp(plain.x[2]! - plain.x[3]!)).toBeCloseTo(m.boundary!.limitParams.mu!, 5);
+
+    expect(m.boundary?.limit).toBe("common-dropout-rate");
+    expect(m.converged).toBe(false);
+    expect(evaluations).toBeLessThan(plainEvaluations);
+    expect(Number.isFinite(m.logLikelihood)).toBe(true);
+    expect(m.logLikelihood).toBeGreaterThanOrEqual(-best * n - 1e-6);
+    expect(m.logLikelihood - -best * n).toBeLessThan(1e-3);
+    // the limit recovers the simulation (μ = 0.01, r = 0.8, α = 20) within 4 standard errors
+    const lp = m.boundary!.limitParams;
+    const lse = m.boundary!.limitStandardErrors;
+    for (const [k, truth] of [["r", 0.8], ["alpha", 20], ["mu", 0.01]] as const) expect(Math.abs(lp[k]! - truth)).toBeLessThan(4 * lse[k]!);
+    // the reported point on the ridge predicts what the limit predicts
+    expect(m.params.s).toBe(BOUNDARY_S);
+    expect(m.params.s / m.params.beta).toBeCloseTo(lp.mu!, 12);
+    expect(Number.isNaN(m.standardErrors.s) && Number.isNaN(m.standardErrors.beta)).toBe(true);
+    for (const [x, tx, T] of rows) {
+      const limitAlive = commonDropoutSimpson({ r: lp.r!, alpha: lp.alpha!, mu: lp.mu! }, x, tx, T).alive;
+      expect(Math.abs(paretoNbdProbabilityAlive(m, x, tx, T) - limitAlive)).toBeLessThan(1e-4);
+    }
+    expect(JSON.parse(JSON.stringify(m)).boundary.limitParams).toEqual(lp);
+  });
+
+  test("a large but finite s is not mistaken for the limit", () => {
+    // seed 2 of the same process: the optimum has s ≈ 75 (> RIDGE_CHECK_S), above the limit's likelihood
+    const m = fitParetoNbd(simulate(2, 4000));
+    expect(m.params.s).toBeGreaterThan(RIDGE_CHECK_S);
+    expect(m.params.s).toBeLessThan(1e3);
+    expect(m.boundary).toBeUndefined();
+    expect(m.converged).toBe(true);
   });
 });
 

@@ -80,3 +80,27 @@ export function paretoExpected(p: { r: number; alpha: number; s: number; beta: n
   const { r, alpha, s, beta } = p;
   return (((r + x) * (beta + T)) / ((alpha + T) * (s - 1))) * (1 - Math.pow((beta + T) / (beta + T + t), s - 1)) * paretoAlive(p, x, tx, T);
 }
+
+/**
+ * The common-dropout-rate limit of Pareto/NBD (s, β → ∞, s/β = μ), per customer, by brute-force Simpson
+ * integration: L = Γ(r+x)α^r/Γ(r) · [E + μ∫_{tx}^{T}(α+τ)^{−(r+x)}e^{−μτ}dτ], E = (α+T)^{−(r+x)}e^{−μT}
+ * (λ ~ Gamma(r, α) integrated out of Fader & Hardie 2005 note 009's individual likelihood). Returns ln L and P(alive) = E/(E + μ∫…).
+ */
+export function commonDropoutSimpson(p: { r: number; alpha: number; mu: number }, x: number, tx: number, T: number, steps = 20000): { logL: number; alive: number } {
+  const { r, alpha, mu } = p;
+  const first = -(r + x) * Math.log(alpha + T) - mu * T;
+  const A1 = gammaln(r + x) - gammaln(r) + r * Math.log(alpha);
+  if (tx >= T) return { logL: A1 + first, alive: 1 };
+  const logf = (tau: number): number => -(r + x) * Math.log(alpha + tau) - mu * tau;
+  const ref = logf(tx);
+  const h = (T - tx) / steps;
+  let sum = 0;
+  for (let i = 0; i <= steps; i++) {
+    const w = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
+    sum += w * Math.exp(logf(tx + i * h) - ref);
+  }
+  const second = Math.log(mu) + ref + Math.log((sum * h) / 3);
+  const m = Math.max(first, second);
+  const lse = m + Math.log(Math.exp(first - m) + Math.exp(second - m));
+  return { logL: A1 + lse, alive: Math.exp(first - lse) };
+}

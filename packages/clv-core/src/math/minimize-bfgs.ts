@@ -26,6 +26,11 @@ export interface MinimizeOptions {
   functionTolerance?: number;
   /** Starting inverse Hessian (row-major d × d), e.g. from a fit on a subsample; default scaled identity. */
   initialInverseHessian?: ArrayLike<number>;
+  /**
+   * Called after every accepted step with the new point and objective value (not on line-search trials);
+   * it may throw to abandon the minimisation (e.g. a fit that recognises it is walking off to a boundary).
+   */
+  onIteration?: (x: Float64Array, value: number) => void;
 }
 
 export interface MinimizeResult {
@@ -155,6 +160,7 @@ export function minimizeBfgs(fg: ObjectiveWithGradient, x0: ArrayLike<number>, o
     x.set(xn);
     g.set(gn);
     f = fnew;
+    options.onIteration?.(x, f);
     if (sy > 1e-12 * Math.sqrt(yy) * norm(s)) {
       if (iterations === 1 && !warmH) {
         resetIdentity(H, d, sy / yy);

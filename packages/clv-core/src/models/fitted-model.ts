@@ -28,7 +28,27 @@ export interface FittedModel<K extends string, P extends object> {
   paramOrder: (keyof P & string)[];
   /** Number of customers (sum of weights) the model was fitted on. */
   observations: number;
+  /**
+   * Set when the likelihood has no maximum inside the parameter space but rises towards a limit on its
+   * boundary (e.g. Pareto/NBD when every customer drops out at one common rate: s, β → ∞). The fit then
+   * reports the limiting model: `limitParams` (with `limitStandardErrors`) are its parameters,
+   * `logLikelihood` is its (the supremum's) log-likelihood, `params` a point far along the ridge whose
+   * predictions equal the limit's, and `converged` is false because the model's own MLE does not exist.
+   */
+  boundary?: FitBoundary;
 }
+
+export interface FitBoundary {
+  /** Which limit, e.g. "common-dropout-rate". */
+  limit: string;
+  /** What the limit means, in plain words, for people reading a model comparison. */
+  message: string;
+  limitParams: Record<string, number>;
+  limitStandardErrors: Record<string, number>;
+}
+
+/** Called after each accepted optimiser step with the log-parameters and the mean negative log-likelihood; may throw to stop. */
+export type IterationHook = (theta: Float64Array, meanNegLogLik: number) => void;
 
 export interface FitOptions<P extends object> {
   /** Starting values (default: the model's own). */
@@ -56,6 +76,8 @@ export function fitLogParameters<K extends string, P extends object>(
   observations: number,
   options: FitOptions<P> = {},
   warmStart: { negLogLik: (theta: Float64Array, grad: Float64Array | null) => number; observations: number } | null = null,
+  /** Per-phase iteration hooks (the warm start on the subsample, the fit on all rows). */
+  hooks: { warm?: IterationHook; full?: IterationHook } = {},
 ): FittedModel<K, P> {
   const d = names.length;
   const stop = options.shouldStop;
@@ -98,7 +120,7 @@ export function fitLogParameters<K extends string, P extends object>(
   let warmH: Float64Array | undefined;
   if (warmStart) {
     // large data: most iterations run on a systematic subsample, the full data only polishes
-    const warm = minimizeBfgs(objective(warmStart.negLogLik, 1 / warmStart.observations), start, { maxIterations: options.maxIterations ?? 300, gradientTolerance: 1e-7 });
+    const warm = minimizeBfgs(objective(warmStart.negLogLik, 1 / warmStart.observations), start, { maxIterations: options.maxIterations ?? 300, gradientTolerance: 1e-7, ...(hooks.warm ? { onIteration: hooks.warm } : {}) });
     if (Number.isFinite(warm.value)) {
       start = Array.from(warm.x);
       warmH = warm.inverseHessian;
@@ -112,6 +134,7 @@ export function fitLogParameters<K extends string, P extends object>(
     // errors (≈ 1/√(n · information)) at these sizes
     gradientTolerance: warmH && options.gradientTolerance === undefined ? 1e-6 : gtol,
     ...(warmH ? { initialInverseHessian: warmH } : {}),
+    ...(hooks.full ? { onIteration: hooks.full } : {}),
   });
   const gradAtOptimum = hasGradient ? res.gradient.map((v) => v * observations) : null;
   const info = observedInformation(negLogLik, res.x, hasGradient, gradAtOptimum);

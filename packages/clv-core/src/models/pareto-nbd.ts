@@ -30,6 +30,7 @@
 import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { gaussLegendre } from "../math/gauss-legendre.js";
+import { ClvAbortedError } from "../errors.js";
 import { digamma, gammaln } from "../math/special-functions.js";
 import { meanT } from "./bg-nbd.js";
 import { fitLogParameters, type FitOptions, type FittedModel } from "./fitted-model.js";
@@ -47,19 +48,24 @@ const NAMES: (keyof ParetoNbdParams)[] = ["r", "alpha", "s", "beta"];
 const GL = gaussLegendre(16);
 const PANEL = 8;
 
-/** Result of the death-time integral: ln I and the integrand-weighted means used by the gradient. */
+/**
+ * Result of the death-time integral and the integrand-weighted means used by the gradient. `logI` is
+ * ln J with J = β^{s+1}·I = ∫ (α+τ)^{−p} (1+τ/β)^{−(s+1)} dτ: scaled so that no term grows with s
+ * (ln I alone is ≈ −(s+1) ln β, and the likelihood's s·ln β and −s·ln(β+T) cancelled to noise once s
+ * was in the millions). In the common-dropout-rate limit J = ∫ (α+τ)^{−p} e^{−μτ} dτ.
+ */
 interface DeathIntegral {
   logI: number;
-  meanLogA: number;
-  meanInvA: number;
-  meanLogB: number;
-  meanInvB: number;
+  meanLogA: number; // ⟨ln(α+τ)⟩
+  meanInvA: number; // ⟨1/(α+τ)⟩
+  meanLogB: number; // ⟨ln(1+τ/β)⟩; in the limit ⟨τ⟩
+  meanFracB: number; // ⟨τ/(β+τ)⟩; unused in the limit
 }
 
 /**
- * ln ∫_{tx}^{T} (α+τ)^{−p} (β+τ)^{−(s+1)} dτ (and integrand-weighted means when `out` is given).
- * Returns −Infinity when tx ≥ T. Uses a convergent binomial series expanded around the larger of
- * α and β (so |q| = |α−β|/(max(α,β)+tx) < 1, as in lifetimes' choice of ₂F₁ branch) when
+ * ln J, J = β^{s+1} ∫_{tx}^{T} (α+τ)^{−p} (β+τ)^{−(s+1)} dτ (and integrand-weighted means when `out`
+ * is given). Returns −Infinity when tx ≥ T. Uses a convergent binomial series expanded around the
+ * larger of α and β (so |q| = |α−β|/(max(α,β)+tx) < 1, as in lifetimes' choice of ₂F₁ branch) when
  * |q| ≤ 0.8 (plain arithmetic, ~15 terms for typical data), else the quadrature.
  */
 export function paretoLogDeathIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, tables: SeriesTables | null = null, slot = 0): number {
@@ -69,9 +75,18 @@ export function paretoLogDeathIntegral(p: number, alpha: number, s: number, beta
   }
   if (Math.abs(beta - alpha) <= 0.8 * (Math.max(alpha, beta) + tx)) {
     const v = seriesIntegral(p, alpha, s, beta, tx, T, out, tables ?? new SeriesTables(s), slot);
-    if (!Number.isNaN(v)) return v;
+    if (!Number.isNaN(v)) {
+      // the series gives ln I and absolute means; rescale by β^{s+1} (moderate here: β ≤ 5α + 4tx)
+      const lb = Math.log(beta);
+      if (out) {
+        out.logI = v + (s + 1) * lb;
+        out.meanLogB -= lb;
+        out.meanFracB = 1 - beta * out.meanFracB;
+      }
+      return v + (s + 1) * lb;
+    }
   }
-  return quadratureIntegral(p, alpha, s, beta, tx, T, out);
+  return quadratureIntegral(p, alpha, s, beta, tx, T, out, NaN);
 }
 
 /** Lazily filled C_n = (b)_n/n! and H_n = Σ_{j<n} 1/(b+j) = ∂ ln C_n/∂b. */
@@ -218,7 +233,7 @@ function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: n
       out.meanLogA = -dr;
       out.meanInvA = -dalpha / p;
       out.meanLogB = -ds;
-      out.meanInvB = -dbeta / (s + 1);
+      out.meanFracB = -dbeta / (s + 1); // ⟨1/(β+τ)⟩ here; the caller turns it into ⟨τ/(β+τ)⟩
     }
     return logI;
   }
@@ -238,47 +253,59 @@ function seriesIntegral(p: number, alpha: number, s: number, beta: number, tx: n
     out.meanLogA = -dr;
     out.meanInvA = -dalpha / p;
     out.meanLogB = -ds;
-    out.meanInvB = -dbeta / (s + 1);
+    out.meanFracB = -dbeta / (s + 1); // ⟨1/(β+τ)⟩ here; the caller turns it into ⟨τ/(β+τ)⟩
   }
   return logI;
 }
 
 /**
- * Quadrature form, valid for any parameters: with m = min(α, β), M₀ = m + tx and τ = M₀e^u − m,
- * the integrand becomes (α+τ)^{−p} (β+τ)^{−(s+1)} M₀e^u on u ∈ [0, ln((m+T)/M₀)], smooth on the
- * scale of the smaller of α+τ and β+τ (where the integrand has its features) and decaying at most
- * like e^{−cu}; Gauss–Legendre panels of width ≤ 8/max(c, 1) integrate it to rounding.
+ * Quadrature form, valid for any parameters: J = ∫_{tx}^{T} (α+τ)^{−p} D(τ) dτ with D(τ) = (1+τ/β)^{−(s+1)},
+ * or D(τ) = e^{−μτ} in the common-dropout-rate limit (`mu` not NaN: s, β → ∞ with s/β = μ).
+ * With m = min(α, β) (α in the limit), M₀ = m + tx and τ = tx + M₀(e^u − 1), the integrand becomes
+ * (α+τ)^{−p} D(τ) (m+τ) on u ∈ [0, ln((m+T)/M₀)], smooth on the scale of the smaller of α+τ and β+τ
+ * (where it has its features). Its log-slope in u, 1 − p(m+τ)/(α+τ) − (s+1)(m+τ)/(β+τ) (limit:
+ * 1 − p(m+τ)/(α+τ) − μ(m+τ)), is at most κ = 1 + p(m+T)/(α+T) + (s+1)(m+T)/(β+T) in size, and
+ * Gauss–Legendre panels of width ≤ 8/κ integrate it to rounding. κ stays bounded as s, β → ∞ at fixed
+ * s/β, so one evaluation's cost does too (bounding it by p + s instead made evaluations dearer as a fit
+ * walked along that ridge, up to the 256-panel cap, and inaccurate beyond it).
  */
 const qbuf = new Float64Array(16);
-function quadratureIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null): number {
-  const c = p + s;
+const qlA = new Float64Array(16);
+const qtau = new Float64Array(16);
+function quadratureIntegral(p: number, alpha: number, s: number, beta: number, tx: number, T: number, out: DeathIntegral | null, mu: number): number {
+  const limit = !Number.isNaN(mu);
   const s1 = s + 1;
-  const m = Math.min(alpha, beta);
-  const dA = alpha - m; // one of dA, dB is 0
-  const dB = beta - m;
+  const m = limit ? alpha : Math.min(alpha, beta);
   const M0 = m + tx;
   const lM0 = Math.log(M0);
   const L = Math.log(m + T) - lM0;
-  const panels = Math.min(256, Math.max(1, Math.ceil((Math.max(c, 1) * L) / PANEL)));
+  const kappa = 1 + (p * (m + T)) / (alpha + T) + (limit ? mu * (m + T) : (s1 * (m + T)) / (beta + T));
+  const panels = Math.min(256, Math.max(1, Math.ceil((kappa * L) / PANEL)));
   const width = L / panels;
   const { nodes, weights } = GL;
-  // log-integrand at u: −p ln(α+τ) − (s+1) ln(β+τ) + ln M₀ + u; scale by its running maximum
+  // The log-slope is ≤ 1 − p when m = α and ≤ −s when m = β: the integrand then only falls, and once what
+  // is left, at most (L − u)·f(u), is below rounding the remaining panels are skipped (frequent buyers:
+  // κ ∝ p, but the mass sits within a few panels of u = 0).
+  const falling = m !== alpha || p >= 1;
+  // log-integrand at u: −p ln(α+τ) + ln D(τ) + ln M₀ + u; scaled by its running maximum
   let ref = -Infinity;
   let S0 = 0;
   let SlA = 0;
   let SiA = 0;
   let SlB = 0;
-  let SiB = 0;
+  let SfB = 0;
   for (let j = 0; j < panels; j++) {
     const start = j * width;
     let panelMax = -Infinity;
     for (let k = 0; k < 16; k++) {
       const u = start + width * nodes[k]!;
       const lMu = lM0 + u;
-      const lAk = dA === 0 ? lMu : Math.log(dA + Math.exp(lMu));
-      const lBk = dB === 0 ? lMu : Math.log(dB + Math.exp(lMu));
-      const v = -p * lAk - s1 * lBk + lMu;
+      const tau = tx + M0 * Math.expm1(u);
+      const lA = alpha === m ? lMu : Math.log(alpha + tau);
+      const v = -p * lA + (limit ? -mu * tau : -s1 * Math.log1p(tau / beta)) + lMu;
       qbuf[k] = v;
+      qlA[k] = lA;
+      qtau[k] = tau;
       if (v > panelMax) panelMax = v;
     }
     if (panelMax > ref) {
@@ -288,23 +315,24 @@ function quadratureIntegral(p: number, alpha: number, s: number, beta: number, t
       SlA *= f;
       SiA *= f;
       SlB *= f;
-      SiB *= f;
+      SfB *= f;
       ref = panelMax;
     }
     for (let k = 0; k < 16; k++) {
       const phi = weights[k]! * Math.exp(qbuf[k]! - ref);
       S0 += phi;
       if (out) {
-        const u = start + width * nodes[k]!;
-        const Mu = M0 * Math.exp(u);
-        const aTau = dA + Mu;
-        const bTau = dB + Mu;
-        SlA += phi * Math.log(aTau);
-        SiA += phi / aTau;
-        SlB += phi * Math.log(bTau);
-        SiB += phi / bTau;
+        const tau = qtau[k]!;
+        SlA += phi * qlA[k]!;
+        SiA += phi / (alpha + tau);
+        if (limit) SlB += phi * tau;
+        else {
+          SlB += phi * Math.log1p(tau / beta);
+          SfB += (phi * tau) / (beta + tau);
+        }
       }
     }
+    if (falling && (L - (j + 1) * width) * Math.exp(qbuf[15]! - ref) <= 1e-17 * width * S0) break;
   }
   const logI = Math.log(width) + ref + Math.log(S0);
   if (out) {
@@ -312,17 +340,20 @@ function quadratureIntegral(p: number, alpha: number, s: number, beta: number, t
     out.meanLogA = SlA / S0;
     out.meanInvA = SiA / S0;
     out.meanLogB = SlB / S0;
-    out.meanInvB = SiB / S0;
+    out.meanFracB = SfB / S0;
   }
   return logI;
 }
 
-export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null): number {
-  const r = Math.exp(theta[0]!);
-  const alpha = Math.exp(theta[1]!);
-  const s = Math.exp(theta[2]!);
-  const beta = Math.exp(theta[3]!);
-  const ls = Math.log(s);
+/**
+ * Negative log-likelihood of Pareto/NBD (`mu` NaN) or of its common-dropout-rate limit (`mu` given;
+ * `s`, `beta` unused), with the gradient in the log-parameters (r, α, s, β) or (r, α, μ). Per customer
+ *   L = Γ(r+x)α^r/Γ(r) · [ (α+T)^{−(r+x)} (1+T/β)^{−s} + (s/β)·J ],   limit: [ (α+T)^{−(r+x)} e^{−μT} + μ·J ]
+ * (alive through T, or died at τ ∈ (t_x, T]; J as in `paretoLogDeathIntegral` / `quadratureIntegral`).
+ */
+function familyNegLogLik(c: CompressedRfm, r: number, alpha: number, s: number, beta: number, mu: number, grad: Float64Array | null): number {
+  const limit = !Number.isNaN(mu);
+  const lDrop = limit ? Math.log(mu) : Math.log(s) - Math.log(beta);
   const nx = c.xValues.length;
   const A1 = new Float64Array(nx);
   const dR = new Float64Array(nx);
@@ -335,13 +366,14 @@ export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, g
   }
   const nT = c.TValues.length;
   const lAT = new Float64Array(nT);
-  const lBT = new Float64Array(nT);
+  const lBT = new Float64Array(nT); // ln(1+T/β), or μT in the limit
   for (let k = 0; k < nT; k++) {
-    lAT[k] = Math.log(alpha + c.TValues[k]!);
-    lBT[k] = Math.log(beta + c.TValues[k]!);
+    const t = c.TValues[k]!;
+    lAT[k] = Math.log(alpha + t);
+    lBT[k] = limit ? mu * t : Math.log1p(t / beta);
   }
-  const tables = new SeriesTables(s);
-  const di: DeathIntegral = { logI: 0, meanLogA: 0, meanInvA: 0, meanLogB: 0, meanInvB: 0 };
+  const tables = limit ? null : new SeriesTables(s);
+  const di: DeathIntegral = { logI: 0, meanLogA: 0, meanInvA: 0, meanLogB: 0, meanFracB: 0 };
   let ll = 0;
   let g0 = 0;
   let g1 = 0;
@@ -355,9 +387,9 @@ export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, g
     const kT = c.TIndex[i]!;
     const kx = c.xIndex[i]!;
     const p = r + x;
-    const e1 = -p * lAT[kT]! - s * lBT[kT]!;
-    const logI = paretoLogDeathIntegral(p, alpha, s, beta, tx, T, grad ? di : null, tables, kx);
-    const e2 = ls + logI;
+    const e1 = -p * lAT[kT]! - (limit ? lBT[kT]! : s * lBT[kT]!);
+    const logI = limit ? (T > tx ? quadratureIntegral(p, alpha, 0, 0, tx, T, grad ? di : null, mu) : -Infinity) : paretoLogDeathIntegral(p, alpha, s, beta, tx, T, grad ? di : null, tables, kx);
+    const e2 = lDrop + logI;
     let lse: number;
     let w2: number;
     if (e2 === -Infinity) {
@@ -373,35 +405,171 @@ export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, g
     if (grad) {
       const w1 = 1 - w2;
       const t = c.TValues[kT]!;
-      g0 += w * (dR[kx]! - w1 * lAT[kT]! - (w2 > 0 ? w2 * di.meanLogA : 0));
-      g1 += w * (-w1 * p / (alpha + t) - (w2 > 0 ? w2 * p * di.meanInvA : 0));
-      g2 += w * (-w1 * lBT[kT]! + (w2 > 0 ? w2 * (1 / s - di.meanLogB) : 0));
-      g3 += w * (-w1 * s / (beta + t) - (w2 > 0 ? w2 * (s + 1) * di.meanInvB : 0));
+      const has2 = w2 > 0;
+      g0 += w * (dR[kx]! - w1 * lAT[kT]! - (has2 ? w2 * di.meanLogA : 0));
+      g1 += w * (-w1 * p / (alpha + t) - (has2 ? w2 * p * di.meanInvA : 0));
+      if (limit) g2 += w * (-w1 * t + (has2 ? w2 * (1 / mu - di.meanLogB) : 0));
+      else {
+        g2 += w * (-w1 * lBT[kT]! + (has2 ? w2 * (1 / s - di.meanLogB) : 0));
+        // β ∂/∂β, without the cancelling s·ln β terms: e1 gives sT/(β+T), e2 gives −1 + (s+1)⟨τ/(β+τ)⟩
+        g3 += w * ((w1 * s * t) / (beta + t) + (has2 ? w2 * (-1 + (s + 1) * di.meanFracB) : 0));
+      }
     }
   }
   const lalpha = Math.log(alpha);
-  const lbeta = Math.log(beta);
-  ll += c.totalWeight * (r * lalpha + s * lbeta);
+  ll += c.totalWeight * r * lalpha;
   if (grad) {
     g0 += c.totalWeight * lalpha;
     g1 += (c.totalWeight * r) / alpha;
-    g2 += c.totalWeight * lbeta;
-    g3 += (c.totalWeight * s) / beta;
     grad[0] = -g0 * r;
     grad[1] = -g1 * alpha;
-    grad[2] = -g2 * s;
-    grad[3] = -g3 * beta;
+    if (limit) grad[2] = -g2 * mu;
+    else {
+      grad[2] = -g2 * s;
+      grad[3] = -g3;
+    }
   }
   return -ll;
 }
 
+export function paretoNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null): number {
+  return familyNegLogLik(c, Math.exp(theta[0]!), Math.exp(theta[1]!), Math.exp(theta[2]!), Math.exp(theta[3]!), NaN, grad);
+}
+
+/**
+ * The common-dropout-rate limit of Pareto/NBD: purchase rates λ ~ Gamma(r, α) as before, but every
+ * customer's lifetime is Exponential(μ) with one μ (the Gamma(s, β) of μ degenerates to a point mass as
+ * s, β → ∞ with s/β = μ). θ = (ln r, ln α, ln μ). Derivation: the individual likelihood given λ and μ,
+ * λ^x e^{−(λ+μ)T} + ∫_{t_x}^{T} λ^x e^{−λτ} μ e^{−μτ} dτ (Fader & Hardie 2005, note 009, §2: alive
+ * through T, or died at τ after the last purchase), integrated over λ only:
+ * E[λ^x e^{−λτ}] = Γ(r+x)/Γ(r) · α^r (α+τ)^{−(r+x)}.
+ */
+export function paretoNbdCommonDropoutNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null): number {
+  return familyNegLogLik(c, Math.exp(theta[0]!), Math.exp(theta[1]!), Infinity, Infinity, Math.exp(theta[2]!), grad);
+}
+
+export interface CommonDropoutParams {
+  r: number;
+  alpha: number;
+  mu: number;
+}
+
+/**
+ * s at which a Pareto/NBD fit checks whether it is walking off to the common-dropout-rate limit; the
+ * Gamma(s, β) of dropout rates then has a coefficient of variation 1/√s ≤ 14 %.
+ */
+export const RIDGE_CHECK_S = 50;
+/** The point on the ridge reported as `params` of a fit at that limit: μ's CV 0.1 %, predictions equal the limit's to ~1e-6. */
+export const BOUNDARY_S = 1e6;
+/** s of the probe that tests whether any dropout heterogeneity at all improves on the limit (φ = 1/s = 1e-4). */
+const PROBE_S = 1e4;
+
+class AtBoundary extends Error {
+  constructor(
+    readonly limitFit: FittedModel<"pareto-nbd-common-dropout", CommonDropoutParams>,
+    readonly data: CompressedRfm,
+    readonly theta: Float64Array,
+  ) {
+    super("Pareto/NBD fit at the common-dropout-rate boundary");
+  }
+}
+
+/** Fit the limit from `start`; with `sub`, most iterations on that subsample and the full rows only polish (as fitLogParameters' warm start). */
+function fitCommonDropout(c: CompressedRfm, sub: CompressedRfm | null, options: FitOptions<ParetoNbdParams>, start: CommonDropoutParams) {
+  const o: FitOptions<CommonDropoutParams> = { ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}), ...(options.maxIterations ? { maxIterations: options.maxIterations } : {}) };
+  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => paretoNbdCommonDropoutNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
+  return fitLogParameters("pareto-nbd-common-dropout", ["r", "alpha", "mu"], (th, g) => paretoNbdCommonDropoutNegLogLik(c, th, g), true, start, c.totalWeight, o, warm);
+}
+
+const ridgeStart = (th: ArrayLike<number>): CommonDropoutParams => ({ r: Math.exp(th[0]!), alpha: Math.exp(th[1]!), mu: Math.exp(th[2]! - th[3]!) });
+
+/**
+ * Is the limit the maximum? Its log-likelihood is at least the ridge point's (`meanNll`: the fit's mean
+ * negative log-likelihood there), and a little heterogeneity (s = PROBE_S, same r, α and mean rate μ)
+ * does not raise it: the one-sided score test for neglected heterogeneity (Chesher 1984, Econometrica
+ * 52(4), "Testing for neglected heterogeneity": the log-likelihood's slope in the mixing variance at 0),
+ * i.e. the boundary's Kuhn–Tucker condition, taken by a forward difference in φ = 1/s.
+ */
+function limitIsMaximum(c: CompressedRfm, lim: FittedModel<string, CommonDropoutParams>, meanNll: number, shouldStop: (() => boolean) | undefined): boolean {
+  const n = c.totalWeight;
+  const limNll = -lim.logLikelihood;
+  const tol = 1e-9 * n;
+  if (limNll > meanNll * n + tol) return false;
+  if (shouldStop?.()) throw new ClvAbortedError("fit-pareto-nbd");
+  const { r, alpha, mu } = lim.params;
+  const probe = paretoNbdNegLogLik(c, [Math.log(r), Math.log(alpha), Math.log(PROBE_S), Math.log(PROBE_S / mu)], null);
+  return probe >= limNll - tol;
+}
+
+function boundaryModel(lim: FittedModel<string, CommonDropoutParams>, observations: number, ridgeIterations: number): ParetoNbdModel {
+  const { r, alpha, mu } = lim.params;
+  // log-parameters (ln r, ln α, ln s, ln β) of the reported ridge point as a linear map of (ln r, ln α, ln μ):
+  // ln s fixed, ln β = ln s − ln μ, so its covariance is A Σ Aᵀ (finite, for CLV ranges), s and β's SEs NaN
+  const A = [[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]];
+  const S = lim.covariance;
+  const covariance = A.map((ai) => A.map((aj) => ai.reduce((acc, aik, k) => acc + aik * aj.reduce((a2, ajl, l) => a2 + S[k]![l]! * ajl, 0), 0)));
+  return {
+    kind: "pareto-nbd",
+    params: { r, alpha, s: BOUNDARY_S, beta: BOUNDARY_S / mu },
+    logLikelihood: lim.logLikelihood,
+    converged: false,
+    iterations: ridgeIterations + lim.iterations,
+    standardErrors: { r: lim.standardErrors.r, alpha: lim.standardErrors.alpha, s: NaN, beta: NaN },
+    covariance,
+    paramOrder: NAMES,
+    observations,
+    boundary: {
+      limit: "common-dropout-rate",
+      message: `Every customer seems to drop out at one common rate (μ ≈ ${mu.toPrecision(3)} per time unit); the Pareto/NBD dropout-heterogeneity parameters s and β grow without bound, so the fit is reported at that limit (s, β → ∞ with s/β = μ).`,
+      limitParams: { r, alpha, mu },
+      limitStandardErrors: { ...lim.standardErrors },
+    },
+  };
+}
+
+/**
+ * Fit Pareto/NBD by maximum likelihood. When the optimiser walks along the ridge s, β → ∞ (s/β stable:
+ * dropout heterogeneity vanishing, as when every customer drops out at one common rate) the likelihood
+ * has no interior maximum: once s passes RIDGE_CHECK_S the fit also fits the limiting model
+ * (`paretoNbdCommonDropoutNegLogLik`) and, if that is the maximum (see `limitIsMaximum`), stops and
+ * returns it with `boundary` set and `converged` false (see FittedModel.boundary). Otherwise it carries on.
+ */
 export function fitParetoNbd(data: RfmColumns, options: FitOptions<ParetoNbdParams> = {}): ParetoNbdModel {
   validateRfm("fitParetoNbd", data);
   const c = compressRowsCached(data);
   const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
   const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => paretoNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
   const t = meanT(c);
-  return fitLogParameters("pareto-nbd", NAMES, (th, g) => paretoNbdNegLogLik(c, th, g), true, { r: 1, alpha: t, s: 1, beta: t }, c.totalWeight, options, warm);
+  let iterations = 0;
+  const hook = (d: CompressedRfm) => {
+    let checked = false;
+    return (th: Float64Array, meanNll: number): void => {
+      iterations++;
+      if (checked || Math.exp(th[2]!) < RIDGE_CHECK_S) return;
+      checked = true;
+      const lim = fitCommonDropout(d, d === c ? sub : null, options, ridgeStart(th));
+      if (limitIsMaximum(d, lim, meanNll, options.shouldStop)) throw new AtBoundary(lim, d, Float64Array.from(th));
+    };
+  };
+  const fit = (o: FitOptions<ParetoNbdParams>, w: typeof warm) =>
+    fitLogParameters("pareto-nbd", NAMES, (th, g) => paretoNbdNegLogLik(c, th, g), true, { r: 1, alpha: t, s: 1, beta: t }, c.totalWeight, o, w, { ...(w && sub ? { warm: hook(sub) } : {}), full: hook(c) });
+  try {
+    return fit(options, warm);
+  } catch (e) {
+    if (!(e instanceof AtBoundary)) throw e;
+    if (e.data === c) return boundaryModel(e.limitFit, c.totalWeight, iterations);
+    // stopped on the warm-start subsample: confirm on all rows (the limit fit again from the ridge point, warm-started
+    // on the subsample so that its inverse Hessian carries over and the full rows only polish)
+    const lim = fitCommonDropout(c, sub, options, ridgeStart(e.theta));
+    if (limitIsMaximum(c, lim, Infinity, options.shouldStop)) return boundaryModel(lim, c.totalWeight, iterations);
+    const [r, alpha, s, beta] = Array.from(e.theta, Math.exp) as [number, number, number, number];
+    try {
+      return fit({ ...options, initial: { r, alpha, s, beta } }, null);
+    } catch (e2) {
+      if (!(e2 instanceof AtBoundary)) throw e2;
+      return boundaryModel(e2.limitFit, c.totalWeight, iterations);
+    }
+  }
 }
 
 export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: RfmColumns): number {
@@ -410,12 +578,12 @@ export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: RfmColumns
   return -paretoNbdNegLogLik(c, [Math.log(params.r), Math.log(params.alpha), Math.log(params.s), Math.log(params.beta)], null);
 }
 
-/** ln P(alive) = ln E − ln(E + s·I) with E = (α+T)^{−(r+x)}(β+T)^{−s}. */
+/** ln P(alive) = ln E − ln(E + (s/β)·J) with E = (α+T)^{−(r+x)}(1+T/β)^{−s} (J = β^{s+1}·I, see paretoLogDeathIntegral). */
 export function paretoNbdLogPAlive(p: ParetoNbdParams, x: number, tx: number, T: number): number {
-  const e1 = -(p.r + x) * Math.log(p.alpha + T) - p.s * Math.log(p.beta + T);
-  const logI = paretoLogDeathIntegral(p.r + x, p.alpha, p.s, p.beta, tx, T, null);
-  if (logI === -Infinity) return 0;
-  const d = Math.log(p.s) + logI - e1;
+  const e1 = -(p.r + x) * Math.log(p.alpha + T) - p.s * Math.log1p(T / p.beta);
+  const logJ = paretoLogDeathIntegral(p.r + x, p.alpha, p.s, p.beta, tx, T, null);
+  if (logJ === -Infinity) return 0;
+  const d = Math.log(p.s) - Math.log(p.beta) + logJ - e1;
   return d > 0 ? -d - Math.log1p(Math.exp(-d)) : -Math.log1p(Math.exp(d));
 }
 
