@@ -34,7 +34,8 @@ interface ComparedOn {
   sampledFrom?: number | null;
 }
 type Comparison =
-  | ({ model: string; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; unfinished?: undefined } & ComparedOn)
+  /** `note`: why a fit did not converge in the usual sense, e.g. Pareto/NBD reported at its common-dropout-rate limit. */
+  | ({ model: string; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; note?: string; unfinished?: undefined } & ComparedOn)
   /** A comparison fit that ran out of its time budget. */
   | ({ model: string; unfinished: string } & ComparedOn);
 
@@ -335,7 +336,10 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
                     <>
                       <td className="py-1 pr-4 text-right">{formatNumber(c.logLikelihood, 1)}</td>
                       <td className="py-1 pr-4 text-right">{c.holdoutErrorPct === null ? "—" : `${c.holdoutErrorPct.toFixed(1)} %`}</td>
-                      <td className="py-1">{c.converged ? "yes" : "no"}</td>
+                      <td className="py-1">
+                        {c.converged ? "yes" : "no"}
+                        {c.note ? <span className="block text-xs text-slate-700">{c.note}</span> : null}
+                      </td>
                     </>
                   )}
                 </tr>

@@ -42,9 +42,9 @@ interface Cols {
  * the comparison models a short one each (reported as "did not finish", never blocking the scores).
  * Comparison fits run on at most COMPARISON_SAMPLE_MAX customers: a Pareto/NBD fit on 200,000
  * simulated Pareto/NBD customers (79,000 distinct rows) took 2.1 s at load 5. Where customers drop
- * out at one common rate, its lifetime parameters s, β grow without bound and every evaluation gets
- * dearer: on a demo workspace's calibration data (900 customers) the fit still converged, in 7 s; on
- * the 1M bench data it does not finish in 120 s even on 50,000 customers, and costs its full budget.
+ * out at one common rate, its lifetime parameters s, β grow without bound; clv-core now recognises that
+ * ridge and reports the fit at its limit (`boundary`, see `boundaryNote`) instead of running into this
+ * budget (on the 1M bench data it used to cost the full 30 s on every run).
  */
 export const FIT_BUDGET_MS = { primary: 10 * 60_000, comparison: 30_000 } as const;
 
@@ -137,6 +137,24 @@ function tracking(model: PurchaseModel, cal: Parameters<typeof cumulativeTrackin
   return out;
 }
 
+/**
+ * Plain words for a fit whose likelihood rises towards the edge of its parameter space (clv-core's
+ * `FittedModel.boundary`), for the comparison row's "converged" column; times are in days here.
+ */
+export function boundaryNote(model: PurchaseModel): string | null {
+  const b = model.boundary;
+  if (!b) return null;
+  const mu = b.limitParams.mu;
+  if (b.limit === "common-dropout-rate" && mu !== undefined && mu > 0) {
+    return `Every customer seems to share one dropout rate (an average lifetime of about ${formatDays(1 / mu)}), so Pareto/NBD's heterogeneity parameters s and β grow without bound; shown at that limit.`;
+  }
+  return b.message;
+}
+
+function formatDays(d: number): string {
+  return d >= 1000 ? `${Math.round(d).toLocaleString("en-US")} days` : `${Number(d.toPrecision(2))} days`;
+}
+
 /** How many customers a comparison row was computed on; `sampledFrom` = all customers when it was a random sample. */
 interface ComparedOn {
   customers: number;
@@ -144,7 +162,7 @@ interface ComparedOn {
 }
 
 export type ComparisonRow =
-  | ({ model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object } & ComparedOn)
+  | ({ model: PurchaseModelName; logLikelihood: number; converged: boolean; holdoutErrorPct: number | null; params: object; note?: string } & ComparedOn)
   | ({ model: PurchaseModelName; unfinished: string } & ComparedOn);
 
 export interface CompareOptions {
@@ -215,7 +233,8 @@ export async function compareModels(
       if (other === kind) holdout = h;
       // The workspace's model is fitted on all customers already: reused when the comparison is on all of them.
       const full = other === kind && !picked ? model : await time(`comparison fit ${other}`, () => fitPurchase(other, compared, undefined, budgetMs));
-      comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params, ...on });
+      const note = boundaryNote(full);
+      comparison.push({ model: other, logLikelihood: full.logLikelihood, converged: full.converged, holdoutErrorPct: h?.errorPct ?? null, params: full.params, ...(note ? { note } : {}), ...on });
     } catch (e) {
       if (!(e instanceof ClvAbortedError)) throw e;
       const secs = Math.round((other === kind ? budgets.primary : budgets.comparison) / 1000);
