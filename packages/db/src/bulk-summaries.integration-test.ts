@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { beginBulkSummaries, bulkInsertOrders, flushBulkSummaries } from "./bulk.ts";
+import { beginBulkSummaries, beginBulkSummariesDeferred, bulkInsertOrders, flushBulkSummaries, flushDeferredSummaries } from "./bulk.ts";
 import { createDb, type DbHandle } from "./client.ts";
 import { withWorkspace, type Tx } from "./tenant.ts";
 
@@ -80,6 +80,11 @@ async function incrementalVsRebuilt(ws: string) {
   return result!;
 }
 class RollBack extends Error {}
+
+async function deferredCount(ws: string): Promise<number> {
+  const r = await withWorkspace(h.prisma, ws, (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM summary_deferred WHERE workspace_id = ${ws}::uuid`);
+  return r[0]?.n ?? 0;
+}
 
 type Op =
   | { kind: "insert"; customer: number; order: number; day: number; hour: number; amount: number; currency: "USD" | "EUR"; cost: boolean }
@@ -171,6 +176,76 @@ describe("bulk summaries mode", () => {
       ),
       { numRuns: 30, seed: 20261123 },
     );
+  });
+
+  // Migration 20261124107500: the import's deferred list flushed in slices by vl_flush_deferred
+  // (one statement per slice, straight from the list), interleaved with ordinary writes to customers
+  // that are still waiting on the list and with plain bulk transactions.
+  it("deferred chunks flushed in slices of any size equal a rebuild, whatever ran in between", async () => {
+    type DMode = "ordinary" | "deferred chunk" | "bulk+flush" | "flush a slice";
+    const modeArb = fc.constantFrom<DMode>("ordinary", "deferred chunk", "deferred chunk", "bulk+flush", "flush a slice");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(modeArb, fc.array(opArb, { minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata"),
+        async (txs, slice, tz) => {
+          const ws = await newWorkspace(tz);
+          for (const [mode, ops] of txs) {
+            await withWorkspace(h.prisma, ws, async (tx) => {
+              if (mode === "flush a slice") {
+                await flushDeferredSummaries(tx, ws, slice);
+                return;
+              }
+              if (mode === "deferred chunk") await beginBulkSummariesDeferred(tx, ws);
+              if (mode === "bulk+flush") await beginBulkSummaries(tx, ws);
+              for (const op of ops) await apply(tx, ws, op);
+              if (mode === "bulk+flush") await flushBulkSummaries(tx, ws);
+            });
+          }
+          // What the import does after its last chunk: slices, one transaction each, until none is left.
+          let taken = 0;
+          for (let n = -1; n !== 0; ) {
+            n = await withWorkspace(h.prisma, ws, (tx) => flushDeferredSummaries(tx, ws, slice));
+            expect(n).toBeLessThanOrEqual(slice);
+            taken += n;
+          }
+          expect(taken).toBeLessThanOrEqual(6);
+          const { incremental, rebuilt } = await incrementalVsRebuilt(ws);
+          expect(incremental).toEqual(rebuilt);
+          expect(incremental).toMatchObject({ pending: 0, guards: 0 });
+          expect(await deferredCount(ws)).toBe(0);
+        },
+      ),
+      { numRuns: 30, seed: 20261124 },
+    );
+  });
+
+  it("a slice whose transaction fails leaves its customers on the deferred list; the next flush refreshes them", async () => {
+    const ws = await newWorkspace();
+    await withWorkspace(h.prisma, ws, async (tx) => {
+      const ids = [await customerId(tx, ws, 1), await customerId(tx, ws, 2), await customerId(tx, ws, 3)];
+      await beginBulkSummariesDeferred(tx, ws);
+      await bulkInsertOrders(tx, ws, ids.map((id, i) => ({ externalId: `f${i}`, customerId: id, orderedAt: at(i), amountMinor: 100 * (i + 1), currency: "USD" })));
+    });
+    expect(await deferredCount(ws)).toBe(3);
+    await expect(
+      withWorkspace(h.prisma, ws, async (tx) => {
+        expect(await flushDeferredSummaries(tx, ws, 2)).toBe(2);
+        throw new RollBack(); // the process dies after the refresh, before COMMIT
+      }),
+    ).rejects.toBeInstanceOf(RollBack);
+    expect(await deferredCount(ws)).toBe(3);
+    const counts = () =>
+      withWorkspace(h.prisma, ws, (tx) => tx.customer.findMany({ where: { workspaceId: ws }, orderBy: { externalId: "asc" }, select: { orderCount: true } }));
+    expect(await counts()).toEqual([{ orderCount: 0 }, { orderCount: 0 }, { orderCount: 0 }]);
+    expect(await withWorkspace(h.prisma, ws, (tx) => flushDeferredSummaries(tx, ws, 2))).toBe(2);
+    expect(await deferredCount(ws)).toBe(1);
+    expect(await withWorkspace(h.prisma, ws, (tx) => flushDeferredSummaries(tx, ws, null))).toBe(1);
+    expect(await withWorkspace(h.prisma, ws, (tx) => flushDeferredSummaries(tx, ws, null))).toBe(0);
+    expect(await counts()).toEqual([{ orderCount: 1 }, { orderCount: 1 }, { orderCount: 1 }]);
+    const { incremental, rebuilt } = await incrementalVsRebuilt(ws);
+    expect(incremental).toEqual(rebuilt);
   });
 
   it("records instead of refreshing until the flush, and reports how many customers it refreshed", async () => {
