@@ -26,6 +26,7 @@ import { compressRows } from "../src/data/compress-rows.js";
 import { minimizeBfgs } from "../src/math/minimize-bfgs.js";
 import { BOUNDARY_S, paretoNbdCommonDropoutNegLogLik, paretoNbdNegLogLik, RIDGE_CHECK_S } from "../src/models/pareto-nbd.js";
 import { cdnowSummary } from "./datasets.js";
+import { expectGradientMatches, shuffledIndex } from "./helpers.js";
 import { bgAlive, bgExpected, commonDropoutSimpson, mbgAlive, mbgExpected, paretoAlive, paretoAliveSimpson, paretoExpected } from "./reference-formulas.js";
 
 const cdnow = cdnowSummary();
@@ -133,17 +134,7 @@ describe("Pareto/NBD on CDNOW (FHL 2005)", () => {
   test("analytic gradient of the log-likelihood matches central differences on every branch", () => {
     const data = compressRows({ frequency: [0, 1, 4, 12, 2], recency: [0, 3, 20, 38, 39], T: [40, 30, 40, 39, 39] });
     for (const p of [[0.55, 10.6, 0.6, 11.7], [0.8, 60, 1.3, 2], [0.8, 2, 1.3, 60], [0.8, 0.5, 1.3, 500]]) {
-      const th = p.map(Math.log);
-      const g = new Float64Array(4);
-      paretoNbdNegLogLik(data, th, g);
-      for (let j = 0; j < 4; j++) {
-        const a = th.slice();
-        const b = th.slice();
-        a[j]! += 1e-6;
-        b[j]! -= 1e-6;
-        const num = (paretoNbdNegLogLik(data, a, null) - paretoNbdNegLogLik(data, b, null)) / 2e-6;
-        expect(Math.abs(g[j]! - num)).toBeLessThan(1e-5 * Math.max(1, Math.abs(num)));
-      }
+      expectGradientMatches((th, g) => paretoNbdNegLogLik(data, th, g), p.map(Math.log), 1e-6);
     }
   });
 
@@ -201,16 +192,7 @@ describe("Pareto/NBD when every customer drops out at one common rate (s, β →
     const th = [lim.r, lim.alpha, lim.mu].map(Math.log);
     const ref = rows.reduce((acc, [x, tx, T]) => acc + commonDropoutSimpson(lim, x, tx, T).logL, 0);
     expect(Math.abs(-paretoNbdCommonDropoutNegLogLik(small, th, null) - ref)).toBeLessThan(1e-9 * Math.abs(ref));
-    const g = new Float64Array(3);
-    paretoNbdCommonDropoutNegLogLik(small, th, g);
-    for (let j = 0; j < 3; j++) {
-      const a = th.slice();
-      const b = th.slice();
-      a[j]! += 1e-6;
-      b[j]! -= 1e-6;
-      const num = (paretoNbdCommonDropoutNegLogLik(small, a, null) - paretoNbdCommonDropoutNegLogLik(small, b, null)) / 2e-6;
-      expect(Math.abs(g[j]! - num)).toBeLessThan(1e-5 * Math.max(1, Math.abs(num)));
-    }
+    expectGradientMatches((t, g) => paretoNbdCommonDropoutNegLogLik(small, t, g), th, 1e-6);
     // Pareto/NBD at s = 10^k, β = s/μ: the gap to the limit shrinks like 1/s and stays accurate far out
     // (ln I alone is ≈ −(s+1) ln β; the likelihood is evaluated in a scaled form without that cancellation)
     let prev = Infinity;
@@ -224,17 +206,7 @@ describe("Pareto/NBD when every customer drops out at one common rate (s, β →
       }
     }
     // its gradient far along the ridge still matches central differences (s = 1e9)
-    const far = [th[0]!, th[1]!, Math.log(1e9), Math.log(1e9 / lim.mu)];
-    const g4 = new Float64Array(4);
-    paretoNbdNegLogLik(small, far, g4);
-    for (let j = 0; j < 4; j++) {
-      const a = far.slice();
-      const b = far.slice();
-      a[j]! += 1e-5;
-      b[j]! -= 1e-5;
-      const num = (paretoNbdNegLogLik(small, a, null) - paretoNbdNegLogLik(small, b, null)) / 2e-5;
-      expect(Math.abs(g4[j]! - num)).toBeLessThan(1e-5 * Math.max(1, Math.abs(num)));
-    }
+    expectGradientMatches((t, g) => paretoNbdNegLogLik(small, t, g), [th[0]!, th[1]!, Math.log(1e9), Math.log(1e9 / lim.mu)], 1e-5);
   });
 
   test("the fit stops at the limit in fewer likelihood evaluations than a plain run along the ridge, with at least its log-likelihood", () => {
@@ -384,12 +356,7 @@ describe("row order", () => {
     big.recency[i] = big.frequency[i]! > 0 ? Math.max(big.frequency[i]!, Math.floor(rng() * T)) : 0;
   }
   const permuted = <C extends { frequency: ArrayLike<number>; recency: ArrayLike<number>; T: ArrayLike<number> }>(c: C, seed: number) => {
-    const r = mulberry32(seed);
-    const idx = Array.from({ length: c.frequency.length }, (_, i) => i);
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
+    const idx = shuffledIndex(c.frequency.length, seed);
     return { frequency: idx.map((i) => c.frequency[i]!), recency: idx.map((i) => c.recency[i]!), T: idx.map((i) => c.T[i]!) };
   };
 

@@ -63,15 +63,7 @@ export function paretoAlive(p: { r: number; alpha: number; s: number; beta: numb
 export function paretoAliveSimpson(p: { r: number; alpha: number; s: number; beta: number }, x: number, tx: number, T: number, steps = 200000): number {
   const { r, alpha, s, beta } = p;
   if (tx >= T) return 1;
-  const logf = (tau: number): number => -(r + x) * Math.log(alpha + tau) - (s + 1) * Math.log(beta + tau);
-  const ref = logf(tx);
-  const h = (T - tx) / steps;
-  let sum = 0;
-  for (let i = 0; i <= steps; i++) {
-    const w = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
-    sum += w * Math.exp(logf(tx + i * h) - ref);
-  }
-  const logI = ref + Math.log((sum * h) / 3);
+  const logI = logSimpson((tau) => -(r + x) * Math.log(alpha + tau) - (s + 1) * Math.log(beta + tau), tx, T, steps);
   const first = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
   return 1 / (1 + Math.exp(Math.log(s) + logI - first));
 }
@@ -91,16 +83,20 @@ export function commonDropoutSimpson(p: { r: number; alpha: number; mu: number }
   const first = -(r + x) * Math.log(alpha + T) - mu * T;
   const A1 = gammaln(r + x) - gammaln(r) + r * Math.log(alpha);
   if (tx >= T) return { logL: A1 + first, alive: 1 };
-  const logf = (tau: number): number => -(r + x) * Math.log(alpha + tau) - mu * tau;
-  const ref = logf(tx);
-  const h = (T - tx) / steps;
-  let sum = 0;
-  for (let i = 0; i <= steps; i++) {
-    const w = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
-    sum += w * Math.exp(logf(tx + i * h) - ref);
-  }
-  const second = Math.log(mu) + ref + Math.log((sum * h) / 3);
+  const second = Math.log(mu) + logSimpson((tau) => -(r + x) * Math.log(alpha + tau) - mu * tau, tx, T, steps);
   const m = Math.max(first, second);
   const lse = m + Math.log(Math.exp(first - m) + Math.exp(second - m));
   return { logL: A1 + lse, alive: Math.exp(first - lse) };
+}
+
+/** ln ∫_a^b e^{logf(τ)} dτ by composite Simpson with `steps` (even) intervals, scaled by e^{logf(a)} against overflow. */
+function logSimpson(logf: (tau: number) => number, a: number, b: number, steps: number): number {
+  const ref = logf(a);
+  const h = (b - a) / steps;
+  let sum = 0;
+  for (let i = 0; i <= steps; i++) {
+    const w = i === 0 || i === steps ? 1 : i % 2 === 1 ? 4 : 2;
+    sum += w * Math.exp(logf(a + i * h) - ref);
+  }
+  return ref + Math.log((sum * h) / 3);
 }

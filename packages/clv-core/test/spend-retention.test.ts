@@ -11,6 +11,7 @@ import { describe, expect, test } from "vitest";
 import { bgBbProbabilityAlive, ClvInputError, fitBgBb, fitGammaGamma, fitShiftedBetaGeometric, gammaGammaExpectedSpend, gammaGammaLogLikelihood, gammaSampler, mulberry32, sbgRetentionRate, sbgSurvival } from "../src/index.js";
 import { betaln } from "../src/math/special-functions.js";
 import { cdnowWithSpend, donations } from "./datasets.js";
+import { shuffledIndex } from "./helpers.js";
 
 function within(actual: number, expected: number, tol: number): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tol);
@@ -57,19 +58,10 @@ describe("Gamma-Gamma: row order", () => {
   // Fits take a warm start on every k-th row above WARM_THRESHOLD (40,000) rows; in input order that
   // subsample, and so the fit's path and time, depended on the order the customers were read in.
   const permute = <T>(a: ArrayLike<T>, idx: number[]): T[] => idx.map((i) => a[i]!);
-  const shuffled = (n: number, seed: number): number[] => {
-    const r = mulberry32(seed);
-    const idx = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
-    return idx;
-  };
 
   test("permuted rows give identical fits (CDNOW; 60,000 simulated customers, warm-start path)", () => {
     const d = cdnowWithSpend();
-    const idx = shuffled(d.frequency.length, 3);
+    const idx = shuffledIndex(d.frequency.length, 3);
     const a = fitGammaGamma(d);
     const b = fitGammaGamma({ frequency: permute(d.frequency, idx), monetaryValue: permute(d.monetaryValue, idx) });
     expect(b.params).toEqual(a.params);
@@ -91,7 +83,7 @@ describe("Gamma-Gamma: row order", () => {
     }
     const big = fitGammaGamma({ frequency, monetaryValue, weights });
     for (const seed of [4, 5]) {
-      const j = shuffled(n, seed);
+      const j = shuffledIndex(n, seed);
       const again = fitGammaGamma({ frequency: permute(frequency, j), monetaryValue: permute(monetaryValue, j), weights: permute(weights, j) });
       expect(again.params).toEqual(big.params);
       expect(again.logLikelihood).toBe(big.logLikelihood);
