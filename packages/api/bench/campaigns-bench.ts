@@ -20,6 +20,7 @@ import { createCaller } from "../src/root.ts";
 import { benchOwner } from "./bench-owner.ts";
 import { refreshCampaignStats } from "../src/services/campaigns/refresh-campaign-stats.ts";
 import { computeCampaignRoi } from "../src/services/campaigns/campaign-roi.ts";
+import { ensureScorePartition } from "../src/services/recompute/write-scores.ts";
 import { timeCalls } from "./time-calls.ts";
 
 const ROLLUPS_ONLY = process.argv.includes("--rollups-only");
@@ -115,6 +116,7 @@ const [run] = reuse
   : await withWorkspace(prisma, ws, (tx) =>
       tx.$queryRaw<{ id: string }[]>`INSERT INTO model_runs (workspace_id, model_kind, status, finished_at) VALUES (${ws}::uuid, 'bgnbd', 'succeeded', now()) RETURNING id::text`,
     );
+if (!ROLLUPS_ONLY && !reuse) await withWorkspace(prisma, ws, (tx) => ensureScorePartition(tx, ws)); // partitioned per workspace
 if (!ROLLUPS_ONLY && !reuse) await step(
   "customer_scores",
   `INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,

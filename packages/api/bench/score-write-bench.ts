@@ -12,8 +12,12 @@
  * purchases, predicted CLV (log-normal-ish with an 80 % range), churn band, RFM scores, segment and
  * tier. After the write the bench reads back count and sums and fails if they differ from the input.
  *
+ * Each trial times both paths of replaceScores (`--mode swap,in-place`, the default, or one of them):
+ * "swap" loads an unindexed staging table, builds the indexes and swaps it in as the workspace's
+ * partition (phases load / index / swap reported); "in-place" is DELETE + INSERT into the partition.
+ *
  * Usage: BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 \
- *   flock /tmp/vl/bench.lock pnpm --filter @valuelens/api exec tsx bench/score-write-bench.ts [customers] [--trials N]
+ *   flock /tmp/vl/bench.lock pnpm --filter @valuelens/api exec tsx bench/score-write-bench.ts [customers] [--trials N] [--mode swap|in-place|swap,in-place]
  * Prints one JSON line per trial and a summary (machine, load averages before/after).
  */
 import os from "node:os";
@@ -26,6 +30,14 @@ import { replaceScores, upsertScores, type ScoreRow } from "../src/services/reco
 const customers = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const trialsArg = process.argv.indexOf("--trials");
 const trials = trialsArg > 0 ? Number(process.argv[trialsArg + 1]) : 1;
+// Which paths of replaceScores each trial times: the staged load + partition swap, the in-place
+// DELETE + INSERT (forced whatever the row count), or both one after the other (default).
+const modeArg = process.argv.indexOf("--mode");
+const modes = (modeArg > 0 ? process.argv[modeArg + 1]! : "swap,in-place").split(",") as ("swap" | "in-place")[];
+// --crossover 10000,30000,…: instead, per size N, a fresh workspace (created in the rolled-back
+// transaction) holding N scores has them replaced by N others, once per path — where the swap starts to pay.
+const crossArg = process.argv.indexOf("--crossover");
+const crossover = crossArg > 0 ? process.argv[crossArg + 1]!.split(",").map(Number) : [];
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
 const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 const INCREMENTAL = 10_000;
@@ -118,14 +130,36 @@ try {
     return out;
   };
 
-  const full: number[] = [];
-  for (let t = 1; t <= trials; t++) {
+  if (crossover.length > 0) {
+    for (const size of crossover) {
+      for (const mode of modes) {
+        await prepare();
+        const before = load();
+        const ws = crypto.randomUUID();
+        const r = await rolledBack(async (tx) => {
+          await tx.$executeRaw`SELECT set_config('app.current_workspace', ${ws}, true)`;
+          await tx.$executeRaw`INSERT INTO workspaces (id, name, slug, updated_at) VALUES (${ws}::uuid, 'crossover', ${`crossover-${ws}`}, now())`;
+          const fresh = (from: number) => rows.slice(from, from + size).map((x) => ({ ...x, customerId: crypto.randomUUID() }));
+          await replaceScores(tx, ws, runId, fresh(0), scoredAt, { swapMinRows: Infinity }); // the stored set (untimed)
+          const next = fresh(size);
+          const t0 = Date.now();
+          const how = await replaceScores(tx, ws, runId, next, scoredAt, mode === "swap" ? { swapMinRows: 1 } : { swapMinRows: Infinity });
+          return { ms: Date.now() - t0, how };
+        });
+        say("crossover", { size, mode, ...r, loadBefore: before, loadAfter: load() });
+      }
+    }
+  }
+
+  const full: { mode: string; ms: number }[] = [];
+  for (let t = 1; t <= (crossover.length > 0 ? 0 : trials); t++) for (const mode of modes) {
     await prepare();
     const before = load();
     const r = await rolledBack(async (tx) => {
       const [{ lsn: l0 } = { lsn: "" }] = await tx.$queryRaw<{ lsn: string }[]>`SELECT pg_current_wal_lsn()::text AS lsn`;
       const t0 = Date.now();
-      await replaceScores(tx, wsId, runId, rows, scoredAt);
+      const phases: Record<string, number> = {};
+      const how = await replaceScores(tx, wsId, runId, rows, scoredAt, mode === "swap" ? { swapMinRows: 1, phases } : { swapMinRows: Infinity });
       const ms = Date.now() - t0;
       const [wal] = await tx.$queryRaw<{ mb: number }[]>`SELECT ((pg_current_wal_lsn() - ${l0}::pg_lsn) / 1048576)::float8 AS mb`;
       const [got] = await tx.$queryRaw<{ n: number; clv: number; hist: number; rfm: number; high: number; cant_lose: number }[]>`
@@ -135,10 +169,10 @@ try {
           FROM customer_scores WHERE workspace_id = ${wsId}::uuid AND model_run_id = ${runId}::uuid`;
       const same = got && got.n === expected.n && got.clv === expected.clv && got.hist === expected.hist && got.rfm === expected.rfm && got.high === expected.high && got.cant_lose === expected.cantLose;
       if (!same) throw new Error(`Stored scores differ from the input: ${JSON.stringify({ got, expected })}`);
-      return { ms, walMb: Math.round(wal?.mb ?? 0) };
+      return { ms, how, phases, walMb: Math.round(wal?.mb ?? 0) };
     });
-    full.push(r.ms as number);
-    say("replace_scores", { trial: t, rows: rows.length, ...r, loadBefore: before, loadAfter: load() });
+    full.push({ mode, ms: r.ms as number });
+    say("replace_scores", { trial: t, mode, rows: rows.length, ...r, loadBefore: before, loadAfter: load() });
   }
 
   await prepare();

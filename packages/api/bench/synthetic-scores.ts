@@ -4,10 +4,12 @@
  * predicted CLV with a range). Shared by the segment benchmarks so both measure the same population.
  */
 import type { Tx } from "@valuelens/db";
+import { ensureScorePartition } from "../src/services/recompute/write-scores.ts";
 
 /** `unscoredEveryNth`: leave every n-th customer (by hash) without scores, like customers scored later. */
-export function insertSyntheticScores(tx: Tx, workspaceId: string, runId: string, opts: { unscoredEveryNth?: number } = {}): Promise<number> {
+export async function insertSyntheticScores(tx: Tx, workspaceId: string, runId: string, opts: { unscoredEveryNth?: number } = {}): Promise<number> {
   const skip = opts.unscoredEveryNth ?? 0;
+  await ensureScorePartition(tx, workspaceId); // customer_scores is partitioned per workspace (no default partition)
   return tx.$executeRaw`
     INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90, expected_purchases_365,
            predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor, churn_risk, rfm_r, rfm_f, rfm_m,

@@ -12,6 +12,7 @@
  */
 import { mulberry32, type Rng } from "@valuelens/clv-core";
 import { getDb, withWorkspace, type Tx } from "@valuelens/db";
+import { ensureScorePartition } from "../src/services/recompute/write-scores.ts";
 import {
   checkSegmentRule,
   evaluateRule,
@@ -78,6 +79,7 @@ function randomAttributeValue(rng: Rng): unknown {
 async function seed(tx: Tx, rng: Rng): Promise<void> {
   await tx.workspace.update({ where: { id: workspaceId }, data: { timezone: TZ } });
   const run = await tx.modelRun.create({ data: { workspaceId, modelKind: "bgnbd", status: "succeeded" }, select: { id: true } });
+  await ensureScorePartition(tx, workspaceId); // customer_scores is partitioned per workspace (no default partition)
   campaignIds = [];
   for (let i = 0; i < 3; i++) {
     const k = await tx.campaign.create({ data: { workspaceId, externalId: `k${i}`, name: `Campaign ${i}`, channel: "email" }, select: { id: true } });

@@ -1,4 +1,4 @@
-import { getDb, withWorkspace } from "@valuelens/db";
+import { createDb, getDb, withWorkspace, type DbHandle, type Tx } from "@valuelens/db";
 import { describe, expect, it } from "vitest";
 import { replaceScores, upsertScores, type ScoreRow } from "../src/services/recompute/write-scores.ts";
 import { signUp } from "./harness.ts";
@@ -145,5 +145,229 @@ describe("score write (column arrays)", () => {
     await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), [row(1), row(2)], new Date()));
     await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), [], new Date()));
     expect((await readAll(a.workspaceId)).size).toBe(0);
+  });
+});
+
+/**
+ * Large sets are loaded into a staging table, indexed, and swapped in as the workspace's partition
+ * (migration 20261124107000_scores_partition_swap). `swapMinRows` forces that path on small sets.
+ */
+const SWAP = { swapMinRows: 1 };
+
+/** A pool of one connection of the app role (a separate backend from the writer's). */
+const appSession = (): DbHandle => createDb(process.env.DATABASE_URL!, { max: 1 });
+
+async function ownerQuery<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+  const owner = createDb(process.env.DATABASE_OWNER_URL!, { max: 1 });
+  try {
+    return await owner.prisma.$queryRawUnsafe<T[]>(sql, ...params);
+  } finally {
+    await owner.close();
+  }
+}
+
+async function countOf(tx: Tx, workspaceId: string): Promise<number> {
+  const [r] = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM customer_scores WHERE workspace_id = ${workspaceId}::uuid`;
+  return r?.n ?? -1;
+}
+
+/** Opens a tenant transaction on its own connection, runs `first`, then keeps it open until released. */
+function holdOpen(db: DbHandle, workspaceId: string, first: (tx: Tx) => Promise<void>, later: (tx: Tx) => Promise<void> = async () => undefined) {
+  let release!: () => void;
+  const released = new Promise<void>((res) => (release = res));
+  let opened!: () => void;
+  const ready = new Promise<void>((res) => (opened = res));
+  const done = withWorkspace(db.prisma, workspaceId, async (tx) => {
+    await first(tx);
+    opened();
+    await released;
+    await later(tx);
+  }, { timeoutMs: 60_000 });
+  return { ready, release, done };
+}
+
+const partitionOf = (ws: string) => `ws_${ws.replace(/-/g, "")}`;
+
+describe("score write (staged load + partition swap)", () => {
+  it("writes the same rows as the in-place path, replaces the set on the next run, and leaves other workspaces alone", async () => {
+    const a = await signUp("SwapA");
+    const b = await signUp("SwapB");
+    const rows = Array.from({ length: BATCH_PLUS }, (_, i) => row(i));
+    // The same customers and values in both workspaces: one written in place, one swapped in.
+    const copy = rows.map((r) => ({ ...r }));
+    const run1 = crypto.randomUUID();
+    const at1 = new Date(Date.UTC(2026, 10, 24, 10, 0, 0, 123));
+    expect(await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, run1, rows, at1, SWAP), { timeoutMs: 120_000 })).toBe("swapped");
+    expect(await withWorkspace(getDb().prisma, b.workspaceId, (tx) => replaceScores(tx, b.workspaceId, run1, copy, at1), { timeoutMs: 120_000 })).toBe("in place");
+    const swapped = await readAll(a.workspaceId);
+    const inPlace = await readAll(b.workspaceId);
+    expect(swapped.size).toBe(BATCH_PLUS);
+    expect(swapped).toEqual(inPlace);
+    for (const r of rows) expectStored(swapped.get(r.customerId), r, run1, at1);
+
+    // Second full run: a new set replaces the old one (old customers gone), B untouched.
+    const next = rows.slice(0, 5).concat([row(14), row(15)]);
+    const run2 = crypto.randomUUID();
+    const at2 = new Date(Date.UTC(2026, 10, 25));
+    expect(await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, run2, next, at2, SWAP))).toBe("swapped");
+    const again = await readAll(a.workspaceId);
+    expect(again.size).toBe(next.length);
+    for (const r of next) expectStored(again.get(r.customerId), r, run2, at2);
+    expect((await readAll(b.workspaceId)).size).toBe(BATCH_PLUS);
+
+    // The incremental path writes through the parent into the swapped-in leaf.
+    const changed = { ...next[0]!, clv: 12345, segment: "Lost" };
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => upsertScores(tx, a.workspaceId, run2, [changed, row(16)], at2));
+    const upserted = await readAll(a.workspaceId);
+    expect(upserted.size).toBe(next.length + 1);
+    expectStored(upserted.get(changed.customerId), changed, run2, at2);
+
+    // The workspace has one partition with one leaf (the old leaves were dropped), no staging table left.
+    const leaves = await ownerQuery<{ leaf: string }>(
+      `SELECT c.relname AS leaf FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)`,
+      `vl_scores.${partitionOf(a.workspaceId)}`,
+    );
+    expect(leaves).toHaveLength(1);
+    const tables = await ownerQuery<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+        WHERE s.nspname = 'vl_scores' AND c.relkind IN ('r', 'p') AND c.relname LIKE $1`,
+      `%${a.workspaceId.replace(/-/g, "")}%`,
+    );
+    expect(tables[0]?.n).toBe(2); // the partition and its leaf
+  });
+
+  it("readers in other sessions see the old set or the new one, never part of one and never none", async () => {
+    const a = await signUp("SwapReaders");
+    const old = Array.from({ length: 3000 }, (_, i) => row(i));
+    const run1 = crypto.randomUUID();
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, run1, old, new Date(), SWAP));
+    const fresh = Array.from({ length: 2000 }, (_, i) => row(i + 5000));
+    const run2 = crypto.randomUUID();
+
+    const readers = [1, 2, 3].map(() => appSession());
+    const seen: string[] = [];
+    let stop = false;
+    const poll = Promise.all(
+      readers.map(async (db) => {
+        while (!stop) {
+          const [r] = await withWorkspace(db.prisma, a.workspaceId, (tx) => tx.$queryRaw<{ n: number; runs: string[] | null }[]>`
+            SELECT count(*)::int AS n, array_agg(DISTINCT model_run_id::text) AS runs FROM customer_scores WHERE workspace_id = ${a.workspaceId}::uuid`);
+          seen.push(`${r?.n}:${(r?.runs ?? []).map((x) => (x === run1 ? "old" : x === run2 ? "new" : x)).join(",")}`);
+        }
+      }),
+    );
+    try {
+      let release!: () => void;
+      const hold = new Promise<void>((res) => (release = res));
+      const writer = withWorkspace(
+        getDb().prisma,
+        a.workspaceId,
+        async (tx) => {
+          const mode = await replaceScores(tx, a.workspaceId, run2, fresh, new Date(), SWAP);
+          await hold; // swapped, not yet committed: readers must wait or still see the old set
+          return mode;
+        },
+        { timeoutMs: 60_000 },
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      release();
+      expect(await writer).toBe("swapped");
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      stop = true;
+      await poll;
+      await Promise.all(readers.map((db) => db.close()));
+    }
+    expect(seen.length).toBeGreaterThan(3);
+    expect(new Set(seen)).toEqual(new Set(seen.filter((x) => x === "3000:old" || x === "2000:new")));
+    expect(seen).toContain("3000:old");
+    expect(seen.at(-1)).toBe("2000:new");
+  });
+
+  it("a long reader of another workspace does not hold the swap up; one of the same workspace makes it fall back to an in-place copy", async () => {
+    const a = await signUp("SwapBusyA");
+    const b = await signUp("SwapBusyB");
+    const rowsA = Array.from({ length: 500 }, (_, i) => row(i));
+    const rowsB = Array.from({ length: 400 }, (_, i) => row(i + 1000));
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), rowsA, new Date(), SWAP));
+    await withWorkspace(getDb().prisma, b.workspaceId, (tx) => replaceScores(tx, b.workspaceId, crypto.randomUUID(), rowsB, new Date(), SWAP));
+
+    // B's reader keeps its transaction open (ACCESS SHARE on customer_scores and on B's partition).
+    const dbB = appSession();
+    const dbA = appSession();
+    try {
+      let seenB = -1;
+      const readerB = holdOpen(dbB, b.workspaceId, async (tx) => void (seenB = await countOf(tx, b.workspaceId)));
+      await readerB.ready;
+      expect(seenB).toBe(400);
+      const next = rowsA.slice(0, 100);
+      const mode = await withWorkspace(getDb().prisma, a.workspaceId, (tx) =>
+        replaceScores(tx, a.workspaceId, crypto.randomUUID(), next, new Date(), { ...SWAP, lockTimeoutMs: 100, tries: 1 }),
+      );
+      expect(mode).toBe("swapped");
+      readerB.release();
+      await readerB.done;
+
+      // A reader of A holding its partition: every try times out, so the set is copied in place instead.
+      const seenA: number[] = [];
+      const readerA = holdOpen(
+        dbA,
+        a.workspaceId,
+        async (tx) => void seenA.push(await countOf(tx, a.workspaceId)),
+        async (tx) => void seenA.push(await countOf(tx, a.workspaceId)),
+      );
+      await readerA.ready;
+      const run3 = crypto.randomUUID();
+      const third = rowsA.slice(200, 260);
+      const at3 = new Date(Date.UTC(2026, 10, 26));
+      const mode3 = await withWorkspace(getDb().prisma, a.workspaceId, (tx) =>
+        replaceScores(tx, a.workspaceId, run3, third, at3, { ...SWAP, lockTimeoutMs: 50, tries: 2 }),
+      );
+      expect(mode3).toBe("copied");
+      readerA.release();
+      await readerA.done;
+      // READ COMMITTED: the reader's next statement sees the committed new set.
+      expect(seenA).toEqual([100, 60]);
+      const stored = await readAll(a.workspaceId);
+      expect(stored.size).toBe(60);
+      for (const r of third) expectStored(stored.get(r.customerId), r, run3, at3);
+      expect((await readAll(b.workspaceId)).size).toBe(400);
+    } finally {
+      await dbA.close();
+      await dbB.close();
+    }
+  });
+
+  it("the app role cannot reach another workspace's partition or staging table", async () => {
+    const a = await signUp("SwapIsoA");
+    const b = await signUp("SwapIsoB");
+    await withWorkspace(getDb().prisma, b.workspaceId, (tx) => replaceScores(tx, b.workspaceId, crypto.randomUUID(), [row(1)], new Date(), SWAP));
+    const as = <T>(sql: string, ...params: unknown[]) => withWorkspace(getDb().prisma, a.workspaceId, (tx) => tx.$queryRawUnsafe<T[]>(sql, ...params));
+    // Partitions and helpers live in schema vl_scores, which the app role may not use.
+    await expect(as(`SELECT * FROM vl_scores.${partitionOf(b.workspaceId)}`)).rejects.toThrow(/permission denied for schema vl_scores/);
+    await expect(as(`SELECT vl_scores.new_leaf($1::uuid, 's')`, b.workspaceId)).rejects.toThrow(/permission denied for schema vl_scores/);
+    // The entry points refuse any workspace but the current one.
+    for (const sql of [
+      "SELECT vl_scores_ensure($1::uuid)::text",
+      "SELECT vl_scores_stage_begin($1::uuid)::text",
+      "SELECT vl_scores_stage_index($1::uuid, 0)",
+      "SELECT vl_scores_stage_swap($1::uuid, 100, 1)",
+      "SELECT vl_scores_stage_copy($1::uuid)::text",
+    ]) {
+      await expect(as(sql, b.workspaceId), sql).rejects.toThrow(/current workspace only/);
+    }
+    // Through the parent, row-level security shows nothing of B.
+    expect(await withWorkspace(getDb().prisma, a.workspaceId, (tx) => countOf(tx, b.workspaceId))).toBe(0);
+    await expect(as("DROP TABLE customer_scores")).rejects.toThrow(/must be owner/);
+  });
+
+  it("deleting a workspace drops its partition", async () => {
+    const a = await signUp("SwapDelete");
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), [row(1), row(2)], new Date()));
+    const exists = async () =>
+      (await ownerQuery<{ t: string | null }>("SELECT to_regclass($1)::text AS t", `vl_scores.${partitionOf(a.workspaceId)}`))[0]?.t ?? null;
+    expect(await exists()).not.toBeNull();
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => tx.$executeRaw`DELETE FROM workspaces WHERE id = ${a.workspaceId}::uuid`);
+    expect(await exists()).toBeNull();
   });
 });

@@ -20,6 +20,8 @@ beforeAll(async () => {
     await withWorkspace(h.prisma, id, async (tx) => {
       await tx.workspace.create({ data: { id, name, slug: `rls-${id}` }, select: { id: true } });
       await tx.customer.create({ data: { workspaceId: id, externalId: `${name}-c1`, email: `${name}@example.com` }, select: { id: true } });
+      // The workspace's customer_scores partition and its leaf (schema vl_scores), checked below.
+      await tx.$executeRaw`SELECT vl_scores_ensure(${id}::uuid)`;
     });
   }
 });
@@ -32,18 +34,26 @@ describe("row-level security", () => {
     const owner = new pg.Client({ connectionString: process.env.DATABASE_OWNER_URL! });
     await owner.connect();
     try {
+      // Plain and partitioned tables in public, and customer_scores' per-workspace partitions and
+      // leaves in schema vl_scores (migration 20261124107000_scores_partition_swap).
       const { rows } = await owner.query<{ table: string; rls: boolean; forced: boolean; policies: number }>(`
-        SELECT c.relname AS table, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
-               (SELECT count(*)::int FROM pg_policies p WHERE p.tablename = c.relname) AS policies
+        SELECT CASE n.nspname WHEN 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END AS table,
+               c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+               (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = n.nspname AND p.tablename = c.relname) AS policies
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = 'public' AND c.relkind = 'r'
+         WHERE n.nspname IN ('public', 'vl_scores') AND c.relkind IN ('r', 'p')
            AND (EXISTS (SELECT 1 FROM information_schema.columns col
-                        WHERE col.table_schema = 'public' AND col.table_name = c.relname AND col.column_name = 'workspace_id')
+                        WHERE col.table_schema = n.nspname AND col.table_name = c.relname AND col.column_name = 'workspace_id')
                 OR c.relname = 'workspaces')
          ORDER BY 1`);
       // Printed so a reader of the CI log sees which tables were checked.
       console.log(`RLS checked on ${rows.length} tables: ${rows.map((r) => r.table).join(", ")}`);
       expect(rows.length).toBeGreaterThanOrEqual(12);
+      const names = rows.map((r) => r.table);
+      expect(names).toContain("customer_scores"); // partitioned (relkind 'p')
+      const hex = A.replace(/-/g, "");
+      expect(names).toContain(`vl_scores.ws_${hex}`);
+      expect(names.filter((t) => t.startsWith(`vl_scores.l_${hex}_`))).toHaveLength(1);
       for (const r of rows) {
         expect({ table: r.table, rls: r.rls, forced: r.forced, hasPolicy: r.policies > 0 }).toEqual({
           table: r.table, rls: true, forced: true, hasPolicy: true,
