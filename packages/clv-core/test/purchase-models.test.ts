@@ -11,6 +11,7 @@ import {
   bgNbdProbabilityAlive,
   expectedPurchases,
   fitBgNbd,
+  fitGammaGamma,
   fitModifiedBgNbd,
   fitParetoNbd,
   gammaSampler,
@@ -21,6 +22,7 @@ import {
   paretoNbdProbabilityAlive,
   mulberry32,
   probabilityAlive,
+  scoreCustomers,
 } from "../src/index.js";
 import { compressRows } from "../src/data/compress-rows.js";
 import { minimizeBfgs } from "../src/math/minimize-bfgs.js";
@@ -253,6 +255,14 @@ describe("Pareto/NBD when every customer drops out at one common rate (s, β →
       expect(Math.abs(paretoNbdProbabilityAlive(m, x, tx, T) - limitAlive)).toBeLessThan(1e-4);
     }
     expect(JSON.parse(JSON.stringify(m)).boundary.limitParams).toEqual(lp);
+    // and its covariance (ln s fixed, ln β = ln s − ln μ) gives a finite CLV range by the delta method
+    const spend = Float64Array.from(d.frequency, (x, i) => (x > 0 ? 10 + (i % 13) : 0));
+    const gg = fitGammaGamma({ frequency: d.frequency, monetaryValue: spend });
+    const sc = scoreCustomers({ purchaseModel: m, spendModel: gg, ...d, monetaryValue: spend }, { unitsPerMonth: 30 });
+    expect(sc.total.low).toBeGreaterThan(0);
+    expect(sc.total.low).toBeLessThan(sc.total.clv);
+    expect(sc.total.high).toBeGreaterThan(sc.total.clv);
+    expect(Number.isFinite(sc.total.high)).toBe(true);
   });
 
   test("a large but finite s is not mistaken for the limit", () => {
