@@ -30,10 +30,10 @@
 import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { gaussLegendre } from "../math/gauss-legendre.js";
-import { ClvAbortedError } from "../errors.js";
 import { digamma, gammaln } from "../math/special-functions.js";
 import { meanT } from "./bg-nbd.js";
-import { fitLogParameters, type FitOptions, type FittedModel } from "./fitted-model.js";
+import { fitWithLimit, mapCovariance } from "./fit-at-limit.js";
+import { type FitOptions, type FittedModel } from "./fitted-model.js";
 import { checkHorizon, mapRows, type Num } from "./per-customer.js";
 
 export interface ParetoNbdParams {
@@ -464,50 +464,10 @@ export const BOUNDARY_S = 1e6;
 /** s of the probe that tests whether any dropout heterogeneity at all improves on the limit (φ = 1/s = 1e-4). */
 const PROBE_S = 1e4;
 
-class AtBoundary extends Error {
-  constructor(
-    readonly limitFit: FittedModel<"pareto-nbd-common-dropout", CommonDropoutParams>,
-    readonly data: CompressedRfm,
-    readonly theta: Float64Array,
-  ) {
-    super("Pareto/NBD fit at the common-dropout-rate boundary");
-  }
-}
-
-/** Fit the limit from `start`; with `sub`, most iterations on that subsample and the full rows only polish (as fitLogParameters' warm start). */
-function fitCommonDropout(c: CompressedRfm, sub: CompressedRfm | null, options: FitOptions<ParetoNbdParams>, start: CommonDropoutParams) {
-  const o: FitOptions<CommonDropoutParams> = { ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}), ...(options.maxIterations ? { maxIterations: options.maxIterations } : {}) };
-  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => paretoNbdCommonDropoutNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
-  return fitLogParameters("pareto-nbd-common-dropout", ["r", "alpha", "mu"], (th, g) => paretoNbdCommonDropoutNegLogLik(c, th, g), true, start, c.totalWeight, o, warm);
-}
-
 const ridgeStart = (th: ArrayLike<number>): CommonDropoutParams => ({ r: Math.exp(th[0]!), alpha: Math.exp(th[1]!), mu: Math.exp(th[2]! - th[3]!) });
-
-/**
- * Is the limit the maximum? Its log-likelihood is at least the ridge point's (`meanNll`: the fit's mean
- * negative log-likelihood there), and a little heterogeneity (s = PROBE_S, same r, α and mean rate μ)
- * does not raise it: the one-sided score test for neglected heterogeneity (Chesher 1984, Econometrica
- * 52(4), "Testing for neglected heterogeneity": the log-likelihood's slope in the mixing variance at 0),
- * i.e. the boundary's Kuhn–Tucker condition, taken by a forward difference in φ = 1/s.
- */
-function limitIsMaximum(c: CompressedRfm, lim: FittedModel<string, CommonDropoutParams>, meanNll: number, shouldStop: (() => boolean) | undefined): boolean {
-  const n = c.totalWeight;
-  const limNll = -lim.logLikelihood;
-  const tol = 1e-9 * n;
-  if (limNll > meanNll * n + tol) return false;
-  if (shouldStop?.()) throw new ClvAbortedError("fit-pareto-nbd");
-  const { r, alpha, mu } = lim.params;
-  const probe = paretoNbdNegLogLik(c, [Math.log(r), Math.log(alpha), Math.log(PROBE_S), Math.log(PROBE_S / mu)], null);
-  return probe >= limNll - tol;
-}
 
 function boundaryModel(lim: FittedModel<string, CommonDropoutParams>, observations: number, ridgeIterations: number): ParetoNbdModel {
   const { r, alpha, mu } = lim.params;
-  // log-parameters (ln r, ln α, ln s, ln β) of the reported ridge point as a linear map of (ln r, ln α, ln μ):
-  // ln s fixed, ln β = ln s − ln μ, so its covariance is A Σ Aᵀ (finite, for CLV ranges), s and β's SEs NaN
-  const A = [[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]];
-  const S = lim.covariance;
-  const covariance = A.map((ai) => A.map((aj) => ai.reduce((acc, aik, k) => acc + aik * aj.reduce((a2, ajl, l) => a2 + S[k]![l]! * ajl, 0), 0)));
   return {
     kind: "pareto-nbd",
     params: { r, alpha, s: BOUNDARY_S, beta: BOUNDARY_S / mu },
@@ -515,7 +475,9 @@ function boundaryModel(lim: FittedModel<string, CommonDropoutParams>, observatio
     converged: false,
     iterations: ridgeIterations + lim.iterations,
     standardErrors: { r: lim.standardErrors.r, alpha: lim.standardErrors.alpha, s: NaN, beta: NaN },
-    covariance,
+    // log-parameters (ln r, ln α, ln s, ln β) of the reported ridge point as a linear map of (ln r, ln α, ln μ):
+    // ln s fixed, ln β = ln s − ln μ; finite, for CLV ranges (s and β's SEs are NaN: not estimated)
+    covariance: mapCovariance([[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]], lim.covariance),
     paramOrder: NAMES,
     observations,
     boundary: {
@@ -531,45 +493,33 @@ function boundaryModel(lim: FittedModel<string, CommonDropoutParams>, observatio
  * Fit Pareto/NBD by maximum likelihood. When the optimiser walks along the ridge s, β → ∞ (s/β stable:
  * dropout heterogeneity vanishing, as when every customer drops out at one common rate) the likelihood
  * has no interior maximum: once s passes RIDGE_CHECK_S the fit also fits the limiting model
- * (`paretoNbdCommonDropoutNegLogLik`) and, if that is the maximum (see `limitIsMaximum`), stops and
- * returns it with `boundary` set and `converged` false (see FittedModel.boundary). Otherwise it carries on.
+ * (`paretoNbdCommonDropoutNegLogLik`) and, if that is the maximum (see fit-at-limit.ts; the probe is
+ * s = PROBE_S at the same r, α and mean rate μ), stops and returns it with `boundary` set and
+ * `converged` false (see FittedModel.boundary). Otherwise it carries on.
  */
 export function fitParetoNbd(data: RfmColumns, options: FitOptions<ParetoNbdParams> = {}): ParetoNbdModel {
   validateRfm("fitParetoNbd", data);
   const c = compressRowsCached(data);
   const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
-  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => paretoNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
   const t = meanT(c);
-  let iterations = 0;
-  const hook = (d: CompressedRfm) => {
-    let checked = false;
-    return (th: Float64Array, meanNll: number): void => {
-      iterations++;
-      if (checked || Math.exp(th[2]!) < RIDGE_CHECK_S) return;
-      checked = true;
-      const lim = fitCommonDropout(d, d === c ? sub : null, options, ridgeStart(th));
-      if (limitIsMaximum(d, lim, meanNll, options.shouldStop)) throw new AtBoundary(lim, d, Float64Array.from(th));
-    };
-  };
-  const fit = (o: FitOptions<ParetoNbdParams>, w: typeof warm) =>
-    fitLogParameters("pareto-nbd", NAMES, (th, g) => paretoNbdNegLogLik(c, th, g), true, { r: 1, alpha: t, s: 1, beta: t }, c.totalWeight, o, w, { ...(w && sub ? { warm: hook(sub) } : {}), full: hook(c) });
-  try {
-    return fit(options, warm);
-  } catch (e) {
-    if (!(e instanceof AtBoundary)) throw e;
-    if (e.data === c) return boundaryModel(e.limitFit, c.totalWeight, iterations);
-    // stopped on the warm-start subsample: confirm on all rows (the limit fit again from the ridge point, warm-started
-    // on the subsample so that its inverse Hessian carries over and the full rows only polish)
-    const lim = fitCommonDropout(c, sub, options, ridgeStart(e.theta));
-    if (limitIsMaximum(c, lim, Infinity, options.shouldStop)) return boundaryModel(lim, c.totalWeight, iterations);
-    const [r, alpha, s, beta] = Array.from(e.theta, Math.exp) as [number, number, number, number];
-    try {
-      return fit({ ...options, initial: { r, alpha, s, beta } }, null);
-    } catch (e2) {
-      if (!(e2 instanceof AtBoundary)) throw e2;
-      return boundaryModel(e2.limitFit, c.totalWeight, iterations);
-    }
-  }
+  return fitWithLimit(
+    {
+      kind: "pareto-nbd",
+      names: NAMES,
+      defaults: { r: 1, alpha: t, s: 1, beta: t },
+      negLogLik: paretoNbdNegLogLik,
+      limitKind: "pareto-nbd-common-dropout",
+      limitNames: ["r", "alpha", "mu"],
+      limitNegLogLik: paretoNbdCommonDropoutNegLogLik,
+      near: (th) => Math.exp(th[2]!) >= RIDGE_CHECK_S,
+      project: ridgeStart,
+      probe: (d, { r, alpha, mu }) => paretoNbdNegLogLik(d, [Math.log(r), Math.log(alpha), Math.log(PROBE_S), Math.log(PROBE_S / mu)], null),
+      toModel: boundaryModel,
+    },
+    c,
+    sub,
+    options,
+  );
 }
 
 export function paretoNbdLogLikelihood(params: ParetoNbdParams, data: RfmColumns): number {
