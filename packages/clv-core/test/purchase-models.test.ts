@@ -26,6 +26,8 @@ import {
 } from "../src/index.js";
 import { compressRows } from "../src/data/compress-rows.js";
 import { minimizeBfgs } from "../src/math/minimize-bfgs.js";
+import { bgFamilyCommonDropoutNegLogLik, bgNbdNegLogLik, BOUNDARY_AB, RIDGE_CHECK_AB } from "../src/models/bg-nbd.js";
+import { modifiedBgNbdNegLogLik } from "../src/models/modified-bg-nbd.js";
 import { BOUNDARY_S, paretoNbdCommonDropoutNegLogLik, paretoNbdNegLogLik, RIDGE_CHECK_S } from "../src/models/pareto-nbd.js";
 import { cdnowSummary } from "./datasets.js";
 import { expectGradientMatches, shuffledIndex } from "./helpers.js";
@@ -273,6 +275,100 @@ describe("Pareto/NBD when every customer drops out at one common rate (s, β →
     expect(m.params.s).toBeLessThan(1e3);
     expect(m.boundary).toBeUndefined();
     expect(m.converged).toBe(true);
+  });
+});
+
+describe("BG/NBD and MBG/NBD when every customer drops out with one common probability (a, b → ∞)", () => {
+  // λ ~ Gamma(0.8, 20) per day, dropout probability 0.1 after every repeat purchase for everyone, ages
+  // 100–600 days; seed 1 puts BG/NBD's maximum at the limit (checked: the plain optimiser runs off).
+  const simulate = (seed: number, n: number) => {
+    const rng = mulberry32(seed);
+    const gamma = gammaSampler(rng);
+    const d = { frequency: new Float64Array(n), recency: new Float64Array(n), T: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const lambda = gamma(0.8, 20);
+      const age = Math.floor(100 + rng() * 500);
+      let t = 0;
+      let x = 0;
+      let last = 0;
+      for (;;) {
+        t += -Math.log(1 - rng()) / lambda;
+        if (t > age) break;
+        x++;
+        last = t;
+        if (rng() < 0.1) break;
+      }
+      d.frequency[i] = x;
+      d.recency[i] = Math.floor(last);
+      d.T[i] = age;
+    }
+    return d;
+  };
+  const small = compressRows({ frequency: [0, 1, 4, 12, 2], recency: [0, 3, 20, 38, 39], T: [40, 30, 40, 39, 39] });
+
+  test("the limiting likelihoods are the limits of BG/NBD's and MBG/NBD's, with matching gradients", () => {
+    const lim = [Math.log(0.8), Math.log(20), Math.log(0.1)];
+    for (const [shift, full] of [[1, bgNbdNegLogLik], [0, modifiedBgNbdNegLogLik]] as const) {
+      const limNll = bgFamilyCommonDropoutNegLogLik(small, lim, null, shift);
+      let prev = Infinity;
+      // out to a + b = 1e10: the Beta-function ratio is summed term by term there (lnΓ differences cancelled to noise)
+      for (const k of [1e2, 1e4, 1e6, 1e8, 1e10]) {
+        const gap = Math.abs(full(small, [lim[0]!, lim[1]!, Math.log(0.1 * k), Math.log(0.9 * k)], null) - limNll);
+        expect(gap).toBeLessThan(prev / 50);
+        prev = gap;
+      }
+      expect(prev).toBeLessThan(1e-8);
+      expectGradientMatches((t, g) => bgFamilyCommonDropoutNegLogLik(small, t, g, shift), lim, 1e-6);
+    }
+    expect(bgFamilyCommonDropoutNegLogLik(small, [0, 0, 0], null, 1)).toBe(Infinity); // p = 1
+  });
+
+  test("BG/NBD stops at the limit in fewer evaluations than a plain run, with at least its log-likelihood; MBG/NBD too", () => {
+    const d = simulate(1, 4000);
+    let evaluations = 0;
+    const m = fitBgNbd(d, { shouldStop: () => (evaluations++, false) });
+    const c = compressRows(d);
+    const n = c.totalWeight;
+    let plainEvaluations = 0;
+    let best = Infinity;
+    let meanT = 0;
+    for (let i = 0; i < c.size; i++) meanT += (c.w[i]! * c.T[i]!) / n;
+    const plain = minimizeBfgs(
+      (th, g) => {
+        plainEvaluations++;
+        const v = bgNbdNegLogLik(c, th, g) / n;
+        for (let j = 0; j < 4; j++) g[j] = g[j]! / n;
+        best = Math.min(best, v);
+        return v;
+      },
+      [0, Math.log(meanT), 0, 0],
+      { maxIterations: 300 },
+    );
+    expect(Math.exp(plain.x[2]!) + Math.exp(plain.x[3]!)).toBeGreaterThan(1e4);
+    expect(m.boundary?.limit).toBe("common-dropout-probability");
+    expect(m.converged).toBe(false);
+    expect(evaluations).toBeLessThan(plainEvaluations);
+    expect(m.logLikelihood).toBeGreaterThanOrEqual(-best * n - 1e-6);
+    const lp = m.boundary!.limitParams;
+    const lse = m.boundary!.limitStandardErrors;
+    for (const [k, truth] of [["r", 0.8], ["alpha", 20], ["p", 0.1]] as const) expect(Math.abs(lp[k]! - truth)).toBeLessThan(4 * lse[k]!);
+    expect(m.params.a + m.params.b).toBeCloseTo(BOUNDARY_AB, 6);
+    expect(m.params.a / (m.params.a + m.params.b)).toBeCloseTo(lp.p!, 12);
+    // the reported point predicts what the limit predicts (P(alive) = 1/(1 + p/(1−p)·((α+T)/(α+t_x))^{r+x}))
+    const alive = (x: number, tx: number, T: number) => (x === 0 ? 1 : 1 / (1 + (lp.p! / (1 - lp.p!)) * ((lp.alpha! + T) / (lp.alpha! + tx)) ** (lp.r! + x)));
+    for (const [x, tx, T] of [[0, 0, 300], [3, 100, 300], [20, 290, 300], [5, 20, 500]] as const) {
+      expect(Math.abs(bgNbdProbabilityAlive(m, x, tx, T) - alive(x, tx, T))).toBeLessThan(1e-5);
+    }
+    const mbg = fitModifiedBgNbd(d);
+    expect(mbg.boundary?.limit).toBe("common-dropout-probability");
+    expect(Math.abs(mbg.boundary!.limitParams.p! - 0.1)).toBeLessThan(4 * mbg.boundary!.limitStandardErrors.p!);
+  });
+
+  test("a large but finite a + b is not mistaken for the limit (seed 2: a + b ≈ 1,070)", () => {
+    const m = fitBgNbd(simulate(2, 4000));
+    expect(m.params.a + m.params.b).toBeGreaterThan(RIDGE_CHECK_AB);
+    expect(m.params.a + m.params.b).toBeLessThan(1e4);
+    expect(m.boundary).toBeUndefined();
   });
 });
 

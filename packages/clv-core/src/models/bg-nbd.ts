@@ -22,7 +22,8 @@
 import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { digamma, gammaln } from "../math/special-functions.js";
-import { fitLogParameters, type FitOptions, type FittedModel } from "./fitted-model.js";
+import { fitWithLimit, mapCovariance, type LimitSpec } from "./fit-at-limit.js";
+import { type FitOptions, type FittedModel } from "./fitted-model.js";
 import { checkHorizon, mapRows, type Num } from "./per-customer.js";
 
 export interface BgNbdParams {
@@ -34,6 +35,41 @@ export interface BgNbdParams {
 export type BgNbdModel = FittedModel<"bg-nbd", BgNbdParams>;
 
 const NAMES: (keyof BgNbdParams)[] = ["r", "alpha", "a", "b"];
+
+const betaOut = { v: 0, da: 0, db: 0 };
+/**
+ * ln[B(a, b+n)/B(a, b)] = lnΓ(a+b) − lnΓ(a+b+n) + lnΓ(b+n) − lnΓ(b) (`gab`, `gb` = lnΓ(a+b), lnΓ(b); `pab`,
+ * `pb` their ψ) and its derivatives in a and b. Along the ridge a, b → ∞ the lnΓ values, ≈ (a+b)·ln(a+b),
+ * cancel to noise (±1e-3 in the log-likelihood of 4,000 customers at a + b = 1e8), so for integer n and
+ * a + b > 1,000 it is summed term by term: Σ_{j<n} log1p(−a/(a+b+j)), −Σ 1/(a+b+j), Σ a/((b+j)(a+b+j)).
+ * Returns a shared object (read it before the next call).
+ */
+export function logBetaRatio(a: number, b: number, n: number, withGrad: boolean, gab: number, gb: number, pab: number, pb: number): typeof betaOut {
+  if (a + b > 1000 && Number.isInteger(n) && n <= 100_000) {
+    let v = 0;
+    let da = 0;
+    let db = 0;
+    for (let j = 0; j < n; j++) {
+      const abj = a + b + j;
+      v += Math.log1p(-a / abj);
+      if (withGrad) {
+        da -= 1 / abj;
+        db += a / ((b + j) * abj);
+      }
+    }
+    betaOut.v = v;
+    betaOut.da = da;
+    betaOut.db = db;
+    return betaOut;
+  }
+  betaOut.v = gab + gammaln(b + n) - gb - gammaln(a + b + n);
+  if (withGrad) {
+    const pabn = digamma(a + b + n);
+    betaOut.da = pab - pabn;
+    betaOut.db = pab + digamma(b + n) - pb - pabn;
+  }
+  return betaOut;
+}
 
 /** Total negative log-likelihood (and gradient in log-parameters) over compressed rows. */
 export function bgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null): number {
@@ -62,14 +98,14 @@ export function bgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad:
       A12[k] = 0;
       continue;
     }
-    A12[k] = gammaln(r + x) - gr + gab + gammaln(b + x) - gb - gammaln(a + b + x);
+    const br = logBetaRatio(a, b, x, grad !== null, gab, gb, pab, pb);
+    A12[k] = gammaln(r + x) - gr + br.v;
     lb1[k] = Math.log(b + x - 1);
     ib1[k] = 1 / (b + x - 1);
     if (grad) {
-      const pabx = digamma(a + b + x);
       dR[k] = digamma(r + x) - pr;
-      dA[k] = pab - pabx;
-      dB[k] = pab + digamma(b + x) - pb - pabx;
+      dA[k] = br.da;
+      dB[k] = br.db;
     }
   }
   const nT = c.TValues.length;
@@ -135,6 +171,130 @@ export function bgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad:
 }
 
 /**
+ * The common-dropout-probability limit of BG/NBD (shift = 1) and MBG/NBD (shift = 0): λ ~ Gamma(r, α), and
+ * every customer drops out with one probability p after each repeat purchase (MBG/NBD: also right after
+ * the first), the Beta(a, b) of dropout probabilities degenerating as a, b → ∞ with a/(a+b) = p.
+ * θ = (ln r, ln α, ln p); p ≥ 1 gives +∞ (the optimiser steps back). Per customer, the individual
+ * likelihood with p fixed (FHL 2005 eq. 3; Batislam et al. 2007 for MBG/NBD) integrated over λ:
+ *   Γ(r+x)α^r/Γ(r) · (1−p)^{x+1−shift} [ (α+T)^{−(r+x)} + δ·p/(1−p)·(α+t_x)^{−(r+x)} ],
+ * δ = [x > 0] for BG/NBD and 1 for MBG/NBD — the limits of ln a − ln(b+x−shift) → ln(p/(1−p)) and of the
+ * Beta-function ratio → (1−p)^{x+1−shift} in the full likelihoods.
+ */
+export function bgFamilyCommonDropoutNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null, shift: 0 | 1): number {
+  const r = Math.exp(theta[0]!);
+  const alpha = Math.exp(theta[1]!);
+  const p = Math.exp(theta[2]!);
+  if (!(p < 1)) {
+    grad?.fill(0);
+    return Infinity;
+  }
+  const l1p = Math.log1p(-p);
+  const lodds = Math.log(p) - l1p;
+  const nx = c.xValues.length;
+  const A = new Float64Array(nx);
+  const dR = new Float64Array(nx);
+  const gr = gammaln(r);
+  const pr = grad ? digamma(r) : 0;
+  for (let k = 0; k < nx; k++) {
+    const x = c.xValues[k]!;
+    A[k] = gammaln(r + x) - gr + (x + 1 - shift) * l1p;
+    if (grad) dR[k] = digamma(r + x) - pr;
+  }
+  let ll = 0;
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  for (let i = 0; i < c.size; i++) {
+    const x = c.x[i]!;
+    const w = c.w[i]!;
+    const kx = c.xIndex[i]!;
+    const q = r + x;
+    const aT = alpha + c.T[i]!;
+    const e3 = -q * Math.log(aT);
+    let lse = e3;
+    let w4 = 0;
+    const at = alpha + c.tx[i]!;
+    if (shift === 0 || x > 0) {
+      const e4 = lodds - q * Math.log(at);
+      const d = e4 - e3;
+      const e = Math.exp(-Math.abs(d));
+      lse = (d > 0 ? e4 : e3) + Math.log1p(e);
+      w4 = d > 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+    ll += w * (A[kx]! + lse);
+    if (grad) {
+      const w3 = 1 - w4;
+      g0 += w * (dR[kx]! - w3 * Math.log(aT) - (w4 > 0 ? w4 * Math.log(at) : 0));
+      g1 -= w * q * (w3 / aT + (w4 > 0 ? w4 / at : 0));
+      g2 += w * (-(x + 1 - shift) / (1 - p) + w4 / (p * (1 - p)));
+    }
+  }
+  const lalpha = Math.log(alpha);
+  ll += c.totalWeight * r * lalpha;
+  if (grad) {
+    g0 += c.totalWeight * lalpha;
+    g1 += (c.totalWeight * r) / alpha;
+    grad[0] = -g0 * r;
+    grad[1] = -g1 * alpha;
+    grad[2] = -g2 * p;
+  }
+  return -ll;
+}
+
+export interface CommonDropoutProbabilityParams {
+  r: number;
+  alpha: number;
+  p: number;
+}
+
+/** a + b at which a BG/NBD or MBG/NBD fit tests the common-dropout-probability limit (Beta's sd ≤ 10 % of √(p(1−p))). */
+export const RIDGE_CHECK_AB = 100;
+/** a + b of the point reported as `params` of a fit at that limit. */
+export const BOUNDARY_AB = 1e6;
+/** a + b of the probe that tests whether any heterogeneity in p improves on the limit. */
+const PROBE_AB = 1e4;
+
+/**
+ * fitWithLimit's spec for the BG family: `negLogLik` is the model's own, `shift` 1 for BG/NBD and 0 for
+ * MBG/NBD; the reported point has a + b = BOUNDARY_AB, a/(a+b) = p, with the limit's covariance mapped to it.
+ */
+export function bgFamilyLimitSpec<K extends "bg-nbd" | "mbg-nbd">(kind: K, label: string, negLogLik: (c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null) => number, shift: 0 | 1, defaults: BgNbdParams): LimitSpec<K, BgNbdParams, CommonDropoutProbabilityParams> {
+  return {
+    kind,
+    names: NAMES,
+    defaults,
+    negLogLik,
+    limitKind: `${kind}-common-dropout`,
+    limitNames: ["r", "alpha", "p"],
+    limitNegLogLik: (c, th, g) => bgFamilyCommonDropoutNegLogLik(c, th, g, shift),
+    near: (th) => Math.exp(th[2]!) + Math.exp(th[3]!) >= RIDGE_CHECK_AB,
+    project: (th) => ({ r: Math.exp(th[0]!), alpha: Math.exp(th[1]!), p: 1 / (1 + Math.exp(th[3]! - th[2]!)) }),
+    probe: (c, { r, alpha, p }) => negLogLik(c, [Math.log(r), Math.log(alpha), Math.log(PROBE_AB * p), Math.log(PROBE_AB * (1 - p))], null),
+    toModel: (lim, observations, iterations) => {
+      const { r, alpha, p } = lim.params;
+      return {
+        kind,
+        params: { r, alpha, a: BOUNDARY_AB * p, b: BOUNDARY_AB * (1 - p) },
+        logLikelihood: lim.logLikelihood,
+        converged: false,
+        iterations: iterations + lim.iterations,
+        standardErrors: { r: lim.standardErrors.r, alpha: lim.standardErrors.alpha, a: NaN, b: NaN },
+        // ln a = ln K + ln p, ln b = ln K + ln(1−p): d ln b / d ln p = −p/(1−p)
+        covariance: mapCovariance([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, -p / (1 - p)]], lim.covariance),
+        paramOrder: NAMES,
+        observations,
+        boundary: {
+          limit: "common-dropout-probability",
+          message: `Every customer seems to drop out with one common probability after each purchase (p ≈ ${p.toPrecision(3)}); the ${label} dropout-heterogeneity parameters a and b grow without bound, so the fit is reported at that limit (a, b → ∞ with a/(a+b) = p).`,
+          limitParams: { r, alpha, p },
+          limitStandardErrors: { ...lim.standardErrors },
+        },
+      };
+    },
+  };
+}
+
+/**
  * Fit BG/NBD by maximum likelihood.
  * @param data frequency (repeat purchases), recency (time of last repeat purchase since the first),
  *   T (time since the first purchase), optional weights (customers per row)
@@ -143,16 +303,7 @@ export function fitBgNbd(data: RfmColumns, options: FitOptions<BgNbdParams> = {}
   validateRfm("fitBgNbd", data);
   const c = compressRowsCached(data);
   const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
-  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => bgNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
-  return fitLogParameters(
-    "bg-nbd",
-    NAMES,
-    (th, g) => bgNbdNegLogLik(c, th, g),
-    true,
-    { r: 1, alpha: meanT(c), a: 1, b: 1 },
-    c.totalWeight,
-    options, warm,
-  );
+  return fitWithLimit(bgFamilyLimitSpec("bg-nbd", "BG/NBD", bgNbdNegLogLik, 1, { r: 1, alpha: meanT(c), a: 1, b: 1 }), c, sub, options);
 }
 
 /** Log-likelihood of the data at given parameters (for tests, model comparison). */

@@ -17,8 +17,9 @@
 import { compressRows, compressRowsCached, subsampleCompressed, WARM_ROWS, WARM_THRESHOLD, type CompressedRfm } from "../data/compress-rows.js";
 import { validateRfm, type RfmColumns } from "../data/validate-columns.js";
 import { digamma, gammaln } from "../math/special-functions.js";
-import { bgExpectationSeries, meanT } from "./bg-nbd.js";
-import { fitLogParameters, type FitOptions, type FittedModel } from "./fitted-model.js";
+import { bgExpectationSeries, bgFamilyLimitSpec, logBetaRatio, meanT } from "./bg-nbd.js";
+import { fitWithLimit } from "./fit-at-limit.js";
+import { type FitOptions, type FittedModel } from "./fitted-model.js";
 import { checkHorizon, mapRows, type Num } from "./per-customer.js";
 
 export interface ModifiedBgNbdParams {
@@ -28,8 +29,6 @@ export interface ModifiedBgNbdParams {
   b: number;
 }
 export type ModifiedBgNbdModel = FittedModel<"mbg-nbd", ModifiedBgNbdParams>;
-
-const NAMES: (keyof ModifiedBgNbdParams)[] = ["r", "alpha", "a", "b"];
 
 export function modifiedBgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number>, grad: Float64Array | null): number {
   const r = Math.exp(theta[0]!);
@@ -53,14 +52,14 @@ export function modifiedBgNbdNegLogLik(c: CompressedRfm, theta: ArrayLike<number
   const pb = grad ? digamma(b) : 0;
   for (let k = 0; k < nx; k++) {
     const x = c.xValues[k]!;
-    A12[k] = gammaln(r + x) - gr + gab + gammaln(b + x + 1) - gb - gammaln(a + b + x + 1);
+    const br = logBetaRatio(a, b, x + 1, grad !== null, gab, gb, pab, pb);
+    A12[k] = gammaln(r + x) - gr + br.v;
     lb[k] = Math.log(b + x);
     ib[k] = 1 / (b + x);
     if (grad) {
-      const pabx = digamma(a + b + x + 1);
       dR[k] = digamma(r + x) - pr;
-      dA[k] = pab - pabx;
-      dB[k] = pab + digamma(b + x + 1) - pb - pabx;
+      dA[k] = br.da;
+      dB[k] = br.db;
     }
   }
   const nT = c.TValues.length;
@@ -111,8 +110,7 @@ export function fitModifiedBgNbd(data: RfmColumns, options: FitOptions<ModifiedB
   validateRfm("fitModifiedBgNbd", data);
   const c = compressRowsCached(data);
   const sub = c.size > WARM_THRESHOLD ? subsampleCompressed(c, Math.ceil(c.size / WARM_ROWS)) : null;
-  const warm = sub ? { negLogLik: (th: Float64Array, g: Float64Array | null) => modifiedBgNbdNegLogLik(sub, th, g), observations: sub.totalWeight } : null;
-  return fitLogParameters("mbg-nbd", NAMES, (th, g) => modifiedBgNbdNegLogLik(c, th, g), true, { r: 1, alpha: meanT(c), a: 1, b: 1 }, c.totalWeight, options, warm);
+  return fitWithLimit(bgFamilyLimitSpec("mbg-nbd", "MBG/NBD", modifiedBgNbdNegLogLik, 0, { r: 1, alpha: meanT(c), a: 1, b: 1 }), c, sub, options);
 }
 
 export function modifiedBgNbdLogLikelihood(params: ModifiedBgNbdParams, data: RfmColumns): number {

@@ -148,6 +148,11 @@ export function boundaryNote(model: PurchaseModel): string | null {
   if (b.limit === "common-dropout-rate" && mu !== undefined && mu > 0) {
     return `Every customer seems to share one dropout rate (an average lifetime of about ${formatDays(1 / mu)}), so Pareto/NBD's heterogeneity parameters s and β grow without bound; shown at that limit.`;
   }
+  const p = b.limitParams.p;
+  if (b.limit === "common-dropout-probability" && p !== undefined && p > 0) {
+    const label = model.kind === "mbg-nbd" ? "MBG/NBD" : "BG/NBD";
+    return `Every customer seems to share one chance of dropping out after each purchase (${(p * 100).toPrecision(2)} %), so ${label}'s heterogeneity parameters a and b grow without bound; shown at that limit.`;
+  }
   return b.message;
 }
 
