@@ -359,6 +359,13 @@ describe("BG/NBD and MBG/NBD when every customer drops out with one common proba
     for (const [x, tx, T] of [[0, 0, 300], [3, 100, 300], [20, 290, 300], [5, 20, 500]] as const) {
       expect(Math.abs(bgNbdProbabilityAlive(m, x, tx, T) - alive(x, tx, T))).toBeLessThan(1e-5);
     }
+    // a finite 80 % CLV range (the plain fit's information matrix was singular out there)
+    const spend = Float64Array.from(d.frequency, (x, i) => (x > 0 ? 10 + (i % 13) : 0));
+    const total = scoreCustomers({ purchaseModel: m, spendModel: fitGammaGamma({ frequency: d.frequency, monetaryValue: spend }), ...d, monetaryValue: spend }, { unitsPerMonth: 30 }).total!;
+    expect(total.low).toBeGreaterThan(0);
+    expect(total.low).toBeLessThan(total.clv);
+    expect(total.high).toBeGreaterThan(total.clv);
+    expect(Number.isFinite(total.high)).toBe(true);
     const mbg = fitModifiedBgNbd(d);
     expect(mbg.boundary?.limit).toBe("common-dropout-probability");
     expect(Math.abs(mbg.boundary!.limitParams.p! - 0.1)).toBeLessThan(4 * mbg.boundary!.limitStandardErrors.p!);
