@@ -353,6 +353,7 @@ describe("score write (staged load + partition swap)", () => {
       "SELECT vl_scores_stage_index($1::uuid, 0)",
       "SELECT vl_scores_stage_swap($1::uuid, 100, 1)",
       "SELECT vl_scores_stage_copy($1::uuid)::text",
+      `SELECT vl_scores_stage_load($1::uuid, $1::uuid, now(), '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}')::text`,
     ]) {
       await expect(as(sql, b.workspaceId), sql).rejects.toThrow(/current workspace only/);
     }
