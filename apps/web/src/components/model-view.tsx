@@ -186,7 +186,9 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
     ...Object.entries(params).map(([k, v]) => [k, v, ses[k]] as [string, number, number | undefined]),
     ...Object.entries(spend?.params ?? {}).map(([k, v]) => [k, v, spend?.standardErrors[k]] as [string, number, number | undefined]),
   ];
-  const incremental = (run.totals as { incremental?: { fittedAt: string; rescored: number; removed: number } } | null)?.incremental ?? null;
+  const totals = run.totals as { incremental?: { fittedAt: string; rescored: number; removed: number }; fitNote?: string | null } | null;
+  const incremental = totals?.incremental ?? null;
+  const fitNote = typeof totals?.fitNote === "string" ? totals.fitNote : null;
   return (
     <>
       <section aria-labelledby="facts-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
@@ -201,7 +203,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             ["Repeat buyers", formatCount(run.repeatBuyers)],
             ["Orders", formatCount(run.orders)],
             ["Log-likelihood", formatNumber(run.logLikelihood, 1)],
-            ["Converged", run.converged ? "yes" : "no"],
+            ["Converged", run.converged ? "yes" : fitNote ? "at a limit (see below)" : "no"],
             ["Took", run.durationMs !== null ? `${(run.durationMs / 1000).toFixed(1)} s` : "—"],
           ].map(([k, v]) => (
             <div key={k}>
@@ -210,6 +212,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             </div>
           ))}
         </dl>
+        {fitNote ? <p className="mt-4 text-sm text-slate-800">{fitNote} The scores use that limiting model.</p> : null}
         {incremental ? (
           <p className="mt-4 text-sm text-slate-800">
             Refreshed {formatDateTime(run.finishedAt)}: {formatCount(incremental.rescored)} customers whose orders changed were rescored with this fit

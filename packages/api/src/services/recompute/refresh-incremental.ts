@@ -150,9 +150,16 @@ export async function refreshIncrementally(
       reason: null,
       totals: {
         ...totals,
+        // The base fit's note when it stopped at a limit of its parameters (run-recompute.ts).
+        fitNote: fitNoteOf(base.totals),
         scoring: { ...state, cutoffDay },
         incremental: { baseRunId: base.id, fittedRunId: state.fittedRunId, fittedAt: state.fittedAt, rescored: n, removed: dropped.length },
       } as unknown as Prisma.InputJsonValue,
     },
   };
+}
+
+function fitNoteOf(totals: unknown): string | null {
+  const note = typeof totals === "object" && totals !== null ? (totals as { fitNote?: unknown }).fitNote : null;
+  return typeof note === "string" ? note : null;
 }

@@ -4,7 +4,7 @@ import { log, logError } from "../../log.ts";
 import { CLV_OPTIONS, predictedFields } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
 import { readSummaries, type SummaryColumns } from "./summaries.ts";
-import { compareModels, FIT_BUDGET_MS, fitPurchase, isPurchaseModel, MIN_REPEAT_BUYERS, PURCHASE_MODELS, type ComparisonRow, type HoldoutResult, type PurchaseModelName } from "./compare-models.ts";
+import { boundaryNote, compareModels, FIT_BUDGET_MS, fitPurchase, isPurchaseModel, MIN_REPEAT_BUYERS, PURCHASE_MODELS, type ComparisonRow, type HoldoutResult, type PurchaseModelName } from "./compare-models.ts";
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { planIncremental, refreshIncrementally } from "./refresh-incremental.ts";
 import { scoringState } from "./incremental.ts";
@@ -197,6 +197,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
               : (holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` })) as unknown as Prisma.InputJsonValue,
             comparison: (reuse ? reuse.comparison : comparison) as unknown as Prisma.InputJsonValue,
             totals: {
+              // Why the fit reports converged = false when it stopped at a limit of its parameters (shown on the model card).
+              fitNote: boundaryNote(model),
               predicted12m: { clv: Math.round(sc.total!.clv), low: Math.round(sc.total!.low), high: Math.round(sc.total!.high) },
               historical: Math.round(historical),
               equity: Math.round(historical + sc.total!.clv),
