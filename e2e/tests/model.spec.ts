@@ -11,7 +11,8 @@ test("the model card shows the fit, the holdout check and a comparison that says
   await page.goto(page.url().replace(/\/overview.*$/, "/model"));
   await expect(page.getByRole("heading", { name: /purchase model \+ Gamma-Gamma spend model/ })).toBeVisible({ timeout: 60_000 });
   const compare = page.getByRole("region", { name: "Model comparison on the same data" });
-  await expect(compare.getByRole("row")).toHaveCount(4);
+  // The comparison is written right after the scores (the page polls until it is there).
+  await expect(compare.getByRole("row")).toHaveCount(4, { timeout: 30_000 });
   await expect(compare.getByText(/^Log-likelihoods (on all [\d,]+ customers|compared on a random sample of [\d,]+ of [\d,]+ customers)/)).toBeVisible();
   await expectAccessible(page);
   await compare.scrollIntoViewIfNeeded();

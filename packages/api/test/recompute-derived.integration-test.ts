@@ -1,8 +1,9 @@
 /**
  * A full recompute commits the scores first and refreshes the derived summaries (campaign and
  * retention rollups, the rule-segment facts copy and history) in a second transaction (issue 9:
- * predictions visible sooner at 1M customers). Checked against a real PostgreSQL: while the second
- * transaction is held up, the run is already "succeeded" and its scores are readable; afterwards
+ * predictions visible sooner at 1M customers), with the holdout check and model comparison. Checked
+ * against a real PostgreSQL: while the second transaction is held up, the run is already "succeeded",
+ * its scores are readable and its holdout check says "pending"; afterwards
  * every derived summary carries the run's id; a superseded run or one whose lock is taken skips it.
  */
 import { getDb, withWorkspace } from "@valuelens/db";
@@ -32,10 +33,11 @@ async function derivedRuns(): Promise<{ campaign: string | null; retention: stri
   return r!;
 }
 
-async function latestSucceeded(): Promise<{ id: string; scored: number } | null> {
+async function latestSucceeded(): Promise<{ id: string; scored: number; check: string | null } | null> {
   const rows = await withWorkspace(getDb().prisma, ws, (tx) =>
-    tx.$queryRaw<{ id: string; scored: number }[]>`
-      SELECT m.id::text, (SELECT count(*)::int FROM customer_scores s WHERE s.workspace_id = ${ws}::uuid AND s.model_run_id = m.id) AS scored
+    tx.$queryRaw<{ id: string; scored: number; check: string | null }[]>`
+      SELECT m.id::text, (SELECT count(*)::int FROM customer_scores s WHERE s.workspace_id = ${ws}::uuid AND s.model_run_id = m.id) AS scored,
+             CASE WHEN m.holdout ? 'pending' THEN 'pending' WHEN m.holdout ? 'bins' THEN 'done' END AS "check"
         FROM model_runs m WHERE m.workspace_id = ${ws}::uuid AND m.status = 'succeeded'
        ORDER BY m.finished_at DESC NULLS LAST, m.started_at DESC LIMIT 1`,
   );
@@ -66,7 +68,7 @@ describe("derived summaries after the scores", () => {
     await lockTaken;
     const second = recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
     try {
-      let seen: { id: string; scored: number } | null = null;
+      let seen: { id: string; scored: number; check: string | null } | null = null;
       for (let i = 0; i < 600 && (seen === null || seen.id === first.runId); i++) {
         await new Promise((r) => setTimeout(r, 100));
         seen = await latestSucceeded();
@@ -74,6 +76,7 @@ describe("derived summaries after the scores", () => {
       expect(seen).not.toBeNull();
       expect(seen!.id).not.toBe(first.runId);
       expect(seen!.scored).toBeGreaterThan(500);
+      expect(seen!.check).toBe("pending"); // the holdout check is written by the second transaction
       // Not yet refreshed: the derived summaries still come from the first run.
       expect(await derivedRuns()).toEqual({ campaign: first.runId, retention: first.runId, facts: first.runId });
     } finally {
@@ -84,6 +87,7 @@ describe("derived summaries after the scores", () => {
     expect(out.status).toBe("succeeded");
     if (out.status !== "succeeded") return;
     expect(await derivedRuns()).toEqual({ campaign: out.runId, retention: out.runId, facts: out.runId });
+    expect(await latestSucceeded()).toMatchObject({ id: out.runId, check: "done" });
   });
 
   it("a superseded run, or one whose lock another run holds, leaves the derived summaries alone", async () => {

@@ -11,8 +11,13 @@ export function useModelStatus() {
   const trpc = useTRPC();
   return useQuery({
     ...trpc.model.status.queryOptions({ workspaceId: ws.id }),
-    refetchInterval: (q) => (q.state.data?.active ? 2_000 : false),
+    // Poll while a run is active, and while the latest run's holdout check (written right after its scores) is pending.
+    refetchInterval: (q) => (q.state.data?.active || holdoutPending(q.state.data?.latest?.holdout) ? 2_000 : false),
   });
+}
+
+function holdoutPending(holdout: unknown): boolean {
+  return typeof holdout === "object" && holdout !== null && "pending" in holdout;
 }
 
 /** "Data as of …" plus the progress of a running recompute; shown on every predictions page. */

@@ -180,6 +180,10 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
   const ses = (run.standardErrors ?? {}) as Record<string, number>;
   const spend = (run.spendParams ?? null) as { params: Record<string, number>; standardErrors: Record<string, number> } | null;
   const holdout = run.holdout && "bins" in (run.holdout as object) ? (run.holdout as unknown as Holdout) : null;
+  // A full run stores its holdout check and comparison right after its scores: "pending" until then; "unavailable" says why not.
+  const checkInfo = (run.holdout ?? {}) as { pending?: unknown; unavailable?: unknown };
+  const checkPending = typeof checkInfo.pending === "string";
+  const checkUnavailable = typeof checkInfo.unavailable === "string" ? checkInfo.unavailable : null;
   const comparison = (run.comparison ?? []) as unknown as Comparison[];
   const comparedOn = comparison.find((c) => c.customers !== undefined);
   const rows: [string, number, number | undefined][] = [
@@ -293,8 +297,12 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
               </div>
             ) : null}
           </>
+        ) : checkPending ? (
+          <p className="mt-1 text-sm text-slate-700" role="status">
+            Being computed: the holdout check and the model comparison run right after the scores are written (a few minutes on large workspaces). Reload the page to see them.
+          </p>
         ) : (
-          <p className="mt-1 text-sm text-slate-700">Not enough repeat buyers before the holdout period to run the check.</p>
+          <p className="mt-1 text-sm text-slate-700">{checkUnavailable ?? "Not enough repeat buyers before the holdout period to run the check."}</p>
         )}
       </section>
 
@@ -314,6 +322,8 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             Log-likelihoods on all {formatCount(comparedOn.customers)} customers; holdout errors from the holdout check&apos;s customers.
           </p>
         ) : null}
+        {checkPending && comparison.length === 0 ? <p className="mt-2 text-sm text-slate-700">Being computed, with the holdout check above.</p> : null}
+        {comparison.length > 0 ? (
         <div className="overflow-x-auto">
           <table className="mt-2 w-full text-left text-sm">
             <thead>
@@ -350,6 +360,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             </tbody>
           </table>
         </div>
+        ) : null}
       </section>
     </>
   );

@@ -1,5 +1,5 @@
 import { ClvAbortedError, fitGammaGamma, rfmScores, scoreCustomers, valueTiers, type GammaGammaModel, type PurchaseModel } from "@valuelens/clv-core";
-import { detachedFromTenant, Prisma, withWorkspace, type PrismaClient } from "@valuelens/db";
+import { detachedFromTenant, Prisma, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
 import { log, logError } from "../../log.ts";
 import { CLV_OPTIONS, predictedFields } from "./churn-risk.ts";
 import { claimRun, failRun, ledgerExec, setProgress } from "./ledger.ts";
@@ -107,7 +107,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           });
           phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
           log("recompute.done", { workspaceId, runId: id, mode: "incremental", customers: r.rescored, predictions: true, durationMs, phases });
-          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart, derived: false } as const;
+          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart, derived: false, check: null } as const;
         }
 
         await progress("reading summaries", 5);
@@ -128,6 +128,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           reason,
         };
         let rows: ScoreRow[];
+        // The holdout check and model comparison, run by refreshDerived in its own transaction.
+        let check: DeferredCheck | null = null;
 
         if (reason === null) {
           const prev =
@@ -138,9 +140,9 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
                   select: { id: true, params: true, holdout: true, comparison: true },
                 })
               : null;
-          const reuse = prev?.holdout && prev.comparison ? prev : null;
+          const reuse = prev && checkDone(prev.holdout) && prev.comparison ? prev : null;
 
-          await progress("fitting " + kind, 30);
+          await progress("fitting " + kind, 20);
           const budgets = opts.fitBudgetMs ?? FIT_BUDGET_MS;
           let model: PurchaseModel;
           try {
@@ -152,22 +154,23 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           }
           const spend = fitSpend(s);
 
-          let comparison: ComparisonRow[] = [];
-          let holdout: HoldoutResult | null = null;
           if (!reuse) {
-            // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window (skipped when reused).
-            await progress("holdout validation", 35);
+            // Holdout: calibrate on all but the last HOLDOUT_SHARE of the history window, and the model
+            // comparison — after the scores commit, in the derived transaction (refreshDerived): the
+            // scores do not need them, and at 1M customers they took a quarter of the scoring transaction.
             const holdoutDays = Math.max(1, Math.round((s.cutoffDay - s.firstDay) * HOLDOUT_SHARE));
-            ({ holdout, comparison } = await compareModels(tx, workspaceId, s, kind, model, holdoutDays, {
-              kinds: opts.compare === false ? [kind] : PURCHASE_MODELS,
-              budgets,
-              ...(opts.holdoutSampleMax !== undefined ? { holdoutSampleMax: opts.holdoutSampleMax } : {}),
-              ...(opts.comparisonSampleMax !== undefined ? { comparisonSampleMax: opts.comparisonSampleMax } : {}),
-              onModel: (other, k, count) => progress(`comparing models (${other})`, 40 + (k * 30) / count),
-            }));
+            check = {
+              run: (t) =>
+                compareModels(t, workspaceId, s, kind, model, holdoutDays, {
+                  kinds: opts.compare === false ? [kind] : PURCHASE_MODELS,
+                  budgets,
+                  ...(opts.holdoutSampleMax !== undefined ? { holdoutSampleMax: opts.holdoutSampleMax } : {}),
+                  ...(opts.comparisonSampleMax !== undefined ? { comparisonSampleMax: opts.comparisonSampleMax } : {}),
+                }),
+            };
           }
 
-          await progress("scoring customers", 75);
+          await progress("scoring customers", 45);
           const sc = scoreCustomers({ purchaseModel: model, spendModel: spend, ...s }, CLV_OPTIONS);
           const clv = sc.clv!;
           const tierSettings = await readTierSettings(tx, workspaceId);
@@ -192,10 +195,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
             spendParams: { params: spend.params, standardErrors: spend.standardErrors } as unknown as Prisma.InputJsonValue,
             logLikelihood: model.logLikelihood,
             converged: model.converged,
-            holdout: (reuse
-              ? { ...(reuse.holdout as object), reusedFromRun: reuse.id }
-              : (holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` })) as unknown as Prisma.InputJsonValue,
-            comparison: (reuse ? reuse.comparison : comparison) as unknown as Prisma.InputJsonValue,
+            holdout: (reuse ? { ...(reuse.holdout as object), reusedFromRun: reuse.id } : HOLDOUT_PENDING) as unknown as Prisma.InputJsonValue,
+            comparison: (reuse ? reuse.comparison : []) as unknown as Prisma.InputJsonValue,
             totals: {
               // Why the fit reports converged = false when it stopped at a limit of its parameters (shown on the model card).
               fitNote: boundaryNote(model),
@@ -232,7 +233,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           }));
         }
 
-        await progress("writing scores", 85);
+        await progress("writing scores", 65);
         await replaceScores(tx, workspaceId, id, rows, runStart);
         // The Segments page reads only these snapshots, so they commit with the scores (one grouped scan, ≈ 2 s at 1M).
         await progress("segment snapshots", 95);
@@ -244,7 +245,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         });
         phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
         log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases });
-        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart, derived: true } as const;
+        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart, derived: true, check } as const;
       },
       { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
     );
@@ -254,8 +255,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
       // import batch (workspace row, then customers FOR UPDATE) could deadlock with it. Writes after
       // runStart keep the workspace stale, so another refresh follows.
       await ledgerExec(prisma, workspaceId, (p) => p.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${out.runStart}`);
-      const { runStart: _runStart, derived, ...rest } = out;
-      if (derived) await refreshDerived(prisma, workspaceId, rest.runId, opts.timeoutMs ?? 30 * 60_000);
+      const { runStart: _runStart, derived, check, ...rest } = out;
+      if (derived) await refreshDerived(prisma, workspaceId, rest.runId, opts.timeoutMs ?? 30 * 60_000, check);
       return rest;
     }
     return out;
@@ -288,6 +289,7 @@ export async function refreshDerived(
   workspaceId: string,
   runId: string,
   timeoutMs: number,
+  check: DeferredCheck | null = null,
 ): Promise<"done" | "locked" | "superseded" | "failed"> {
   const started = Date.now();
   const phases: Record<string, number> = {};
@@ -310,6 +312,7 @@ export async function refreshDerived(
           SELECT id::text FROM model_runs WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded'
            ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
         if (latest?.id !== runId) return "superseded" as const;
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
         // The retention rollups (the largest step) run at the same time on a second connection that
         // imports this transaction's snapshot: the same data, the other core. It commits on its own;
         // this transaction stays open (holding the lock) until it has finished.
@@ -325,6 +328,7 @@ export async function refreshDerived(
           return false;
         });
         try {
+          if (check) await timed("holdout and comparison", () => writeCheck(tx, workspaceId, runId, check));
           // Each step sets its own statement limit and resets it to the role's default after.
           await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId)); // campaign roi (issue 6)
           await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
@@ -342,6 +346,45 @@ export async function refreshDerived(
     logError("recompute.derived_failed", { workspaceId, runId, durationMs: Date.now() - started, phases, error: e });
     return "failed";
   }
+}
+
+/** What a full run stores as its holdout check until refreshDerived has computed it. */
+const HOLDOUT_PENDING = { pending: "The holdout check and the model comparison run right after the scores are written." } as const;
+
+/** A holdout check that is done (computed, reused or unavailable), not one still pending. */
+function checkDone(holdout: unknown): boolean {
+  return typeof holdout === "object" && holdout !== null && !("pending" in holdout);
+}
+
+/** The holdout check + model comparison of a full run, deferred to its derived transaction. */
+interface DeferredCheck {
+  /** Reads the calibration orders in `tx`. */
+  run: (tx: Tx) => Promise<{ holdout: HoldoutResult | null; comparison: ComparisonRow[] }>;
+}
+
+/**
+ * Computes the deferred holdout check and comparison and stores them on the run. A failure is stored
+ * as the check's reason (the scores stand; the Model page says the check is unavailable and why).
+ */
+async function writeCheck(tx: Tx, workspaceId: string, runId: string, check: DeferredCheck): Promise<void> {
+  let holdout: object;
+  let comparison: ComparisonRow[] = [];
+  await tx.$executeRawUnsafe("SAVEPOINT vl_holdout_check");
+  try {
+    const r = await check.run(tx);
+    holdout = r.holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` };
+    comparison = r.comparison;
+    await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_holdout_check");
+  } catch (e) {
+    await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT vl_holdout_check");
+    logError("recompute.holdout_failed", { workspaceId, runId, error: e });
+    holdout = { unavailable: `The holdout check failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}` };
+  }
+  await tx.modelRun.update({
+    where: { workspaceId_id: { workspaceId, id: runId } },
+    data: { holdout: holdout as Prisma.InputJsonValue, comparison: comparison as unknown as Prisma.InputJsonValue },
+    select: { id: true },
+  });
 }
 
 /** Equal-width histogram of predicted CLV (minor units), stored on the run for the Overview. */
