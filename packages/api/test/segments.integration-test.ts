@@ -11,6 +11,7 @@ import { getDb, withWorkspace } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
+import { writeSegmentSnapshots } from "../src/services/segments/index.ts";
 import { addCustomers, join, signUp, type Actor } from "./harness.ts";
 
 let owner: Actor & { workspaceId: string };
@@ -115,6 +116,28 @@ describe("segment snapshots", () => {
     expect(total.customers).toBeGreaterThan(1000);
     expect(total.pred).not.toBeNull();
     for (const kind of ["rfm", "tier", "rfm_cell"]) expect(snap.filter((r) => r.kind === kind).reduce((s, r) => s + r.customers, 0), kind).toBe(total.customers);
+  });
+
+  it("are the rows the grouped SQL scan of the written scores gives, meta included (the recompute sums them in memory)", async () => {
+    const read = (tx: Parameters<Parameters<typeof withWorkspace>[2]>[0]) =>
+      tx.$queryRaw<(Agg & { meta: unknown })[]>`
+        SELECT kind, key, customers, revenue_minor::text AS revenue, historical_clv_sum_minor::text AS hist, predicted_clv_sum_minor::text AS pred,
+               p_alive_sum AS p_alive, min_value_minor::text AS lo, max_value_minor::text AS hi, meta
+          FROM segment_snapshots WHERE workspace_id = ${ws()}::uuid AND model_run_id = ${firstRun}::uuid ORDER BY 1, 2`;
+    const rollback = new Error("rollback");
+    let fromSql: (Agg & { meta: unknown })[] = [];
+    const inMemory = await withWorkspace(getDb().prisma, ws(), read);
+    await withWorkspace(getDb().prisma, ws(), async (tx) => {
+      await tx.$executeRaw`DELETE FROM segment_snapshots WHERE workspace_id = ${ws()}::uuid AND model_run_id = ${firstRun}::uuid`;
+      await writeSegmentSnapshots(tx, ws(), firstRun);
+      fromSql = await read(tx);
+      throw rollback;
+    }).catch((e: unknown) => {
+      if (e !== rollback) throw e;
+    });
+    expect(fromSql.length).toBeGreaterThan(20);
+    expect(inMemory.map((r) => r.meta)).toEqual(fromSql.map((r) => r.meta));
+    expectSameAggregates(inMemory.map(({ meta: _m, ...r }) => r), fromSql.map(({ meta: _m, ...r }) => r));
   });
 
   it("serves the RFM map and segments from the snapshot, with shares and averages that add up", async () => {

@@ -11,7 +11,7 @@ import { scoringState } from "./incremental.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
-import { readTierRule, readTierSettings, tierRuleOf, writeSegmentSnapshots } from "../segments/index.ts";
+import { readTierRule, readTierSettings, tierRuleOf, writeSegmentSnapshotRows } from "../segments/index.ts";
 
 export { compareModels, COMPARISON_SAMPLE_MAX, FIT_BUDGET_MS, fitPurchase, isPurchaseModel, MIN_REPEAT_BUYERS, PURCHASE_MODELS, type HoldoutResult, type PurchaseModelName } from "./compare-models.ts";
 
@@ -233,11 +233,13 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           }));
         }
 
+        // The Segments page reads only these snapshots, so they commit with the scores. Summed from the rows
+        // before they are written: no scan of the new scores, and no time spent while the swapped-in score
+        // partition is locked (a scan after the write took 3.7 s at 1M customers).
+        await progress("segment snapshots", 60);
+        await writeSegmentSnapshotRows(tx, workspaceId, id, rows);
         await progress("writing scores", 65);
         await replaceScores(tx, workspaceId, id, rows, runStart);
-        // The Segments page reads only these snapshots, so they commit with the scores (one grouped scan, ≈ 2 s at 1M).
-        await progress("segment snapshots", 95);
-        await writeSegmentSnapshots(tx, workspaceId, id);
         const durationMs = Date.now() - started;
         await tx.modelRun.update({
           where: { workspaceId_id: { workspaceId, id } },

@@ -1,4 +1,4 @@
-export { writeSegmentSnapshots, type SnapshotKind } from "./snapshots.ts";
+export { segmentSnapshotRows, writeSegmentSnapshotRows, writeSegmentSnapshots, type SnapshotInput, type SnapshotKind } from "./snapshots.ts";
 export { readTierRule, readTierSettings, tierRuleOf, updateTierSettings } from "./tier-settings.ts";
 export {
   getRfmOverview,
