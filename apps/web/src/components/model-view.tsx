@@ -299,7 +299,7 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
           </>
         ) : checkPending ? (
           <p className="mt-1 text-sm text-slate-700" role="status">
-            Being computed: the holdout check and the model comparison run right after the scores are written (a few minutes on large workspaces). Reload the page to see them.
+            Being computed: the holdout check and the model comparison run right after the scores are written (a few minutes on large workspaces); they appear here when ready.
           </p>
         ) : (
           <p className="mt-1 text-sm text-slate-700">{checkUnavailable ?? "Not enough repeat buyers before the holdout period to run the check."}</p>
