@@ -12,12 +12,22 @@ export function useModelStatus() {
   return useQuery({
     ...trpc.model.status.queryOptions({ workspaceId: ws.id }),
     // Poll while a run is active, and while the latest run's holdout check (written right after its scores) is pending.
-    refetchInterval: (q) => (q.state.data?.active || holdoutPending(q.state.data?.latest?.holdout) ? 2_000 : false),
+    refetchInterval: (q) => (q.state.data?.active || checkState(q.state.data?.latest) === "pending" ? 2_000 : false),
   });
 }
 
-function holdoutPending(holdout: unknown): boolean {
-  return typeof holdout === "object" && holdout !== null && "pending" in holdout;
+/** After this long a pending check is taken as abandoned (its worker stopped between the run's two transactions). */
+const CHECK_STALLED_MS = 60 * 60_000;
+
+/**
+ * A run's holdout check: written right after its scores ("pending" until then), or "stalled" when still
+ * pending an hour after the run finished (the next full recompute computes one).
+ */
+export function checkState(run: { holdout?: unknown; finishedAt?: Date | null } | null | undefined): "pending" | "stalled" | null {
+  const h = run?.holdout;
+  if (typeof h !== "object" || h === null || !("pending" in h)) return null;
+  const at = run?.finishedAt?.getTime();
+  return at !== undefined && Date.now() - at > CHECK_STALLED_MS ? "stalled" : "pending";
 }
 
 /** "Data as of …" plus the progress of a running recompute; shown on every predictions page. */

@@ -8,7 +8,7 @@ import { formatCount } from "~/lib/money";
 import { explainParams, formatDateTime, formatDate, formatNumber, modelLabel, PARAM_HELP, type HoldoutBinDto } from "~/lib/predictions";
 import { HoldoutChart } from "./charts/holdout-chart";
 import { TrackingChart, type TrackingPointDto } from "./charts/tracking-chart";
-import { DataFreshness, useModelStatus } from "./data-freshness";
+import { checkState, DataFreshness, useModelStatus } from "./data-freshness";
 import { EmptyState, ErrorBlock, LoadingBlock } from "./states";
 import { useWorkspace } from "./workspace-context";
 
@@ -181,8 +181,9 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
   const spend = (run.spendParams ?? null) as { params: Record<string, number>; standardErrors: Record<string, number> } | null;
   const holdout = run.holdout && "bins" in (run.holdout as object) ? (run.holdout as unknown as Holdout) : null;
   // A full run stores its holdout check and comparison right after its scores: "pending" until then; "unavailable" says why not.
-  const checkInfo = (run.holdout ?? {}) as { pending?: unknown; unavailable?: unknown };
-  const checkPending = typeof checkInfo.pending === "string";
+  const checkInfo = (run.holdout ?? {}) as { unavailable?: unknown };
+  const check = checkState(run);
+  const checkPending = check === "pending";
   const checkUnavailable = typeof checkInfo.unavailable === "string" ? checkInfo.unavailable : null;
   const comparison = (run.comparison ?? []) as unknown as Comparison[];
   const comparedOn = comparison.find((c) => c.customers !== undefined);
@@ -301,6 +302,8 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
           <p className="mt-1 text-sm text-slate-700" role="status">
             Being computed: the holdout check and the model comparison run right after the scores are written (a few minutes on large workspaces); they appear here when ready.
           </p>
+        ) : check === "stalled" ? (
+          <p className="mt-1 text-sm text-slate-700">Not computed for this run (its background job stopped after writing the scores); the next full recompute computes it.</p>
         ) : (
           <p className="mt-1 text-sm text-slate-700">{checkUnavailable ?? "Not enough repeat buyers before the holdout period to run the check."}</p>
         )}
