@@ -4,7 +4,8 @@
  * predictions visible sooner at 1M customers), with the holdout check and model comparison. Checked
  * against a real PostgreSQL: while the second transaction is held up, the run is already "succeeded",
  * its scores are readable and its holdout check says "pending"; afterwards
- * every derived summary carries the run's id; a superseded run or one whose lock is taken skips it.
+ * every derived summary carries the run's id; a run superseded by a newer full run skips it, while a
+ * held lock or a newer incremental refresh (which writes no derived summaries) only delays it.
  */
 import { getDb, withWorkspace } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
@@ -90,7 +91,7 @@ describe("derived summaries after the scores", () => {
     expect(await latestSucceeded()).toMatchObject({ id: out.runId, check: "done" });
   });
 
-  it("a superseded run, or one whose lock another run holds, leaves the derived summaries alone", async () => {
+  it("a run superseded by a newer full run leaves the derived summaries alone; a held lock or an incremental refresh only delays them", async () => {
     const { prisma } = getDb();
     const older = await recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
     const newer = await recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
@@ -111,12 +112,26 @@ describe("derived summaries after the scores", () => {
       { timeout: 60_000, maxWait: 10_000 },
     );
     await lockTaken;
-    try {
-      expect(await refreshDerived(prisma, ws, newer.runId, 60_000)).toBe("locked");
-    } finally {
-      release();
-      await holder;
-    }
+    // Another job holds the workspace's lock: the refresh waits for it, then runs.
+    const waiting = refreshDerived(prisma, ws, newer.runId, 60_000);
+    let settled = false;
+    void waiting.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(settled).toBe(false);
+    release();
+    await holder;
+    expect(await waiting).toBe("done");
+
+    // An incremental refresh after new orders writes no derived summaries, so it supersedes nothing.
+    await withWorkspace(prisma, ws, (tx) =>
+      tx.$executeRaw`
+        INSERT INTO orders (workspace_id, external_id, customer_id, ordered_at, amount_minor, currency, updated_at)
+        SELECT ${ws}::uuid, 'late-' || c.id, c.id, now(), 2500, 'USD', now()
+          FROM customers c WHERE c.workspace_id = ${ws}::uuid AND c.first_order_at IS NOT NULL ORDER BY c.id LIMIT 10`,
+    );
+    const inc = await recomputeWorkspace(prisma, ws, { mode: "incremental", triggeredBy: "data-change" });
+    expect(inc).toMatchObject({ status: "succeeded", customers: 10 });
     expect(await refreshDerived(prisma, ws, newer.runId, 60_000)).toBe("done");
+    expect(await derivedRuns()).toEqual({ campaign: newer.runId, retention: newer.runId, facts: newer.runId });
   });
 });

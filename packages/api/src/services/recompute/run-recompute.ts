@@ -283,8 +283,8 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
  * REPEATABLE READ: every statement reads one snapshot (the committed scores and the data as they were
  * then), as the single scoring transaction used to; the retention rollups run beside the other steps
  * on a second connection that imports the same snapshot. The workspace's advisory lock is taken again; if
- * another run holds it, or a newer run has succeeded meanwhile, this is skipped — that run refreshes
- * them. Each step runs in its own savepoint and logs its own failure; nothing here fails the run.
+ * another job holds it (an incremental refresh, a newer run), this waits for it and tries again; when a
+ * newer full run has succeeded meanwhile, this is skipped — that run refreshes them. Each step runs in its own savepoint and logs its own failure; nothing here fails the run.
  */
 export async function refreshDerived(
   prisma: PrismaClient,
@@ -304,14 +304,36 @@ export async function refreshDerived(
     }
   };
   try {
-    const done = await withWorkspace(
+    let done: "done" | "locked" | "superseded" = "locked";
+    for (let attempt = 0; attempt < DERIVED_LOCK_ATTEMPTS && done === "locked"; attempt++) {
+      // Another job of the workspace holds the lock (an incremental refresh after new data, or a newer
+      // full run): wait until it is free in a short READ COMMITTED transaction, then try again — the
+      // REPEATABLE READ snapshot must be taken after that job committed, so the wait cannot be in it.
+      if (attempt > 0)
+        await withWorkspace(prisma, workspaceId, async (tx) => {
+          await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${workspaceId}))`;
+        }, { timeoutMs });
+      done = await derivedTransaction();
+    }
+    log("recompute.derived_" + done, { workspaceId, runId, durationMs: Date.now() - started, phases });
+    return done;
+  } catch (e) {
+    logError("recompute.derived_failed", { workspaceId, runId, durationMs: Date.now() - started, phases, error: e });
+    return "failed";
+  }
+
+  function derivedTransaction() {
+    return withWorkspace(
       prisma,
       workspaceId,
       async (tx) => {
         const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${workspaceId})) AS ok`;
         if (!lock?.ok) return "locked" as const;
+        // Superseded only by a newer full run (it writes its own); an incremental refresh writes none.
         const [latest] = await tx.$queryRaw<{ id: string }[]>`
           SELECT id::text FROM model_runs WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded'
+             AND NOT coalesce(totals ? 'incremental', false)
            ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
         if (latest?.id !== runId) return "superseded" as const;
         await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
@@ -342,13 +364,11 @@ export async function refreshDerived(
       },
       { timeoutMs, isolationLevel: "RepeatableRead" },
     );
-    log("recompute.derived_" + done, { workspaceId, runId, durationMs: Date.now() - started, phases });
-    return done;
-  } catch (e) {
-    logError("recompute.derived_failed", { workspaceId, runId, durationMs: Date.now() - started, phases, error: e });
-    return "failed";
   }
 }
+
+/** How often refreshDerived waits for another job of the workspace before it gives up ("locked"). */
+const DERIVED_LOCK_ATTEMPTS = 4;
 
 /** What a full run stores as its holdout check until refreshDerived has computed it. */
 const HOLDOUT_PENDING = { pending: "The holdout check and the model comparison run right after the scores are written." } as const;
