@@ -4,6 +4,13 @@ import { createCaller } from "../src/root.ts";
 import type { Context } from "../src/context.ts";
 
 let n = 0;
+/**
+ * Where this test file's sign-ups come from: a random private /24 per file (each file runs in its own
+ * module context). The sign-up limit per address is real (20 an hour), and with every file counting
+ * from the same first address the suite's 35+ files crossed it on that one address.
+ */
+const NET = `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
+const NET_INVITES = `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}`;
 /** A unique address per call, so tests never collide in the shared database. */
 export function uniqueEmail(tag: string): string {
   n++;
@@ -26,7 +33,7 @@ export interface Actor {
 export async function signUp(tag: string, workspaceName?: string): Promise<Actor & { workspaceId: string }> {
   const { user, workspaceId } = await registerUser(
     { name: tag, email: uniqueEmail(tag), password: "correct horse battery staple", workspaceName: workspaceName ?? `${tag} workspace` },
-    `192.0.2.${(n % 250) + 1}`,
+    `${NET}.${(n % 250) + 1}`,
   );
   return { user, workspaceId, caller: callerFor(user) };
 }
@@ -37,9 +44,9 @@ export async function join(owner: Actor, workspaceId: string, tag: string, role:
   const inv = await owner.caller.workspace.invite({ workspaceId, email, role });
   const token = inv.link.split("/invite/")[1]!;
   const { user } = await registerUser({ name: tag, email, password: "correct horse battery staple", inviteToken: token },
-    // A different documentation address per call, like signUp: the sign-up limit per network is real and
-    // the whole suite invites more users than one address may register in its window.
-    `198.51.100.${(n % 250) + 1}`,
+    // A different address per call, like signUp: the sign-up limit per network is real and the whole
+    // suite invites more users than one address may register in its window.
+    `${NET_INVITES}.${(n % 250) + 1}`,
   );
   return { user, caller: callerFor(user) };
 }
