@@ -178,6 +178,44 @@ describe("recompute ledger", () => {
     const after = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.workspace.findUniqueOrThrow({ where: { id: ws.workspaceId }, select: { metricsStaleAt: true } }));
     expect(after.metricsStaleAt).toBeNull();
   });
+
+  it("keeps the workspace stale when a write that began before the run commits after the run read the data", async () => {
+    const { prisma } = getDb();
+    const ws = await signUp("stale-race");
+    await addCustomers(ws.workspaceId, "RACE", 2);
+    // An earlier write, committed: the run sees this mark and the data behind it.
+    await withWorkspace(prisma, ws.workspaceId, (tx) => tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() - interval '1 minute' WHERE id = ${ws.workspaceId}::uuid`);
+    // A writer (like an import's final flush) marks the workspace stale at its start and commits late.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let marked!: () => void;
+    const markedP = new Promise<void>((r) => (marked = r));
+    const writer = withWorkspace(
+      prisma,
+      ws.workspaceId,
+      async (tx) => {
+        await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws.workspaceId}::uuid`;
+        marked();
+        await released;
+      },
+      { timeoutMs: 120_000 },
+    );
+    await markedP;
+    const run = recomputeWorkspace(prisma, ws.workspaceId, { compare: false });
+    // Let the run read and commit its scores while the writer is still open, then commit the writer.
+    for (let i = 0; i < 300; i++) {
+      const [r] = await withWorkspace(prisma, ws.workspaceId, (tx) =>
+        tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM model_runs WHERE workspace_id = ${ws.workspaceId}::uuid AND status = 'succeeded'`,
+      );
+      if (r!.n > 0) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    release();
+    await writer;
+    expect((await run).status).toBe("succeeded");
+    const after = await withWorkspace(prisma, ws.workspaceId, (tx) => tx.workspace.findUniqueOrThrow({ where: { id: ws.workspaceId }, select: { metricsStaleAt: true } }));
+    expect(after.metricsStaleAt).not.toBeNull();
+  });
 });
 
 describe("holdout check on a sample (large workspaces)", () => {

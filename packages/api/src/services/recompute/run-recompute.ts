@@ -83,6 +83,10 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         if (!ws) throw new Error("workspace not found");
         const kind: PurchaseModelName = isPurchaseModel(ws.purchaseModel) ? ws.purchaseModel : "bgnbd";
         const runStart = new Date();
+        // The stale mark as this run finds it, read before any data: only this mark may be cleared after
+        // the run (a write that commits later leaves a different one: another refresh follows).
+        const [mark] = await tx.$queryRaw<{ at: Date | null }[]>`SELECT metrics_stale_at AS at FROM workspaces WHERE id = ${workspaceId}::uuid`;
+        const staleSeen = mark?.at ?? null;
         const plan = opts.mode === "incremental" ? await planIncremental(tx, workspaceId, kind) : null;
         const id = await claimRun(prisma, workspaceId, kind, opts.triggeredBy ?? "manual");
         runId = id;
@@ -107,7 +111,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
           });
           phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
           log("recompute.done", { workspaceId, runId: id, mode: "incremental", customers: r.rescored, predictions: true, durationMs, phases });
-          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart, derived: false, check: null } as const;
+          return { status: "succeeded", runId: id, predictions: true, customers: r.rescored, durationMs, runStart, staleSeen, derived: false, check: null } as const;
         }
 
         await progress("reading summaries", 5);
@@ -247,17 +251,20 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         });
         phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
         log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases });
-        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart, derived: true, check } as const;
+        return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart, staleSeen, derived: true, check } as const;
       },
       { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
     );
     if (out.status === "succeeded") {
       // After commit, in its own short transaction: clearing the flag inside the scoring transaction
       // took the workspace row while the score inserts held key-share locks on customers, and an
-      // import batch (workspace row, then customers FOR UPDATE) could deadlock with it. Writes after
-      // runStart keep the workspace stale, so another refresh follows.
-      await ledgerExec(prisma, workspaceId, (p) => p.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at <= ${out.runStart}`);
-      const { runStart: _runStart, derived, check, ...rest } = out;
+      // import batch (workspace row, then customers FOR UPDATE) could deadlock with it. Only the mark
+      // the run saw before reading is cleared: a write committed after that read — even one whose
+      // transaction (and so its now() mark) began before the run, like an import's final flush — leaves
+      // a different mark, so the workspace stays stale and another refresh follows.
+      if (out.staleSeen)
+        await ledgerExec(prisma, workspaceId, (p) => p.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at = ${out.staleSeen}`);
+      const { runStart: _runStart, staleSeen: _staleSeen, derived, check, ...rest } = out;
       if (derived) await refreshDerived(prisma, workspaceId, rest.runId, opts.timeoutMs ?? 30 * 60_000, check);
       return rest;
     }
