@@ -205,7 +205,12 @@ describe("direct-defer bulk mode and new-key inserts (migration 20261124101500)"
     const orderCounts = () =>
       withWorkspace(prisma, ws, (tx) => tx.customer.findMany({ where: { workspaceId: ws }, orderBy: { externalId: "asc" }, select: { externalId: true, orderCount: true } }));
     expect((await orderCounts()).map((c) => c.orderCount)).toEqual([0, 0, 0]);
+    // A recompute that ran before the flush saw (and cleared) this mark; the flush leaves a new one.
+    const seen = new Date(Date.now() - 60_000);
+    await withWorkspace(prisma, ws, (tx) => tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = ${seen} WHERE id = ${ws}::uuid`);
     expect(await flushDeferred(prisma, ws)).toBe(2);
+    const mark = await withWorkspace(prisma, ws, (tx) => tx.workspace.findUniqueOrThrow({ where: { id: ws }, select: { metricsStaleAt: true } }));
+    expect(mark.metricsStaleAt!.getTime()).toBeGreaterThan(seen.getTime());
     expect(await orderCounts()).toEqual([
       { externalId: "d1", orderCount: 2 },
       { externalId: "d2", orderCount: 2 },

@@ -434,7 +434,11 @@ export async function flushDeferred(prisma: PrismaClient, workspaceId: string, l
           workspaceId,
           async (tx) => {
             await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${FLUSH_STATEMENT_TIMEOUT}'`);
-            return flushDeferredSummaries(tx, workspaceId, FLUSH_CUSTOMERS);
+            const refreshed = await flushDeferredSummaries(tx, workspaceId, FLUSH_CUSTOMERS);
+            // The summaries a recompute reads change here, not in the chunks: mark the workspace stale in
+            // this transaction, so a recompute that read before this commit does not clear the mark for it.
+            if (refreshed > 0) await onWorkspaceDataChanged(tx, workspaceId);
+            return refreshed;
           },
           { timeoutMs: 900_000 },
         );
