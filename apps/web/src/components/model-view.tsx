@@ -325,7 +325,9 @@ function ModelCard({ run, thresholds, currency }: { run: NonNullable<Status["lat
             Log-likelihoods on all {formatCount(comparedOn.customers)} customers; holdout errors from the holdout check&apos;s customers.
           </p>
         ) : null}
-        {checkPending && comparison.length === 0 ? <p className="mt-2 text-sm text-slate-700">Being computed, with the holdout check above.</p> : null}
+        {check !== null && comparison.length === 0 ? (
+          <p className="mt-2 text-sm text-slate-700">{checkPending ? "Being computed, with the holdout check above." : "Not computed for this run, like the holdout check above."}</p>
+        ) : null}
         {comparison.length > 0 ? (
         <div className="overflow-x-auto">
           <table className="mt-2 w-full text-left text-sm">

@@ -9,9 +9,11 @@
  * SETS over the splits on integer columns, which the planner aggregates in hash tables (with text keys
  * computed in the query it could not estimate the groups and sorted the 4.6M rows of 1M customers on disk).
  *
- * The page's procedures use them only while fresh (readRetentionFreshness): built by the latest
- * succeeded run and no write since (workspaces.metrics_stale_at IS NULL, workspace_stats unmoved). Otherwise they run their
- * live queries (retention.ts), which give the same numbers (tests compare both).
+ * The page's procedures use them only while fresh (readRetentionFreshness): no write since they were
+ * built (workspaces.metrics_stale_at IS NULL, workspace_stats unmoved); the rows that depend on the
+ * scores (forecasts, RFM-segment and tier splits) only when the latest succeeded full run built them
+ * (rollupsFor). Otherwise they run their live queries (retention.ts), which give the same numbers
+ * (tests compare both).
  * Row kinds: see prisma/migrations/20261124100100_retention_rollups/migration.sql.
  */
 import type { Tx } from "@valuelens/db";

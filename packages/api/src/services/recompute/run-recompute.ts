@@ -281,12 +281,13 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
 }
 
 /**
- * The derived summaries of a full run — campaign rollups, retention rollups, the rule-segment facts
- * copy and history — in a second transaction after the scores committed: predictions are visible as
- * soon as they are written, and at 1M customers these steps took ≈ 3 of the run's 6 minutes. Until
- * they land, each page keeps what it did before: the Campaigns page the previous rollups with their
- * time, rule previews the previous facts copy "as of" its time, the Retention page its live queries
- * (its rollups are used only when built by the latest run).
+ * What a full run computes after its scores committed, in a second transaction: the holdout check and
+ * model comparison, campaign rollups, retention rollups, the rule-segment facts copy and history.
+ * Predictions are visible as soon as they are written; at 1M customers these steps took ≈ 3 of the
+ * run's 6 minutes. Until they land, each page keeps what it did before: the Campaigns page the
+ * previous rollups with their time, rule previews the previous facts copy "as of" its time, the
+ * Retention page its order-only rollups (score-dependent rows live: rollupsFor), the Model page
+ * "being computed".
  * REPEATABLE READ: every statement reads one snapshot (the committed scores and the data as they were
  * then), as the single scoring transaction used to; the retention rollups run beside the other steps
  * on a second connection that imports the same snapshot. The workspace's advisory lock is taken again; if
