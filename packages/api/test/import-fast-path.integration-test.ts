@@ -141,6 +141,36 @@ describe("import fast path: bulk chunks", () => {
     const d = await derivedVsRebuilt(ws);
     expect(d.now).toBe(d.rebuilt);
   });
+
+  it("chunks written two at a time: the same unknown customers created once, stored counters and progress add up", async () => {
+    const ws = a.workspaceId;
+    // 200 orders of 5 customers nobody imported, 10 rows a chunk: every chunk (two in flight at a
+    // time) creates the same customers, so concurrent chunks meet on their unique keys.
+    const lines = ["order_id,customer_id,created_at,total"];
+    for (let i = 0; i < 200; i++) lines.push(`par-o${i},par-c${(i * 7) % 5},2025-0${1 + (i % 9)}-1${i % 10},${1 + (i % 13)}.25`);
+    const csv = lines.join("\n") + "\n";
+    const j = await job(ws, "ORDERS", csv);
+    const out = await runImportJob(getDb().prisma, ws, j.id, j.path, { batchRows: 10, now: NOW });
+    expect(out.status).toBe("COMPLETED");
+    expect(counts(out)).toEqual({ rows: 200, created: 200, updated: 0, unchanged: 0, rejected: 0 });
+    const stored = await withWorkspace(getDb().prisma, ws, (tx) =>
+      tx.importJob.findUniqueOrThrow({
+        where: { workspaceId_id: { workspaceId: ws, id: j.id } },
+        select: { rowsTotal: true, rowsCreated: true, rowsUpdated: true, rowsUnchanged: true, rowsRejected: true, bytesProcessed: true, bytesTotal: true },
+      }),
+    );
+    expect(stored).toEqual({ rowsTotal: 200, rowsCreated: 200, rowsUpdated: 0, rowsUnchanged: 0, rowsRejected: 0, bytesProcessed: stored.bytesTotal, bytesTotal: BigInt(Buffer.byteLength(csv)) });
+    const customers = await withWorkspace(getDb().prisma, ws, (tx) =>
+      tx.customer.findMany({ where: { workspaceId: ws, externalId: { startsWith: "par-c" } }, select: { externalId: true, orderCount: true }, orderBy: { externalId: "asc" } }),
+    );
+    expect(customers).toEqual([0, 1, 2, 3, 4].map((c) => ({ externalId: `par-c${c}`, orderCount: 40 })));
+    const d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+    expect(await deferredCount(ws)).toBe(0);
+    // Again: nothing changes, and no customer is created twice.
+    const again = await run(ws, "ORDERS", csv, 10);
+    expect(counts(again)).toEqual({ rows: 200, created: 0, updated: 0, unchanged: 200, rejected: 0 });
+  });
 });
 
 describe("orders → customers without a per-row foreign key (migration 20261124101100)", () => {

@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { beginBulkSummaries, beginBulkSummariesDeferred, bulkInsertOrders, flushBulkSummaries, flushDeferredSummaries } from "./bulk.ts";
+import { beginBulkSummaries, beginBulkSummariesDeferred, bulkInsertOrders, deferredBounds, flushBulkSummaries, flushDeferredRange, flushDeferredSummaries } from "./bulk.ts";
 import { createDb, type DbHandle } from "./client.ts";
 import { withWorkspace, type Tx } from "./tenant.ts";
 
@@ -219,6 +219,56 @@ describe("bulk summaries mode", () => {
       ),
       { numRuns: 30, seed: 20261124 },
     );
+  });
+
+  // Migration 20261124108300: the import flushes disjoint slices (vl_deferred_bounds +
+  // vl_flush_deferred_range) in transactions running at the same time; they share the months of
+  // monthly_rollups and the workspace_stats row.
+  it("disjoint slices flushed at the same time equal a rebuild", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.boolean(), fc.array(opArb, { minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata"),
+        async (txs, slice, tz) => {
+          const ws = await newWorkspace(tz);
+          for (const [deferred, ops] of txs) {
+            await withWorkspace(h.prisma, ws, async (tx) => {
+              if (deferred) await beginBulkSummariesDeferred(tx, ws);
+              for (const op of ops) await apply(tx, ws, op);
+            });
+          }
+          const before = await deferredCount(ws);
+          const bounds = await withWorkspace(h.prisma, ws, (tx) => deferredBounds(tx, ws, slice));
+          expect(bounds).toHaveLength(Math.floor(before / slice));
+          const ranges = [...bounds, null].map((upto, i) => [i === 0 ? null : bounds[i - 1]!, upto] as const);
+          const taken = await Promise.all(ranges.map(([after, upto]) => withWorkspace(h.prisma, ws, (tx) => flushDeferredRange(tx, ws, after, upto))));
+          expect(taken.reduce((x, y) => x + y, 0)).toBe(before);
+          for (const n of taken) expect(n).toBeLessThanOrEqual(slice);
+          expect(await deferredCount(ws)).toBe(0);
+          const { incremental, rebuilt } = await incrementalVsRebuilt(ws);
+          expect(incremental).toEqual(rebuilt);
+        },
+      ),
+      { numRuns: 25, seed: 20261125 },
+    );
+  });
+
+  it("a range flush sees only the caller's workspace: another workspace's list and summaries are untouched", async () => {
+    const a = await newWorkspace();
+    const b = await newWorkspace();
+    await withWorkspace(h.prisma, b, async (tx) => {
+      const id = await customerId(tx, b, 1);
+      await beginBulkSummariesDeferred(tx, b);
+      await bulkInsertOrders(tx, b, [{ externalId: "t1", customerId: id, orderedAt: at(1), amountMinor: 500, currency: "USD" }]);
+    });
+    // From workspace a's tenant transaction, naming b: RLS hides b's list, nothing is taken.
+    expect(await withWorkspace(h.prisma, a, (tx) => flushDeferredRange(tx, b, null, null))).toBe(0);
+    expect(await withWorkspace(h.prisma, a, (tx) => deferredBounds(tx, b, 1))).toEqual([]);
+    expect(await deferredCount(b)).toBe(1);
+    expect(await withWorkspace(h.prisma, b, (tx) => tx.customer.findFirst({ where: { workspaceId: b }, select: { orderCount: true } }))).toEqual({ orderCount: 0 });
+    expect(await withWorkspace(h.prisma, b, (tx) => flushDeferredRange(tx, b, null, null))).toBe(1);
+    expect(await withWorkspace(h.prisma, b, (tx) => tx.customer.findFirst({ where: { workspaceId: b }, select: { orderCount: true } }))).toEqual({ orderCount: 1 });
   });
 
   it("a slice whose transaction fails leaves its customers on the deferred list; the next flush refreshes them", async () => {

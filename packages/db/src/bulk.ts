@@ -134,3 +134,22 @@ export async function flushDeferredSummaries(tx: Tx, workspaceId: string, limit:
   const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_flush_deferred(${workspaceId}::uuid, ${limit}::int) AS n`;
   return r[0]?.n ?? 0;
 }
+
+/**
+ * The upper bounds of slices of `slice` customers of the workspace's deferred list (every
+ * slice-th customer id, in id order; migration 20261124108300_import_parallel_flush). With them,
+ * flushDeferredRange can refresh disjoint slices in transactions that run at the same time.
+ */
+export async function deferredBounds(tx: Tx, workspaceId: string, slice: number): Promise<string[]> {
+  const r = await tx.$queryRaw<{ b: string[] }[]>`SELECT vl_deferred_bounds(${workspaceId}::uuid, ${slice}::int)::text[] AS b`;
+  return r[0]?.b ?? [];
+}
+
+/**
+ * Refreshes the workspace's deferred customers with after < id <= upto (null: unbounded) in the
+ * caller's transaction, like flushDeferredSummaries, and takes them off the list; returns how many.
+ */
+export async function flushDeferredRange(tx: Tx, workspaceId: string, after: string | null, upto: string | null): Promise<number> {
+  const r = await tx.$queryRaw<{ n: number }[]>`SELECT vl_flush_deferred_range(${workspaceId}::uuid, ${after}::uuid, ${upto}::uuid) AS n`;
+  return r[0]?.n ?? 0;
+}

@@ -24,4 +24,6 @@ export {
   flushBulkSummaries,
   deferBulkSummaries,
   flushDeferredSummaries,
+  deferredBounds,
+  flushDeferredRange,
   type BulkCustomer, type BulkOrder, type BulkSpend } from "./bulk.ts";

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { beginBulkSummariesDeferred, deferBulkSummaries, flushDeferredSummaries, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
+import { beginBulkSummariesDeferred, deferBulkSummaries, deferredBounds, flushDeferredRange, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
 import { ZColumnMapping, ZImportOptions, type TImportKind, type TImportOptions } from "@valuelens/validators";
 import { z } from "zod";
 import { log, logError } from "../../log.ts";
@@ -32,8 +32,20 @@ export const CHUNK_ROWS = 20_000;
 export function chunkRowsFor(fileBytes: number): number {
   return Math.min(CHUNK_ROWS, Math.max(BATCH_ROWS, Math.ceil(fileBytes / 50 / 20)));
 }
+/**
+ * Chunk transactions of an orders or customers import written at the same time, each on its own
+ * connection: one PostgreSQL backend per chunk runs on its own core while Node parses and
+ * validates the next chunk (BENCHMARKS.md "CSV import", session 8). Chunks never share a key (the
+ * in-file duplicate check keeps the first occurrence only), so they do not wait on each other's
+ * rows; they meet only on the job's and the workspace's row at their very end, in the same order.
+ */
+export const CHUNK_WRITERS = 2;
 /** Customers refreshed per transaction when an import's deferred summaries are flushed. */
 export const FLUSH_CUSTOMERS = 25_000;
+/** Flush transactions run at the same time (disjoint customer ranges; migration 20261124108300). */
+export const FLUSH_WRITERS = 2;
+/** Parsed rows between two yields to the event loop, so a finished chunk write is followed up at once. */
+const YIELD_ROWS = 1_000;
 const FLUSH_STATEMENT_TIMEOUT = "600s";
 /** The running importer stamps import_jobs.heartbeat_at this often (any process's sweep reads it). */
 export const HEARTBEAT_MS = 10_000;
@@ -244,10 +256,18 @@ async function streamFile(
   let rejections: Rejection[] = [];
   let bytes = 0;
 
-  // The batch being written (at most one): parsing and validating the next batch overlaps with it, so
-  // Node and PostgreSQL work at the same time; errors surface at the next flush or at the end.
-  let inflight: Promise<void> | null = null;
+  // The batches being written (at most `writers`, each its own transaction and connection):
+  // parsing and validating the next batch overlaps with them, so Node and PostgreSQL work at the
+  // same time. The first failure is kept and thrown at the next flush or at the end; no new batch
+  // starts after it.
+  const writers = bulk ? CHUNK_WRITERS : 1;
+  const inflight = new Set<Promise<void>>();
+  let failed = null as { error: unknown } | null;
+  const throwIfFailed = () => {
+    if (failed) throw failed.error;
+  };
   const flush = async () => {
+    throwIfFailed();
     if (batch.length === 0 && rejections.length === 0) return;
     const items = batch;
     const rej = rejections;
@@ -256,10 +276,20 @@ async function streamFile(
     batch = [];
     rejections = [];
     rawOf = new Map();
-    if (inflight) await inflight;
-    const p = writeWithRetry(items, rej, raws, bytesAt);
-    inflight = p;
-    p.catch(() => undefined); // observed when awaited (next flush or the end); never unhandled
+    while (inflight.size >= writers) {
+      await Promise.race(inflight);
+      throwIfFailed();
+    }
+    const p: Promise<void> = writeWithRetry(items, rej, raws, bytesAt)
+      .catch((e: unknown) => {
+        failed ??= { error: e };
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  const drain = async () => {
+    await Promise.all(inflight);
+    throwIfFailed();
   };
   // A batch is one transaction, so a failed attempt leaves nothing behind and can simply be retried:
   // deadlocks and serialization failures (e.g. against a concurrent recompute) and statement timeouts
@@ -298,18 +328,13 @@ async function streamFile(
         const all = [...rej, ...w.rejected.map((r) => ({ ...r, column: r.column ? (columnOf(r.column) ?? r.column) : null, raw: raws.get(r.line) ?? "" }))];
         await insertRejections(tx, workspaceId, jobId, all);
         const n = items.length + rej.length;
-        await tx.importJob.update({
-          where: { workspaceId_id: { workspaceId, id: jobId } },
-          data: {
-            rowsTotal: { increment: n },
-            rowsCreated: { increment: w.created },
-            rowsUpdated: { increment: w.updated },
-            rowsUnchanged: { increment: w.unchanged },
-            rowsRejected: { increment: all.length },
-            bytesProcessed: BigInt(bytesAt),
-          },
-          select: { id: true },
-        });
+        // Counters add up whatever order concurrent chunks commit in; the byte position only moves forward.
+        await tx.$executeRaw`UPDATE import_jobs
+            SET rows_total = rows_total + ${n}::int, rows_created = rows_created + ${w.created}::int,
+                rows_updated = rows_updated + ${w.updated}::int, rows_unchanged = rows_unchanged + ${w.unchanged}::int,
+                rows_rejected = rows_rejected + ${all.length}::int,
+                bytes_processed = greatest(bytes_processed, ${BigInt(bytesAt)}::bigint)
+          WHERE workspace_id = ${workspaceId}::uuid AND id = ${jobId}::uuid`;
         if (w.created + w.updated + w.customersCreated > 0) await onWorkspaceDataChanged(tx, workspaceId);
         out.rows += n;
         out.created += w.created;
@@ -323,8 +348,15 @@ async function streamFile(
   // Raw text of the rows of the current batch (for writer-side rejections such as unknown customers).
   let rawOf = new Map<number, string>();
 
+  let sinceYield = 0;
   const handle = async (events: ParseEvent[]) => {
     for (const e of events) {
+      // Parsing a 1 MiB read is ~20,000 rows of synchronous work: let a chunk transaction's next
+      // round trip go out in between, so its connection does not sit idle waiting for this loop.
+      if (++sinceYield >= YIELD_ROWS) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
       if (headers === null) {
         if (e.kind === "error") throw new ImportFailure(`the header row (line ${e.line}) cannot be read: ${e.reason}`);
         headers = e.fields.map((h) => h.trim());
@@ -383,13 +415,13 @@ async function streamFile(
 
   try {
     await readAll();
+    await flush();
   } finally {
     // Never leave a batch being written behind a failure elsewhere (the job's final status is
     // written after this returns, so it cannot race a commit).
-    if (inflight) await (inflight as Promise<void>).catch(() => undefined);
+    await Promise.all(inflight);
   }
-  await flush();
-  if (inflight) await inflight;
+  await drain();
 
   async function readAll(): Promise<void> {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -420,38 +452,58 @@ async function streamFile(
 }
 
 /**
- * Refreshes the workspace's deferred customers (summaries, customer_months/weeks, rollups, stats),
- * FLUSH_CUSTOMERS per transaction until none is left; returns how many. Retried like a chunk.
+ * Refreshes the workspace's deferred customers (summaries, customer_months/weeks, rollups, stats):
+ * cuts the deferred list into slices of FLUSH_CUSTOMERS by customer id and refreshes them,
+ * FLUSH_WRITERS transactions at a time (disjoint slices; migration 20261124108300), until none is
+ * left; returns how many. Each slice is retried like a chunk; after a failure no new slice starts.
  */
 export async function flushDeferred(prisma: PrismaClient, workspaceId: string, logCtx: Record<string, unknown> = {}): Promise<number> {
   let total = 0;
   for (;;) {
+    const bounds = await withWorkspace(prisma, workspaceId, (tx) => deferredBounds(tx, workspaceId, FLUSH_CUSTOMERS));
+    const ranges: [string | null, string | null][] = [...bounds, null].map((upto, i) => [i === 0 ? null : bounds[i - 1]!, upto]);
+    let next = 0;
+    let failed = null as { error: unknown } | null;
     let n = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        n = await withWorkspace(
-          prisma,
-          workspaceId,
-          async (tx) => {
-            await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${FLUSH_STATEMENT_TIMEOUT}'`);
-            const refreshed = await flushDeferredSummaries(tx, workspaceId, FLUSH_CUSTOMERS);
-            // The summaries a recompute reads change here, not in the chunks: mark the workspace stale in
-            // this transaction, so a recompute that read before this commit does not clear the mark for it.
-            if (refreshed > 0) await onWorkspaceDataChanged(tx, workspaceId);
-            return refreshed;
-          },
-          { timeoutMs: 900_000 },
-        );
-        break;
-      } catch (e) {
-        const code = pgCode(e) ?? transientCode(e);
-        if (attempt >= MAX_ATTEMPTS || !code || !isRetryable(code)) throw e;
-        log("import.flush_retry", { ...logCtx, attempt, code });
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
+    const worker = async () => {
+      while (!failed && next < ranges.length) {
+        const [after, upto] = ranges[next++]!;
+        try {
+          n += await flushRange(prisma, workspaceId, after, upto, logCtx);
+        } catch (e) {
+          failed ??= { error: e };
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(FLUSH_WRITERS, ranges.length) }, worker));
+    if (failed) throw failed.error;
     if (n === 0) return total;
     total += n;
+  }
+}
+
+async function flushRange(prisma: PrismaClient, workspaceId: string, after: string | null, upto: string | null, logCtx: Record<string, unknown>): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withWorkspace(
+        prisma,
+        workspaceId,
+        async (tx) => {
+          await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${FLUSH_STATEMENT_TIMEOUT}'`);
+          const refreshed = await flushDeferredRange(tx, workspaceId, after, upto);
+          // The summaries a recompute reads change here, not in the chunks: mark the workspace stale in
+          // this transaction, so a recompute that read before this commit does not clear the mark for it.
+          if (refreshed > 0) await onWorkspaceDataChanged(tx, workspaceId);
+          return refreshed;
+        },
+        { timeoutMs: 900_000 },
+      );
+    } catch (e) {
+      const code = pgCode(e) ?? transientCode(e);
+      if (attempt >= MAX_ATTEMPTS || !code || !isRetryable(code)) throw e;
+      log("import.flush_retry", { ...logCtx, attempt, code });
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 200));
+    }
   }
 }
 

@@ -160,7 +160,9 @@ export async function writeBatch(tx: Tx, workspaceId: string, items: BatchItem[]
         const ext = row.customerExternalId ?? row.customerEmail!;
         if (!seen.has(ext)) seen.set(ext, row.customerEmail);
       }
-      const json = JSON.stringify([...seen].map(([external_id, email]) => ({ external_id, email })));
+      // In key order: chunks written at the same time that create the same customers take their
+      // unique-index entries in one order (the second waits for the first; never a deadlock).
+      const json = JSON.stringify([...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([external_id, email]) => ({ external_id, email })));
       const created = await tx.$queryRawUnsafe<{ k: string; id: string }[]>(
         `INSERT INTO customers (workspace_id, external_id, email)
            SELECT $2::uuid, x.external_id, x.email FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, email text)
