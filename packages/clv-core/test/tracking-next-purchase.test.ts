@@ -122,6 +122,22 @@ describe("BG/NBD expectation with a near-homogeneous dropout (a, b → ∞): no 
           expect(Math.abs(got / other - 1)).toBeLessThan(1e-9);
         }
   });
+  test("the direct form's linear-space sum (ratio recurrence) equals its log-space sum to rounding, on both sides of the underflow switch", () => {
+    // x up to 2,000 with z near 1: (1−z)^p underflows there, and the log-space branch takes over.
+    let logBranch = 0;
+    for (const a of [150, 1e4, 1e8])
+      for (const z of [0.01, 0.2, 0.5, 0.8, 0.95, 0.999])
+        for (const x of [1, 5, 40, 300, 2000]) {
+          const Cp = a + 9 * a + x - 1;
+          const Ap = Cp - 0.55 - x;
+          if ((Cp - Ap) * Math.log1p(-z) <= -700) logBranch++;
+          const got = bgExpectationSeries(a, Ap, Cp, z);
+          const ref = directLogSpace(a, Ap, Cp, z);
+          expect(Number.isFinite(got) && got >= 0).toBe(true);
+          expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-12 * Math.abs(ref) + 1e-300);
+        }
+    expect(logBranch).toBeGreaterThan(0);
+  });
   test("finite for a = 1e7, b = 1e8 (fitted on very regular buyers) and converging as a, b grow", () => {
     const vals = [1e3, 1e5, 1e7].map((a) => factor(a, 9 * a, 0.55, 5, 0.4));
     for (const v of vals) expect(Number.isFinite(v) && v > 0).toBe(true);
@@ -141,6 +157,23 @@ function eulerOnly(a: number, Ap: number, Cp: number, z: number): number {
     u *= (((Ap + k) * (a + k - 1)) / ((Cp + k) * (k + 1))) * z;
   }
   return -Math.expm1(am1 * L1) / am1 - Math.exp(am1 * L1) * G;
+}
+// The direct form summed in log space only (four logarithms per term), as before the linear-space sum.
+function directLogSpace(a: number, Ap: number, Cp: number, z: number): number {
+  const p = Cp - Ap;
+  const B = Cp - a + 1;
+  const lz = Math.log(z);
+  let logTerm = p * Math.log1p(-z);
+  let S = Math.exp(logTerm);
+  let peaked = false;
+  for (let k = 0; k < 1_000_000; k++) {
+    logTerm += Math.log(p + k) + Math.log(B + k) - Math.log(Cp + k) - Math.log(k + 1) + lz;
+    const t = Math.exp(logTerm);
+    S += t;
+    if (((p + k + 1) * (B + k + 1)) / ((Cp + k + 1) * (k + 2)) * z < 1) peaked = true;
+    if (peaked && t <= 1e-17 * S && k > 3) break;
+  }
+  return Math.max(0, -Math.expm1(Math.log(Math.min(1, S)))) / (a - 1);
 }
 function directOnly(a: number, Ap: number, Cp: number, z: number): number {
   // hyp2f1 reference from clv-core's math, un-transformed: [1 − (1−z)^p ₂F₁(p, B; c; z)]/(a − 1)

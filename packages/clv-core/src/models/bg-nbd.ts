@@ -361,27 +361,50 @@ export const DIRECT_FORM_MIN_A = 100;
 
 /**
  * The un-transformed expression [1 − (1−z)^{p} ₂F₁(p, B; c; z)] / (a − 1) with p = r + x = c − A′ and
- * B = b′ + x = c − a + 1, summed with every term scaled by (1−z)^p in log space (terms of ₂F₁ alone
- * overflow for p in the hundreds with z near 1; scaled, they are the probabilities of a proper mixture
- * and stay ≤ 1). Complexity: O(k), k ≈ p·z/(1−z) + 40 terms.
+ * B = b′ + x = c − a + 1, summed with every term scaled by (1−z)^p (terms of ₂F₁ alone overflow for p
+ * in the hundreds with z near 1; scaled, they are the probabilities of a proper mixture and stay ≤ 1).
+ * Each term is the previous one times the ratio (p+k)(B+k)z / ((c+k)(k+1)); while the first term
+ * (1−z)^p is a normal double this runs in linear space (one division per term), else in log space
+ * (four logarithms per term; it was the only form before, and cost most of scoring 1M customers:
+ * BENCHMARKS.md, "Session 8: the scoring transaction at 1M"). Both sum the same terms, with the same
+ * stopping rule, to rounding. Complexity: O(k), k ≈ p·z/(1−z) + 40 terms.
  */
 function directExpectation(a: number, Ap: number, Cp: number, z: number): number {
   const p = Cp - Ap;
   const B = Cp - a + 1;
-  const lz = Math.log(z);
-  let logTerm = p * Math.log1p(-z); // k = 0: (1−z)^p
-  let S = Math.exp(logTerm);
-  let peaked = false;
-  for (let k = 0; k < 1_000_000; k++) {
-    logTerm += Math.log(p + k) + Math.log(B + k) - Math.log(Cp + k) - Math.log(k + 1) + lz;
-    const t = Math.exp(logTerm);
-    S += t;
-    const ratio = ((p + k + 1) * (B + k + 1)) / ((Cp + k + 1) * (k + 2)) * z;
-    if (ratio < 1) peaked = true;
-    if (peaked && t <= 1e-17 * S && k > 3) break;
+  const logFirst = p * Math.log1p(-z); // k = 0: (1−z)^p
+  let S: number;
+  if (logFirst > LINEAR_MIN_LOG) {
+    let t = Math.exp(logFirst);
+    S = t;
+    let peaked = false;
+    let ratio = ((p * B) / Cp) * z;
+    for (let k = 0; k < 1_000_000; k++) {
+      t *= ratio;
+      S += t;
+      ratio = (((p + k + 1) * (B + k + 1)) / ((Cp + k + 1) * (k + 2))) * z;
+      if (ratio < 1) peaked = true;
+      if (peaked && t <= 1e-17 * S && k > 3) break;
+    }
+  } else {
+    const lz = Math.log(z);
+    let logTerm = logFirst;
+    S = Math.exp(logTerm);
+    let peaked = false;
+    for (let k = 0; k < 1_000_000; k++) {
+      logTerm += Math.log(p + k) + Math.log(B + k) - Math.log(Cp + k) - Math.log(k + 1) + lz;
+      const t = Math.exp(logTerm);
+      S += t;
+      const ratio = ((p + k + 1) * (B + k + 1)) / ((Cp + k + 1) * (k + 2)) * z;
+      if (ratio < 1) peaked = true;
+      if (peaked && t <= 1e-17 * S && k > 3) break;
+    }
   }
   return Math.max(0, -Math.expm1(Math.log(Math.min(1, S)))) / (a - 1);
 }
+
+/** ln of the smallest first term directExpectation sums in linear space (e^−700 ≈ 1e−304, above the smallest normal double). */
+const LINEAR_MIN_LOG = -700;
 
 /** E[Y(t) | x, T, alive]: expected purchases in (T, T+t] for a customer known to be alive. */
 export function bgNbdHorizonFactor(p: BgNbdParams, x: number, T: number, t: number): number {
