@@ -7,7 +7,7 @@
  * the ceiling, and measures the Node-side ceiling (decode + parse + validate, no database).
  * Reports rows/s, where the database time went (upserts vs summary refresh), peak RSS of this process,
  * and checks the summaries of the workspace against a rebuild from raw orders.
- *   pnpm bench:import [orders] [--dry]      (--dry: print only, do not append to BENCHMARKS.md)
+ *   pnpm bench:import [orders] [--dry] [--no-changed] [--writers N]      (--dry: print only, do not append to BENCHMARKS.md)
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -28,7 +28,11 @@ const args = process.argv.slice(2);
 const dry = args.includes("--dry");
 // --no-changed: skip the fourth import (every 10th amount changed), e.g. to fit a loaded machine.
 const withChanged = !args.includes("--no-changed");
-const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+// --writers N: chunk transactions and flush slices at a time (default the import's, CHUNK_WRITERS /
+// FLUSH_WRITERS = 2); --writers 1 runs the import as before session 8, for an A/B in one run.
+const writersAt = args.indexOf("--writers");
+const writers = writersAt >= 0 ? Number(args[writersAt + 1]) : undefined;
+const N = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== "--writers") ?? 1_000_000);
 const CUSTOMERS = Math.max(1, Math.floor(N / 5));
 const dir = mkdtempSync(path.join(tmpdir(), "vl-import-bench-"));
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -128,7 +132,7 @@ async function run(kind: "CUSTOMERS" | "ORDERS", file: string): Promise<{ out: I
     tx.importJob.create({ data: { workspaceId, kind, fileName: path.basename(file), mapping: { options: OPTIONS } }, select: { id: true } }),
   );
   const t = performance.now();
-  const out = await runImportJob(prisma, workspaceId, job.id, file);
+  const out = await runImportJob(prisma, workspaceId, job.id, file, writers === undefined ? {} : { writers });
   return { out, s: (performance.now() - t) / 1000, load: loadavg()[0] ?? 0 };
 }
 
@@ -197,7 +201,7 @@ const lines = [
   `### Run of ${new Date().toISOString().slice(0, 16)}Z: \`pnpm bench:import ${N}\``,
   "",
   `Machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node ${process.version}; PostgreSQL on the same machine. Load average at start ${load0.map((x) => x.toFixed(1)).join(" / ")} (shared machine).`,
-  `Job statuses: customers ${status(cust)}, orders ${status(ord)}, unchanged re-run ${status(again)}, changed file ${changed ? status(changed) : "not run (--no-changed)"}.`,
+  `Chunk transactions and flush slices at a time: ${writers ?? "the import's default (2)"}. Job statuses: customers ${status(cust)}, orders ${status(ord)}, unchanged re-run ${status(again)}, changed file ${changed ? status(changed) : "not run (--no-changed)"}.`,
   "",
   "| What | Rows | Time | Rows/s | Chunk writes (DB) | Summary refresh (DB, once per import) | Counts | Load after |",
   "|---|---|---|---|---|---|---|---|",

@@ -17,20 +17,24 @@
  * vl_rebuild_summaries + vl_rebuild_customer_months (≈ 90 s at 1M; fails the run if they differ).
  *
  * Usage: BENCH_PG_DIR=/tmp/vl-i4s6/pg1m BENCH_PG_PORT=5487 \
- *   flock /tmp/vl/bench.lock pnpm --filter @valuelens/api exec tsx bench/import-flush-bench.ts [orders] [--trials N] [--check]
+ *   flock /tmp/vl/bench.lock pnpm --filter @valuelens/api exec tsx bench/import-flush-bench.ts [orders] [--trials N] [--writers 1,2] [--check]
  * Prints one JSON line per trial (seconds, customers refreshed, load averages before/after).
  */
 import os from "node:os";
 import { createDb, withWorkspace, type Tx } from "@valuelens/db";
 import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
 import { deployMigrations } from "@valuelens/db/migrate";
-import { flushDeferred } from "../src/services/import/engine.ts";
+import { FLUSH_WRITERS, flushDeferred } from "../src/services/import/engine.ts";
 
 const N = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const CUSTOMERS = Math.max(1, Math.floor(N / 5));
 const trialsArg = process.argv.indexOf("--trials");
 const trials = trialsArg > 0 ? Number(process.argv[trialsArg + 1]) : 1;
 const check = process.argv.includes("--check");
+// --writers a,b,…: flush transactions at a time, one value per trial in turn (default the import's
+// FLUSH_WRITERS), e.g. --trials 4 --writers 1,2 alternates one and two.
+const writersArg = process.argv.indexOf("--writers");
+const writersList = writersArg > 0 ? (process.argv[writersArg + 1] ?? "").split(",").map(Number) : [FLUSH_WRITERS];
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-import-flush-pg";
 const port = Number(process.env.BENCH_PG_PORT ?? 5487);
 const LONG = { timeoutMs: 3_600_000 };
@@ -134,10 +138,11 @@ try {
     await reset(ws);
     const loadBefore = load();
     const t = performance.now();
-    const refreshed = await flushDeferred(app.prisma, ws);
+    const writers = writersList[(trial - 1) % writersList.length] ?? FLUSH_WRITERS;
+    const refreshed = await flushDeferred(app.prisma, ws, {}, writers);
     const s = (performance.now() - t) / 1000;
     const left = await withWorkspace(app.prisma, ws, (tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM summary_deferred WHERE workspace_id = ${ws}::uuid`);
-    say("flush", { trial, orders: N, customers: refreshed, s: Math.round(s * 100) / 100, customersPerS: Math.round(refreshed / s), leftOnList: left[0]?.n, loadBefore, loadAfter: load() });
+    say("flush", { trial, writers, orders: N, customers: refreshed, s: Math.round(s * 100) / 100, customersPerS: Math.round(refreshed / s), leftOnList: left[0]?.n, loadBefore, loadAfter: load() });
     if (check) {
       const t2 = performance.now();
       const same = await equalsRebuild(ws);

@@ -142,6 +142,26 @@ describe("import fast path: bulk chunks", () => {
     expect(d.now).toBe(d.rebuilt);
   });
 
+  it("the flush refreshes many slices two at a time and counts every customer it refreshed", async () => {
+    const b = await signUp("fastP", "Fast path P");
+    const ws = b.workspaceId;
+    const prisma = getDb().prisma;
+    await run(ws, "CUSTOMERS", "customer_id,email\n" + Array.from({ length: 23 }, (_, i) => `ps${i},ps${i}@example.com`).join("\n") + "\n", 10);
+    await withWorkspace(prisma, ws, async (tx) => {
+      await beginBulkSummariesDeferred(tx, ws);
+      await tx.$executeRaw`INSERT INTO orders (workspace_id, external_id, customer_id, ordered_at, amount_minor, currency)
+        SELECT ${ws}::uuid, 'ps-' || c.external_id || '-' || g, c.id, TIMESTAMPTZ '2025-12-28' + g * interval '9 days' + length(c.external_id) * interval '1 hour', 700 * g, 'USD'
+          FROM customers c CROSS JOIN generate_series(1, 3) g WHERE c.workspace_id = ${ws}::uuid`;
+    });
+    expect(await deferredCount(ws)).toBe(23);
+    // Slices of 3 customers (8 slices), two transactions at a time.
+    expect(await flushDeferred(prisma, ws, {}, 2, 3)).toBe(23);
+    expect(await deferredCount(ws)).toBe(0);
+    const d = await derivedVsRebuilt(ws);
+    expect(d.now).toBe(d.rebuilt);
+    expect(await flushDeferred(prisma, ws, {}, 2, 3)).toBe(0);
+  });
+
   it("chunks written two at a time: the same unknown customers created once, stored counters and progress add up", async () => {
     const ws = a.workspaceId;
     // 200 orders of 5 customers nobody imported, 10 rows a chunk: every chunk (two in flight at a
@@ -313,11 +333,22 @@ describe("import fast path: crash recovery", () => {
     await exited;
     expect(killedAt, `the child never committed two chunks (stderr: ${stderr.slice(0, 2000)})`).toBeGreaterThanOrEqual(800);
 
-    const dead = await withWorkspace(getDb().prisma, ws, (tx) => getImport(tx, ws, j.id));
+    // A COMMIT the killed process had already sent still completes on the server (with two chunk
+    // transactions at a time, one may be committing): wait until the committed rows stop moving.
+    const progress = () => withWorkspace(getDb().prisma, ws, (tx) => getImport(tx, ws, j.id));
+    for (let last = -1, now = (await progress()).rows; now !== last; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      [last, now] = [now, (await progress()).rows];
+    }
+    // Committed progress and committed data agree (same transaction per chunk), read in one snapshot …
+    const [dead, committed] = await withWorkspace(
+      getDb().prisma,
+      ws,
+      async (tx) => [await getImport(tx, ws, j.id), await tx.order.count({ where: { workspaceId: ws, externalId: { startsWith: "crash-" } } })] as const,
+      { isolationLevel: "RepeatableRead" },
+    );
     expect(dead.status).toBe("RUNNING");
     expect(dead.rows).toBeLessThan(N);
-    // Committed progress and committed data agree (same transaction per chunk) …
-    const committed = await withWorkspace(getDb().prisma, ws, (tx) => tx.order.count({ where: { workspaceId: ws, externalId: { startsWith: "crash-" } } }));
     expect(committed).toBe(dead.created);
     expect(dead.created + dead.updated + dead.unchanged + dead.rejected).toBe(dead.rows);
     // … and every customer a committed chunk touched is on the durable deferred list (summaries are

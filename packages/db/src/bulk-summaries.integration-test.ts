@@ -254,6 +254,32 @@ describe("bulk summaries mode", () => {
     );
   });
 
+  it("of two slices flushed at the same time, one dying before COMMIT leaves exactly its customers on the list", async () => {
+    const ws = await newWorkspace();
+    await withWorkspace(h.prisma, ws, async (tx) => {
+      const ids = [await customerId(tx, ws, 1), await customerId(tx, ws, 2), await customerId(tx, ws, 3), await customerId(tx, ws, 4)];
+      await beginBulkSummariesDeferred(tx, ws);
+      await bulkInsertOrders(tx, ws, ids.map((id, i) => ({ externalId: `r${i}`, customerId: id, orderedAt: at(i * 40), amountMinor: 100 * (i + 1), currency: "USD" })));
+    });
+    const bounds = await withWorkspace(h.prisma, ws, (tx) => deferredBounds(tx, ws, 2));
+    expect(bounds).toHaveLength(2);
+    const [ok, died] = await Promise.allSettled([
+      withWorkspace(h.prisma, ws, (tx) => flushDeferredRange(tx, ws, null, bounds[0]!)),
+      withWorkspace(h.prisma, ws, async (tx) => {
+        expect(await flushDeferredRange(tx, ws, bounds[0]!, null)).toBe(2);
+        throw new RollBack(); // the process dies after the refresh, before COMMIT
+      }),
+    ]);
+    expect(ok).toEqual({ status: "fulfilled", value: 2 });
+    expect(died.status).toBe("rejected");
+    expect(await deferredCount(ws)).toBe(2);
+    const left = await withWorkspace(h.prisma, ws, (tx) => tx.$queryRaw<{ id: string }[]>`SELECT customer_id::text AS id FROM summary_deferred WHERE workspace_id = ${ws}::uuid ORDER BY 1`);
+    for (const r of left) expect(r.id > bounds[0]!).toBe(true);
+    expect(await withWorkspace(h.prisma, ws, (tx) => flushDeferredRange(tx, ws, null, null))).toBe(2);
+    const { incremental, rebuilt } = await incrementalVsRebuilt(ws);
+    expect(incremental).toEqual(rebuilt);
+  });
+
   it("a range flush sees only the caller's workspace: another workspace's list and summaries are untouched", async () => {
     const a = await newWorkspace();
     const b = await newWorkspace();

@@ -131,13 +131,15 @@ export function runningHere(): ReadonlySet<string> {
  * Runs one import job from a file already on disk: stream → decode → parse → validate → batched
  * upserts, one transaction per batch that also records the batch's rejections and the job's progress
  * (so committed progress and committed data always agree). Never throws: the outcome is stored on the job.
+ * opts.writers: chunk transactions and flush slices at a time for orders and customers (default
+ * CHUNK_WRITERS / FLUSH_WRITERS; 1 writes one at a time, as before session 8).
  */
 export async function runImportJob(
   prisma: PrismaClient,
   workspaceId: string,
   jobId: string,
   filePath: string,
-  opts: { now?: Date; batchRows?: number } = {},
+  opts: { now?: Date; batchRows?: number; writers?: number } = {},
 ): Promise<ImportOutcome> {
   running.add(jobId);
   let heartbeat: NodeJS.Timeout | null = null;
@@ -193,7 +195,7 @@ export async function runImportJob(
   // here leaves them on the deferred list for the next import or the sweep; the data stays).
   try {
     const t = performance.now();
-    out.timing.customersRefreshed += await flushDeferred(prisma, workspaceId, { workspaceId, jobId });
+    out.timing.customersRefreshed += await flushDeferred(prisma, workspaceId, { workspaceId, jobId }, opts.writers);
     out.timing.summaryMs += performance.now() - t;
   } catch (e) {
     logError("import.summaries_deferred", { workspaceId, jobId, error: e });
@@ -238,7 +240,7 @@ async function streamFile(
   stored: TStoredMapping,
   filePath: string,
   out: ImportOutcome,
-  opts: { now?: Date; batchRows?: number },
+  opts: { now?: Date; batchRows?: number; writers?: number },
 ): Promise<void> {
   const bulk = kind === "ORDERS" || kind === "CUSTOMERS";
   const batchRows = opts.batchRows ?? (bulk ? chunkRowsFor((await stat(filePath)).size) : BATCH_ROWS);
@@ -260,7 +262,7 @@ async function streamFile(
   // parsing and validating the next batch overlaps with them, so Node and PostgreSQL work at the
   // same time. The first failure is kept and thrown at the next flush or at the end; no new batch
   // starts after it.
-  const writers = bulk ? CHUNK_WRITERS : 1;
+  const writers = bulk ? Math.max(1, opts.writers ?? CHUNK_WRITERS) : 1;
   const inflight = new Set<Promise<void>>();
   let failed = null as { error: unknown } | null;
   const throwIfFailed = () => {
@@ -457,10 +459,16 @@ async function streamFile(
  * FLUSH_WRITERS transactions at a time (disjoint slices; migration 20261124108300), until none is
  * left; returns how many. Each slice is retried like a chunk; after a failure no new slice starts.
  */
-export async function flushDeferred(prisma: PrismaClient, workspaceId: string, logCtx: Record<string, unknown> = {}): Promise<number> {
+export async function flushDeferred(
+  prisma: PrismaClient,
+  workspaceId: string,
+  logCtx: Record<string, unknown> = {},
+  writers: number = FLUSH_WRITERS,
+  slice: number = FLUSH_CUSTOMERS,
+): Promise<number> {
   let total = 0;
   for (;;) {
-    const bounds = await withWorkspace(prisma, workspaceId, (tx) => deferredBounds(tx, workspaceId, FLUSH_CUSTOMERS));
+    const bounds = await withWorkspace(prisma, workspaceId, (tx) => deferredBounds(tx, workspaceId, slice));
     const ranges: [string | null, string | null][] = [...bounds, null].map((upto, i) => [i === 0 ? null : bounds[i - 1]!, upto]);
     let next = 0;
     let failed = null as { error: unknown } | null;
@@ -469,13 +477,15 @@ export async function flushDeferred(prisma: PrismaClient, workspaceId: string, l
       while (!failed && next < ranges.length) {
         const [after, upto] = ranges[next++]!;
         try {
-          n += await flushRange(prisma, workspaceId, after, upto, logCtx);
+          // Not `n += await …`: that reads n before the await and loses the other worker's slices.
+          const taken = await flushRange(prisma, workspaceId, after, upto, logCtx);
+          n += taken;
         } catch (e) {
           failed ??= { error: e };
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(FLUSH_WRITERS, ranges.length) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(writers, ranges.length)) }, worker));
     if (failed) throw failed.error;
     if (n === 0) return total;
     total += n;
