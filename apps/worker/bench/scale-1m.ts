@@ -98,27 +98,16 @@ try {
   say("workspace", { workspaceId: wsId, customers, orders: Number(n_orders) });
   if (generateOnly) throw new GenerateOnly();
 
-  // 1. Full rebuild from raw orders (the repair path), as the owner in the workspace's context.
+  // 1. Full rebuild from raw orders (the repair path), as the app role in the workspace's context, the
+  // way a settings change runs it: since 20261124108100_fast_rebuild vl_rebuild_summaries rebuilds
+  // everything derived from orders (summaries, rollups, stats, customer_months, customer_weeks) in
+  // one pass, so it is the whole rebuild (vl_rebuild_customer_months is its months-and-weeks part).
   const skipped = async () => ({ ms: 0, value: undefined });
-  const rebuild = await (skipRebuild || quick ? skipped() : timed("rebuild_summaries", () =>
-    sup.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
-        await tx.$executeRaw`SELECT set_config('app.current_workspace', ${wsId}, true)`;
-        await tx.$executeRaw`SELECT 1 FROM vl_rebuild_summaries(${wsId}::uuid)`;
-      },
-      { timeout: 60 * 60_000 },
-    ),
-  ));
-  const rebuildMonths = await (skipRebuild || quick ? skipped() : timed("rebuild_customer_months", () =>
-    sup.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
-        await tx.$executeRaw`SELECT set_config('app.current_workspace', ${wsId}, true)`;
-        await tx.$executeRaw`SELECT 1 FROM vl_rebuild_customer_months(${wsId}::uuid)`;
-      },
-      { timeout: 60 * 60_000 },
-    ),
+  const rebuild = await (skipRebuild || quick ? skipped() : timed("rebuild_from_orders", () =>
+    withWorkspace(appDb.prisma, wsId, async (tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
+      await tx.$executeRaw`SELECT 1 FROM vl_rebuild_summaries(${wsId}::uuid)`;
+    }, { timeoutMs: 60 * 60_000 }),
   ));
 
   // 2. Recompute as the app role (RLS in force), the way the worker runs it.
@@ -147,14 +136,13 @@ try {
     orders: Number(n_orders),
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     load: os.loadavg().map((x) => Math.round(x * 10) / 10),
-    rebuildSummariesMs: rebuild.ms,
-    rebuildCustomerMonthsMs: rebuildMonths.ms,
+    rebuildFromOrdersMs: rebuild.ms,
     fullRecomputeMs: full.ms,
     // The scoring transaction's own duration: scores and the run are visible from then on; the derived
     // summaries (campaign, retention, rule segments) follow in a second transaction within fullRecomputeMs.
     fullScoresVisibleMs: "durationMs" in full.value ? full.value.durationMs : null,
     fastScoresVisibleMs: "durationMs" in fast.value ? fast.value.durationMs : null,
-    fullRebuildPlusRecomputeMs: rebuild.ms + rebuildMonths.ms + full.ms,
+    fullRebuildPlusRecomputeMs: rebuild.ms + full.ms,
     fastRefreshMs: fast.ms,
     write10kOrdersMs: write.ms,
     refreshAfter10kMs: refresh.ms,
