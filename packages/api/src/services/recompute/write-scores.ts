@@ -23,52 +23,159 @@ export interface ScoreRow {
 const BATCH = 20_000;
 
 /**
- * A PostgreSQL array literal of one column of a batch, sent as ONE text parameter and cast
- * server-side (`$1::float8[]`). Numbers are written as JavaScript prints them (the shortest text
- * that reads back as the same double, as JSON.stringify did); null and non-finite numbers become
- * NULL, as JSON.stringify made them null. Strings are always double-quoted with `"` and `\`
- * escaped, so a value can never split into two elements or shift the columns.
+ * One column of a batch as a PostgreSQL array in its BINARY send form (array_recv: dimensions, then
+ * per element a 4-byte length, −1 for NULL, and the element's binary form), sent as one parameter and
+ * cast server-side (`$1::float8[]`): node-postgres sends a Buffer parameter in binary format. Against
+ * the text literal this replaced, Node writes bytes instead of printing 16 million numbers, and the
+ * server reads them without parsing (BENCHMARKS.md, "Session 8: the scoring transaction at 1M").
+ * Doubles travel as their 8 bytes, so the stored values are the same doubles as before (the text form
+ * printed the shortest round-trip form); null and non-finite numbers become NULL, as before.
  */
-function numbers(rows: ScoreRow[], from: number, to: number, get: (r: ScoreRow) => number | null): string {
-  const out = new Array<string>(to - from);
-  for (let i = from; i < to; i++) {
-    const v = get(rows[i]!);
-    out[i - from] = v === null || !Number.isFinite(v) ? "NULL" : String(v);
+class ArrayWriter {
+  private buf: Buffer;
+  private view: DataView;
+  private at = 20;
+  private nulls = 0;
+  constructor(
+    private readonly elementOid: number,
+    private readonly count: number,
+    bytesPerElement: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(20 + count * (4 + bytesPerElement));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
-  return `{${out.join(",")}}`;
+  private room(n: number) {
+    if (this.at + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(bigger, 0, 0, this.at);
+    this.buf = bigger;
+    this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
+  }
+  null() {
+    this.room(4);
+    this.view.setInt32(this.at, -1);
+    this.at += 4;
+    this.nulls = 1;
+  }
+  float8(v: number | null) {
+    if (v === null || !Number.isFinite(v)) return this.null();
+    this.room(12);
+    this.view.setInt32(this.at, 8);
+    this.view.setFloat64(this.at + 4, v);
+    this.at += 12;
+  }
+  /** A whole number (already rounded) as int8; beyond ±2^63 it cannot be stored. */
+  int8(v: number | null) {
+    if (v === null || !Number.isFinite(v)) return this.null();
+    if (!Number.isInteger(v) || Math.abs(v) >= 2 ** 63) throw new RangeError(`customer_scores: ${v} is not a whole number that fits a bigint column`);
+    this.room(12);
+    const hi = Math.floor(v / 4_294_967_296);
+    this.view.setInt32(this.at, 8);
+    this.view.setInt32(this.at + 4, hi);
+    this.view.setUint32(this.at + 8, v - hi * 4_294_967_296);
+    this.at += 12;
+  }
+  int2(v: number) {
+    if (!Number.isInteger(v) || v < -32768 || v > 32767) throw new RangeError(`customer_scores: ${v} does not fit a smallint column`);
+    this.room(6);
+    this.view.setInt32(this.at, 2);
+    this.view.setInt16(this.at + 4, v);
+    this.at += 6;
+  }
+  text(v: string | null) {
+    if (v === null) return this.null();
+    const n = Buffer.byteLength(v, "utf8");
+    this.room(4 + n);
+    this.view.setInt32(this.at, n);
+    this.buf.write(v, this.at + 4, n, "utf8");
+    this.at += 4 + n;
+  }
+  /** A uuid from its canonical text form (32 hex digits, either case; dashes only at their canonical places). */
+  uuid(v: string) {
+    this.room(20);
+    this.view.setInt32(this.at, 16);
+    let o = this.at + 4;
+    let hiNibble = -1;
+    let digits = 0;
+    for (let k = 0; k < v.length; k++) {
+      const c = v.charCodeAt(k);
+      if (c === 45 && (k === 8 || k === 13 || k === 18 || k === 23)) continue; // '-'
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0 || digits >= 32) throw new TypeError(`customer_scores: ${JSON.stringify(v.slice(0, 40))} is not a uuid`);
+      digits++;
+      if (hiNibble < 0) hiNibble = d;
+      else {
+        this.buf[o++] = (hiNibble << 4) | d;
+        hiNibble = -1;
+      }
+    }
+    if (digits !== 32) throw new TypeError(`customer_scores: ${JSON.stringify(v.slice(0, 40))} is not a uuid`);
+    this.at += 20;
+  }
+  /** The finished array: header (1 dimension, has-nulls flag, element type, length, lower bound 1), then the elements. */
+  done(): Buffer {
+    const h = this.view;
+    h.setInt32(0, 1);
+    h.setInt32(4, this.nulls);
+    h.setUint32(8, this.elementOid);
+    h.setInt32(12, this.count);
+    h.setInt32(16, 1);
+    return this.buf.subarray(0, this.at);
+  }
 }
 
-function texts(rows: ScoreRow[], from: number, to: number, get: (r: ScoreRow) => string | null): string {
-  const out = new Array<string>(to - from);
-  for (let i = from; i < to; i++) {
-    const v = get(rows[i]!);
-    out[i - from] = v === null ? "NULL" : `"${v.replace(/["\\]/g, "\\$&")}"`;
-  }
-  return `{${out.join(",")}}`;
-}
+/** PostgreSQL's type OIDs of the array elements (pg_type; fixed since 8.x). */
+const OID = { int8: 20, int2: 21, text: 25, float8: 701, uuid: 2950 } as const;
 
 /** Whole minor units (predicted values are fractional; historical revenue is already whole). */
 const round = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : Math.round(v));
 
-/** One batch as column arrays (16 text parameters). */
+/** One batch as column arrays (16 binary parameters), in one pass over its rows. */
 function encode(rows: ScoreRow[], from: number, to: number) {
+  const n = to - from;
+  const c = new ArrayWriter(OID.uuid, n, 16);
+  const [pa, e30, e90, e365] = [0, 1, 2, 3].map(() => new ArrayWriter(OID.float8, n, 8)) as [ArrayWriter, ArrayWriter, ArrayWriter, ArrayWriter];
+  const [clv, lo, hi, h, at] = [0, 1, 2, 3, 4].map(() => new ArrayWriter(OID.int8, n, 8)) as [ArrayWriter, ArrayWriter, ArrayWriter, ArrayWriter, ArrayWriter];
+  const [r, f, m] = [0, 1, 2].map(() => new ArrayWriter(OID.int2, n, 2)) as [ArrayWriter, ArrayWriter, ArrayWriter];
+  const cr = new ArrayWriter(OID.text, n, 6);
+  const sg = new ArrayWriter(OID.text, n, 16);
+  const t = new ArrayWriter(OID.text, n, 6);
+  for (let i = from; i < to; i++) {
+    const x = rows[i]!;
+    c.uuid(x.customerId);
+    pa.float8(x.pAlive);
+    e30.float8(x.e30);
+    e90.float8(x.e90);
+    e365.float8(x.e365);
+    clv.int8(round(x.clv));
+    lo.int8(round(x.clvLow));
+    hi.int8(round(x.clvHigh));
+    h.int8(round(x.historical));
+    cr.text(x.churnRisk);
+    r.int2(x.r);
+    f.int2(x.f);
+    m.int2(x.m);
+    sg.text(x.segment);
+    t.text(x.tier);
+    at.int8(round(x.lastAt));
+  }
   return {
-    c: texts(rows, from, to, (r) => r.customerId),
-    pa: numbers(rows, from, to, (r) => r.pAlive),
-    e30: numbers(rows, from, to, (r) => r.e30),
-    e90: numbers(rows, from, to, (r) => r.e90),
-    e365: numbers(rows, from, to, (r) => r.e365),
-    clv: numbers(rows, from, to, (r) => round(r.clv)),
-    lo: numbers(rows, from, to, (r) => round(r.clvLow)),
-    hi: numbers(rows, from, to, (r) => round(r.clvHigh)),
-    h: numbers(rows, from, to, (r) => round(r.historical)),
-    cr: texts(rows, from, to, (r) => r.churnRisk),
-    r: numbers(rows, from, to, (r) => r.r),
-    f: numbers(rows, from, to, (r) => r.f),
-    m: numbers(rows, from, to, (r) => r.m),
-    s: texts(rows, from, to, (r) => r.segment),
-    t: texts(rows, from, to, (r) => r.tier),
-    at: numbers(rows, from, to, (r) => r.lastAt),
+    c: c.done(),
+    pa: pa.done(),
+    e30: e30.done(),
+    e90: e90.done(),
+    e365: e365.done(),
+    clv: clv.done(),
+    lo: lo.done(),
+    hi: hi.done(),
+    h: h.done(),
+    cr: cr.done(),
+    r: r.done(),
+    f: f.done(),
+    m: m.done(),
+    s: sg.done(),
+    t: t.done(),
+    at: at.done(),
   };
 }
 
@@ -187,16 +294,21 @@ function insertBatch(tx: Tx, workspaceId: string, runId: string, scoredAt: Date,
 }
 
 /**
- * Set-based: one statement per 20,000-row batch, each column one array literal (unnest). Measured at
- * 1M rows into an unindexed table (BENCHMARKS.md, "Session 6: writing 1M scores"): 13.2 s, against
- * 39.9 s for one jsonb_to_recordset document per batch (parsing JSON objects row by row was most of
- * the write's transport). The next batch is encoded while the server takes the current one.
+ * Set-based: one statement per 20,000-row batch, each column one binary array (unnest). Measured at
+ * 1M rows into an unindexed table (BENCHMARKS.md, "Session 6: writing 1M scores"): text array literals
+ * 13.2 s, against 39.9 s for one jsonb_to_recordset document per batch (parsing JSON objects row by row
+ * was most of the write's transport); binary arrays since session 8. The next batch is encoded while
+ * the server takes the current one.
  */
 async function writeScores(rows: ScoreRow[], send: (b: Batch) => PromiseLike<number>): Promise<void> {
   let next = rows.length > 0 ? encode(rows, 0, Math.min(BATCH, rows.length)) : null;
   for (let i = 0; next; i += BATCH) {
-    // Prisma's query promises are lazy: .then() sends the statement now, so encoding overlaps it.
+    // Prisma's query promises are lazy: .then() starts the statement, but it reaches the socket only
+    // after a few turns of the event loop; encoding right away (synchronous) held it back until the
+    // next batch was encoded, so nothing overlapped (measured: a 200 ms query + 200 ms of encoding took
+    // 400 ms, 200 ms after yielding once). setImmediate runs after those turns.
     const sent = send(next).then((n) => n);
+    await new Promise((resolve) => setImmediate(resolve));
     next = i + BATCH < rows.length ? encode(rows, i + BATCH, Math.min(i + 2 * BATCH, rows.length)) : null;
     await sent;
   }
