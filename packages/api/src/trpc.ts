@@ -1,7 +1,8 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
-import { withWorkspace, type Tx } from "@valuelens/db";
+import { loadSessionUser, type SessionUser } from "@valuelens/auth";
+import { withWorkspace, type FirstRead, type Tx } from "@valuelens/db";
 import { roleAtLeast, ZRole, ZUuid, type TRole } from "@valuelens/validators";
 import type { Context } from "./context.ts";
 import { toTRPCError } from "./errors.ts";
@@ -40,9 +41,9 @@ const errorMapping = t.middleware(async ({ next, path, type, ctx }) => {
   if (!res.ok) {
     const e = res.error;
     if (e.code === "INTERNAL_SERVER_ERROR") {
-      logError("trpc.error", { path, type, ms, requestId: ctx.requestId, userId: ctx.user?.id, error: e.cause ?? e });
+      logError("trpc.error", { path, type, ms, requestId: ctx.requestId, userId: ctx.user?.id ?? ctx.uncheckedClaims?.userId, error: e.cause ?? e });
     } else if (e.code === "FORBIDDEN" || e.code === "NOT_FOUND") {
-      log("authz.denied", { path, code: e.code, userId: ctx.user?.id, requestId: ctx.requestId });
+      log("authz.denied", { path, code: e.code, userId: ctx.user?.id ?? ctx.uncheckedClaims?.userId, requestId: ctx.requestId });
     }
   }
   return res;
@@ -62,9 +63,12 @@ const base = t.procedure.use(errorMapping).use(mapErrors);
 
 export const publicProcedure = base.meta({ authz: { scope: "public" } });
 
-export const protectedProcedure = base.meta({ authz: { scope: "user" } }).use(({ ctx, next }) => {
-  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
-  return next({ ctx: { ...ctx, user: ctx.user } });
+export const protectedProcedure = base.meta({ authz: { scope: "user" } }).use(async ({ ctx, next }) => {
+  // A session left unchecked by createContext (checkSessionInProcedure) is checked here, as createContext would.
+  const claims = ctx.uncheckedClaims;
+  const user = ctx.user ?? (claims && UUID.test(claims.userId) ? await loadSessionUser(claims.userId, claims.sessionVersion) : null);
+  if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, user, uncheckedClaims: null } });
 });
 
 interface WorkspaceCtx {
@@ -81,19 +85,44 @@ class Rollback extends Error {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
- * The caller's role and the workspace, in one round trip (every workspace request pays it; Prisma's
- * nested select sent two queries and compiled them per call). RLS applies as for any tenant read.
+ * The caller (still holding this session version?), their role and the workspace: the tenant
+ * transaction's first read, sent with its BEGIN and RLS settings in one round trip (withTenant's
+ * `first`). The user row is read even when the context already checked it, so both paths decide
+ * the same way. RLS applies to memberships and workspaces as for any tenant read.
  */
-async function readMembership(tx: Tx, workspaceId: string, userId: string): Promise<{ role: TRole; workspace: WorkspaceCtx } | null> {
-  const rows = await tx.$queryRaw<(WorkspaceCtx & { role: string })[]>`
-    SELECT m.role::text AS role, w.id::text AS id, w.name, w.slug, w.currency, w.timezone
-      FROM memberships m JOIN workspaces w ON w.id = m.workspace_id
-     WHERE m.workspace_id = ${workspaceId}::uuid AND m.user_id = ${userId}::uuid`;
-  const r = rows[0];
-  if (!r) return null;
-  const { role, ...workspace } = r;
-  return { role: ZRole.parse(role), workspace };
+const callerRead = (workspaceId: string, userId: string): FirstRead => ({
+  sql: `SELECT u.id::text AS user_id, u.email, u.name, u.session_version::int AS session_version,
+               m.role::text AS role, w.id::text AS id, w.name AS workspace_name, w.slug, w.currency, w.timezone
+          FROM users u
+          LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = $1::uuid
+          LEFT JOIN workspaces w ON w.id = m.workspace_id
+         WHERE u.id = $2::uuid`,
+  params: [workspaceId, userId],
+});
+
+const ZCallerRow = z.object({
+  user_id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  session_version: z.number().int(),
+  role: ZRole.nullable(),
+  id: z.string().nullable(),
+  workspace_name: z.string().nullable(),
+  slug: z.string().nullable(),
+  currency: z.string().nullable(),
+  timezone: z.string().nullable(),
+});
+
+/** The session's user if still valid, and the caller's role and the workspace when a member. */
+function readCaller(rows: Record<string, unknown>[] | undefined, sessionVersion: number): { user: SessionUser; member: { role: TRole; workspace: WorkspaceCtx } | null } | null {
+  const r = rows?.[0] ? ZCallerRow.parse(rows[0]) : null;
+  if (!r || r.session_version !== sessionVersion) return null;
+  const user: SessionUser = { id: r.user_id, email: r.email, name: r.name, sessionVersion: r.session_version };
+  if (!r.role || !r.id || r.workspace_name === null || !r.slug || !r.currency || !r.timezone) return { user, member: null };
+  return { user, member: { role: r.role, workspace: { id: r.id, name: r.workspace_name, slug: r.slug, currency: r.currency, timezone: r.timezone } } };
 }
 
 /**
@@ -107,25 +136,29 @@ export function workspaceProcedure(minRole: TRole) {
     .meta({ authz: { scope: "workspace", minRole } })
     .input(z.object({ workspaceId: ZUuid }))
     .use(async ({ ctx, input, next }) => {
-      const user = ctx.user;
-      if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
-      const run = (extra: { tx: Tx; role: TRole; workspace: WorkspaceCtx }) => next({ ctx: { ...ctx, user, ...extra } });
+      // The session: checked by createContext (ctx.user) or left to this procedure (ctx.uncheckedClaims);
+      // either way re-read with the membership below, in the transaction's first round trip.
+      const claims = ctx.user ? { userId: ctx.user.id, sessionVersion: ctx.user.sessionVersion } : ctx.uncheckedClaims;
+      if (!claims || !UUID.test(claims.userId)) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+      const run = (extra: { user: SessionUser; tx: Tx; role: TRole; workspace: WorkspaceCtx }) => next({ ctx: { ...ctx, uncheckedClaims: null, ...extra } });
       let outcome: Awaited<ReturnType<typeof run>> | undefined;
       try {
         await withWorkspace(
           ctx.prisma,
           input.workspaceId,
-          async (tx: Tx) => {
-            const m = await readMembership(tx, input.workspaceId, user.id);
+          async (tx: Tx, first) => {
+            const caller = readCaller(first, claims.sessionVersion);
+            if (!caller) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+            const m = caller.member;
             if (!m) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found." });
             if (!roleAtLeast(m.role, minRole)) {
               throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${minRole} role or higher; you are ${m.role}.` });
             }
-            const res = await run({ tx, role: m.role, workspace: m.workspace });
+            const res = await run({ user: caller.user, tx, role: m.role, workspace: m.workspace });
             if (!res.ok) throw new Rollback(res);
             outcome = res;
           },
-          { userId: user.id },
+          { userId: claims.userId, first: callerRead(input.workspaceId, claims.userId) },
         );
       } catch (e) {
         if (e instanceof Rollback) return e.result as NonNullable<typeof outcome>;

@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { dbEnv } from "./env.ts";
+import { openingBatch } from "./tenant.ts";
 
 export type { PrismaClient };
 
@@ -13,6 +14,34 @@ export interface DbHandle {
 
 type LogFn = (event: string, fields: Record<string, unknown>) => void;
 
+type QueryConfig = { text?: unknown; name?: unknown; values?: unknown[] };
+type BatchResult = { fields: { name: string }[]; rows: unknown[] };
+
+/**
+ * A pool connection that sends a tenant transaction's opening statements with its BEGIN (withTenant's
+ * OpeningBatch): `BEGIN; SELECT set_config(…); <first read>` as one simple-protocol query, values
+ * inlined with pg's escapeLiteral — one round trip where a request paid three (BEGIN, settings,
+ * membership). Every other query, and a BEGIN outside withTenant, is sent unchanged.
+ */
+class TenantClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const config = args[0] as QueryConfig | undefined;
+    const batch = openingBatch.getStore();
+    if (batch && !batch.sent && config && typeof config === "object" && config.text === "BEGIN" && !config.name && !config.values?.length) {
+      batch.sent = true;
+      const sql = `BEGIN;\n${batch.sql((v) => pg.escapeLiteral(v))}`;
+      const p = (super.query as (c: QueryConfig) => Promise<BatchResult | BatchResult[]>)({ ...config, text: sql, values: [] });
+      return p.then((res) => {
+        // [BEGIN, settings, first read?]; the adapter asked for array rows (rowMode "array").
+        const read = Array.isArray(res) ? res[2] : undefined;
+        if (read) batch.rows = read.rows.map((r) => Object.fromEntries(read.fields.map((f, i) => [f.name, (r as unknown[])[i]])));
+        return Array.isArray(res) ? res[0] : res;
+      }) as never;
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
 /**
  * A Prisma client over a node-postgres pool. Pool errors (a backend killed, the server restarting)
  * are logged instead of crashing the process (SECURITY-NOTES 0.7); queries fail fast and the pool
@@ -20,6 +49,7 @@ type LogFn = (event: string, fields: Record<string, unknown>) => void;
  */
 export function createDb(url: string, opts: { max?: number; log?: LogFn; statementTimeoutMs?: number } = {}): DbHandle {
   const pool = new pg.Pool({
+    Client: TenantClient,
     connectionString: url,
     max: opts.max ?? 10,
     connectionTimeoutMillis: 5_000,

@@ -10,6 +10,7 @@ export {
   type Tx,
   type TenantScope,
   type TenantTxOptions,
+  type FirstRead,
 } from "./tenant.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export type { Role, ImportKind, ImportStatus } from "./generated/prisma/enums.ts";

@@ -102,3 +102,75 @@ describe("tenant transaction isolation", () => {
     await expect(withWorkspace(h2.prisma, ws, async () => 1, { snapshot: "00000003-0000001B-1" })).rejects.toThrow(/RepeatableRead or Serializable/);
   });
 });
+
+describe("opening batch: BEGIN, RLS settings and the first read in one round trip", () => {
+  /** The SQL texts the pool's connections send while fn runs. */
+  async function sent<T>(fn: () => Promise<T>): Promise<{ result: T; texts: string[] }> {
+    const texts: string[] = [];
+    const original = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const c = args[0];
+      texts.push(typeof c === "string" ? c : String((c as { text?: unknown }).text));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      return { result: await fn(), texts };
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+  }
+  const echo = (v: string) => ({ sql: "SELECT current_setting('app.current_workspace') AS ws, current_setting('app.current_user') AS usr, $1::text AS v", params: [v] });
+
+  it("sends the settings and the first read with BEGIN, and hands fn the read's rows", async () => {
+    const ws = crypto.randomUUID();
+    const user = crypto.randomUUID();
+    const { result, texts } = await sent(() =>
+      withWorkspace(
+        h.prisma,
+        ws,
+        async (tx, first) => ({ first, inTx: (await tx.$queryRaw<{ ws: string }[]>`SELECT current_setting('app.current_workspace') AS ws`)[0]!.ws }),
+        { userId: user, first: echo("plain") },
+      ),
+    );
+    expect(result).toEqual({ first: [{ ws, usr: user, v: "plain" }], inTx: ws });
+    expect(texts[0]).toMatch(/^BEGIN;\s*SELECT set_config\('app.current_workspace'/);
+    expect(texts[0]).toContain("AS v");
+    expect(texts.filter((t) => /set_config/.test(t))).toHaveLength(1);
+    expect(texts).toHaveLength(3); // the batch, fn's query, COMMIT
+  });
+
+  it("inlines values as literals that come back exactly, whatever quotes, backslashes or $n they hold", async () => {
+    for (const v of ["it's", "back\\slash\\'", "$1 $2 '; DROP TABLE snap_probe; --", "ünï €", ""]) {
+      const rows = await withWorkspace(h.prisma, crypto.randomUUID(), async (_tx, first) => first, { first: echo(v) });
+      expect(rows?.[0]?.v).toBe(v);
+    }
+    await ownerOfDb((c) => c.query("SELECT count(*) FROM snap_probe")); // still there
+  });
+
+  it("leaves nothing set on the pooled connection after the transaction", async () => {
+    await withWorkspace(h.prisma, crypto.randomUUID(), async () => 1, { userId: crypto.randomUUID(), first: echo("x") });
+    // h has one connection: the next statement runs on the same one, outside any transaction.
+    const { rows } = await h.pool.query<{ ws: string | null; usr: string | null }>(
+      "SELECT current_setting('app.current_workspace', true) AS ws, current_setting('app.current_user', true) AS usr",
+    );
+    expect([rows[0]!.ws ?? "", rows[0]!.usr ?? ""]).toEqual(["", ""]);
+  });
+
+  it("runs the statements separately where a SET TRANSACTION must come first, with the same result", async () => {
+    const ws = crypto.randomUUID();
+    const { result, texts } = await sent(() => withWorkspace(h.prisma, ws, async (_tx, first) => first, { isolationLevel: "Serializable", first: echo("s") }));
+    expect(result).toEqual([{ ws, usr: "", v: "s" }]);
+    expect(texts[0]).toBe("BEGIN");
+    expect(texts[1]).toMatch(/SET TRANSACTION ISOLATION LEVEL SERIALIZABLE/);
+  });
+
+  it("a failing first read fails the transaction and leaves the pool usable", async () => {
+    await expect(withWorkspace(h.prisma, crypto.randomUUID(), async () => 1, { first: { sql: "SELECT 1 / 0 AS x", params: [] } })).rejects.toThrow();
+    expect(await withWorkspace(h.prisma, crypto.randomUUID(), async (_tx, first) => first, { first: echo("after") }).then((r) => r?.[0]?.v)).toBe("after");
+  });
+
+  it("does not rewrite a BEGIN outside withTenant", async () => {
+    const { texts } = await sent(() => h.prisma.$transaction(async (tx) => tx.$queryRaw`SELECT 1`));
+    expect(texts[0]).toBe("BEGIN");
+  });
+});

@@ -35,21 +35,63 @@ export interface TenantTxOptions {
    * split read-heavy work over two connections (two cores) without mixing data states.
    */
   snapshot?: string;
+  /**
+   * One read to run right after the RLS settings — sent with BEGIN in the same round trip for a
+   * READ COMMITTED transaction — whose rows `fn` receives (e.g. the caller's membership).
+   */
+  first?: FirstRead;
 }
 
 /** pg_export_snapshot()'s id format, e.g. 00000003-0000001B-1 (checked: SET TRANSACTION SNAPSHOT takes no parameter). */
 const SNAPSHOT_ID = /^[0-9A-F]{1,16}-[0-9A-F]{1,16}(-[0-9]{1,10})?$/i;
 
 /**
+ * A read that a tenant transaction runs first, right after its RLS settings (see TenantTxOptions.first).
+ * `sql` refers to its parameters as $1, $2, … (each a text value; cast in the SQL, e.g. `$1::uuid`).
+ */
+export interface FirstRead {
+  sql: string;
+  params: readonly string[];
+}
+
+/**
+ * The statements a tenant transaction sends with its BEGIN, in the same round trip (createDb's pool
+ * client rewrites the transaction's `BEGIN` into `BEGIN; <sql>` and stores the first read's rows here).
+ * Set only around a READ COMMITTED transaction without a snapshot: a `SET TRANSACTION …` must come
+ * before any query, so those keep the separate statements.
+ */
+export interface OpeningBatch {
+  /** The settings and the first read, values inlined as escaped literals (simple-query protocol). */
+  sql: (literal: (v: string) => string) => string;
+  /** Set by the client once it sent the batch; otherwise withTenant runs the statements itself. */
+  sent: boolean;
+  /** The first read's rows, when it was sent with the batch. */
+  rows?: Record<string, unknown>[];
+}
+export const openingBatch = new AsyncLocalStorage<OpeningBatch>();
+
+/** `$1`, `$2`, … of a FirstRead replaced by its values as literals. */
+function inline(read: FirstRead, literal: (v: string) => string): string {
+  return read.sql.replace(/\$(\d+)/g, (m, n: string) => {
+    const v = read.params[Number(n) - 1];
+    if (v === undefined) throw new Error(`First read: no value for ${m}.`);
+    return literal(v);
+  });
+}
+
+/**
  * The one tenant wrapper (SECURITY-NOTES 5.1): an interactive transaction that first sets the
  * row-level-security context with set_config(..., true) — transaction-local, so nothing leaks to the
  * next user of the pooled connection — and then runs `fn` with the transactional client.
  * RLS policies read these settings through NULLIF(current_setting(..., true), '')::uuid.
+ *
+ * A READ COMMITTED transaction (the default: every request) sends BEGIN, the settings and the
+ * optional first read in one round trip (OpeningBatch); `fn` gets the first read's rows.
  */
 export async function withTenant<T>(
   prisma: PrismaClient,
   scope: TenantScope,
-  fn: (tx: Tx) => Promise<T>,
+  fn: (tx: Tx, first: Record<string, unknown>[] | undefined) => Promise<T>,
   opts: TenantTxOptions = {},
 ): Promise<T> {
   if (active.getStore()) throw new NestedTenantTransactionError();
@@ -59,24 +101,39 @@ export async function withTenant<T>(
     if (opts.isolationLevel !== "RepeatableRead" && opts.isolationLevel !== "Serializable")
       throw new Error("Importing a snapshot needs isolationLevel RepeatableRead or Serializable.");
   }
-  return active.run(true, () =>
+  const settings = [scope.workspaceId, scope.userId, scope.inviteTokenHash, scope.apiKeyPrefix].map((v) => v ?? "");
+  const first = opts.first;
+  const batch: OpeningBatch | null =
+    snapshot === undefined && (opts.isolationLevel === undefined || opts.isolationLevel === "ReadCommitted")
+      ? {
+          sent: false,
+          sql: (literal) =>
+            `SELECT set_config('app.current_workspace', ${literal(settings[0]!)}, true),
+              set_config('app.current_user', ${literal(settings[1]!)}, true),
+              set_config('app.invite_token_hash', ${literal(settings[2]!)}, true),
+              set_config('app.api_key_prefix', ${literal(settings[3]!)}, true)` + (first ? `;\n${inline(first, literal)}` : ""),
+        }
+      : null;
+  const run = () =>
     prisma.$transaction(
       async (tx) => {
+        if (batch?.sent) return fn(tx, first ? batch.rows : undefined);
         if (snapshot !== undefined) await tx.$executeRawUnsafe(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
         await tx.$executeRaw`SELECT
-          set_config('app.current_workspace', ${scope.workspaceId ?? ""}, true),
-          set_config('app.current_user', ${scope.userId ?? ""}, true),
-          set_config('app.invite_token_hash', ${scope.inviteTokenHash ?? ""}, true),
-          set_config('app.api_key_prefix', ${scope.apiKeyPrefix ?? ""}, true)`;
-        return fn(tx);
+          set_config('app.current_workspace', ${settings[0]}, true),
+          set_config('app.current_user', ${settings[1]}, true),
+          set_config('app.invite_token_hash', ${settings[2]}, true),
+          set_config('app.api_key_prefix', ${settings[3]}, true)`;
+        const rows = first ? await tx.$queryRawUnsafe<Record<string, unknown>[]>(first.sql, ...first.params) : undefined;
+        return fn(tx, rows);
       },
       {
         ...(opts.isolationLevel && opts.isolationLevel !== "ReadCommitted" ? { isolationLevel: opts.isolationLevel } : {}),
         timeout: opts.timeoutMs ?? 15_000,
         maxWait: 5_000,
       },
-    ),
-  );
+    );
+  return active.run(true, () => (batch ? openingBatch.run(batch, run) : run()));
 }
 
 /**
@@ -91,7 +148,7 @@ export function detachedFromTenant<T>(fn: () => T): T {
 export function withWorkspace<T>(
   prisma: PrismaClient,
   workspaceId: string,
-  fn: (tx: Tx) => Promise<T>,
+  fn: (tx: Tx, first: Record<string, unknown>[] | undefined) => Promise<T>,
   opts: TenantTxOptions & { userId?: string | null } = {},
 ): Promise<T> {
   return withTenant(prisma, { workspaceId, userId: opts.userId ?? null }, fn, opts);

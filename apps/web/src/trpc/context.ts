@@ -8,8 +8,17 @@ export async function sessionClaims(reqHeaders?: Headers): Promise<SessionClaims
   return readSessionClaims(reqHeaders ?? (await headers()));
 }
 
-/** The tRPC context for this request (server components and the HTTP handler share it). */
-export async function requestContext(reqHeaders?: Headers) {
+/**
+ * The tRPC context for this request (server components, route handlers and the tRPC HTTP handler
+ * share it). `checkSessionInProcedure` (the tRPC handler): each procedure checks the session against
+ * the database itself — a workspace procedure with its membership, in one round trip.
+ */
+export async function requestContext(reqHeaders?: Headers, opts: { checkSessionInProcedure?: boolean } = {}) {
   const h = reqHeaders ?? (await headers());
-  return createContext({ claims: await sessionClaims(h), ip: clientIp(h), requestId: h.get("x-request-id") ?? undefined });
+  return createContext({
+    claims: await sessionClaims(h),
+    ip: clientIp(h),
+    requestId: h.get("x-request-id") ?? undefined,
+    checkSessionInProcedure: opts.checkSessionInProcedure === true,
+  });
 }

@@ -26,7 +26,7 @@ async function handler(req: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => requestContext(req.headers),
+    createContext: () => requestContext(req.headers, { checkSessionInProcedure: true }),
     responseMeta: () => ({ headers: new Headers({ "cache-control": "no-store" }) }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") logError("trpc.http_error", { path, message: error.message });
