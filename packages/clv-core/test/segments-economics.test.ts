@@ -10,6 +10,25 @@ describe("RFM", () => {
     // recency: smaller is better
     expect(Array.from(quintileScores([1, 30, 90], false))).toEqual([5, 3, 1]);
   });
+  test("quintile scores follow the rank definition min(5, 1 + ⌊5ρ⌋), ρ = values strictly worse / (n − 1), with ties, both directions, NaN", () => {
+    const byRank = (vals: number[], higher: boolean) =>
+      vals.map((v) => {
+        if (vals.length === 1) return 3;
+        const worse = vals.filter((w) => (higher ? w < v : w > v)).length;
+        return Math.min(5, 1 + Math.floor((5 * worse) / (vals.length - 1)));
+      });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }), fc.boolean(), (vals, higher) => {
+        expect(Array.from(quintileScores(vals, higher))).toEqual(byRank(vals, higher));
+        // rfmScores' segments are rfmSegment's names for the same scores
+        const s = rfmScores({ recency: vals, frequency: vals.map((v) => v % 7), monetary: vals.map((v) => 40 - v) });
+        s.segment.forEach((name, i) => expect(name).toBe(rfmSegment(s.r[i]!, s.f[i]!, s.m[i]!)));
+      }),
+      { numRuns: 300 },
+    );
+    // A column with NaN keeps its former ranking (NaN sorts last, is never "worse" than a number).
+    expect(Array.from(quintileScores([1, NaN, 3, 2]))).toEqual([1, 1, 4, 2]);
+  });
   test("quintile breaks reproduce every member's score (both directions, ties, one value) and place new values", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 300 }), fc.boolean(), (vals, higher) => {

@@ -67,11 +67,31 @@ export interface RfmScores {
   segment: RfmSegment[];
 }
 
-/** Quintile score 1–5 of each value, larger values scoring higher; ties share the score. */
+/**
+ * Quintile score 1–5 of each value, larger values scoring higher; ties share the score. With one sort,
+ * each value is then compared with the four cut points of quintileBreaks (the score it gives equals
+ * the rank formula for every member; a binary search per value cost ≈ 0.5 s per column at 1M
+ * customers). A column holding NaN is ranked by the binary searches, as before.
+ */
 export function quintileScores(values: ArrayLike<number>, higherIsBetter = true): Uint8Array {
   const n = values.length;
   const sorted = Float64Array.from(values).sort();
   const out = new Uint8Array(n);
+  if (n > 1 && !Number.isNaN(sorted[n - 1]!)) {
+    // Float64Array.sort puts NaN last: none here. Cut points as in quintileBreaks.
+    const cut = [2, 3, 4, 5].map((k) => {
+      const idx = Math.ceil(((k - 1) * (n - 1)) / 5);
+      return higherIsBetter ? sorted[idx - 1]! : sorted[n - idx]!;
+    });
+    const [c2, c3, c4, c5] = cut as [number, number, number, number];
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      out[i] = higherIsBetter
+        ? 1 + (v > c2 ? 1 : 0) + (v > c3 ? 1 : 0) + (v > c4 ? 1 : 0) + (v > c5 ? 1 : 0)
+        : 1 + (v < c2 ? 1 : 0) + (v < c3 ? 1 : 0) + (v < c4 ? 1 : 0) + (v < c5 ? 1 : 0);
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     // number of values strictly worse than v
@@ -159,6 +179,7 @@ export function rfmScores(input: RfmInput): RfmScores {
   const f = quintileScores(input.frequency, true);
   const m = quintileScores(input.monetary, true);
   const segment: RfmSegment[] = new Array<RfmSegment>(n);
-  for (let i = 0; i < n; i++) segment[i] = rfmSegment(r[i]!, f[i]!, m[i]!);
+  // Scores are whole numbers 1–5 here, so the grid is read directly (rfmSegment checks its arguments).
+  for (let i = 0; i < n; i++) segment[i] = GRID[r[i]! - 1]![Math.floor((f[i]! + m[i]!) / 2 + 0.5) - 1]!;
   return { r, f, m, segment };
 }
