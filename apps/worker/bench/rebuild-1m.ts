@@ -15,7 +15,7 @@
  * state right after a bulk load with triggers off.
  *
  * Usage: BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 \
- *   pnpm --filter @valuelens/worker exec tsx bench/rebuild-1m.ts [customers] [--drift | --wipe] [--upto STAMP]
+ *   pnpm --filter @valuelens/worker exec tsx bench/rebuild-1m.ts [customers] [--drift | --wipe] [--upto STAMP] [--summaries-only]
  *   --upto STAMP deploys only the migrations up to that stamp (default: 20261124108100, this rebuild),
  *   e.g. --upto 20261124108000 to time the definitions before it.
  * Prints one JSON line per phase and a summary.
@@ -29,6 +29,8 @@ import { DEFAULT_MIGRATIONS_DIR, deployMigrations } from "@valuelens/db/migrate"
 
 const customers = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const mode = process.argv.includes("--wipe") ? "wipe" : process.argv.includes("--drift") ? "drift" : "consistent";
+/** Time vl_rebuild_summaries only (since 20261124108100 it is the whole rebuild). */
+const summariesOnly = process.argv.includes("--summaries-only");
 const uptoArg = process.argv.indexOf("--upto");
 const upto = uptoArg > 0 ? (process.argv[uptoArg + 1] ?? "") : "20261124108100";
 if (!/^\d{14}$/.test(upto)) throw new Error(`--upto wants a 14-digit migration stamp, got "${upto}"`);
@@ -116,7 +118,7 @@ try {
           say("damaged", { damaged, s: Math.round(performance.now() - t) / 1000 });
         }
 
-        for (const fn of ["vl_rebuild_summaries", "vl_rebuild_customer_months"] as const) {
+        for (const fn of summariesOnly ? (["vl_rebuild_summaries"] as const) : (["vl_rebuild_summaries", "vl_rebuild_customer_months"] as const)) {
           const loadBefore = load();
           t = performance.now();
           await tx.$executeRawUnsafe(`SELECT ${fn}($1::uuid)`, ws);
