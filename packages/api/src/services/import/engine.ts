@@ -19,7 +19,7 @@ export const BATCH_ROWS = 5_000;
  * bulk-summaries mode: the order writes put the changed customers on the workspace's durable
  * deferred list; their summaries, rollups and customer_months/weeks are refreshed once per import,
  * set-based, after the last chunk (flushDeferred; measured in BENCHMARKS.md "CSV import"). At most
- * two chunks are in memory: one being written while the next is parsed and validated — so this
+ * CHUNK_WRITERS + 1 chunks are in memory: those being written while the next is parsed and validated — so this
  * bounds an import's memory whatever the file size (with 50,000 a 1M-row import needed more than
  * a 256 MiB heap: the rows, their raw text and the JSON parameter, each twice).
  */
