@@ -13,6 +13,7 @@ import { createDb, getDb, closeDb } from "@valuelens/db";
 import { log, logError } from "@valuelens/api/log";
 import { recomputeWorkspace } from "@valuelens/api/recompute";
 import { failInterruptedImportsEverywhere } from "@valuelens/api/import-recovery";
+import { runRequestedRebuild } from "@valuelens/api/services";
 import PgBoss from "pg-boss";
 import { z } from "zod";
 import { workerEnv } from "./env.ts";
@@ -68,9 +69,13 @@ async function main(): Promise<void> {
   await boss.work(RECOMPUTE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
     const data = ZJob.parse(job.data);
+    // A large workspace's time-zone or margin change left its summaries to rebuild here, first.
+    const rebuild = await runRequestedRebuild(app.prisma, data.workspaceId);
+    if (rebuild.rebuilt) log("worker.summaries_rebuilt", { jobId: job.id, workspaceId: data.workspaceId, durationMs: rebuild.ms });
     // After data writes: rescore the changed customers with the last fit (falls back to a fast full
-    // refresh when that is not sound, see recompute/incremental.ts); nightly, manual, first: a full run.
-    const mode = data.triggeredBy === "data-change" ? "incremental" : "full";
+    // refresh when that is not sound, see recompute/incremental.ts); nightly, manual, first, or after a
+    // rebuild (every margin and month moved; the derived rollups need it too): a full run.
+    const mode = data.triggeredBy === "data-change" && !rebuild.rebuilt ? "incremental" : "full";
     const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy: data.triggeredBy, mode });
     log("worker.job_done", { jobId: job.id, workspaceId: data.workspaceId, status: out.status });
     if (out.status === "failed") throw new Error(out.error);

@@ -13,7 +13,11 @@ export function SettingsView() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const router = useRouter();
-  const settings = useQuery(trpc.workspace.settings.queryOptions({ workspaceId: ws.id }));
+  // While the worker rebuilds months and margins after a large workspace's change, poll until it is done.
+  const settings = useQuery({
+    ...trpc.workspace.settings.queryOptions({ workspaceId: ws.id }),
+    refetchInterval: (q) => (q.state.data?.rebuildPendingSince ? 5_000 : false),
+  });
   const [saved, setSaved] = useState(false);
   const update = useMutation(
     trpc.workspace.updateSettings.mutationOptions({
@@ -70,6 +74,13 @@ export function SettingsView() {
             error={fe.marginRate?.[0]}
           />
           <p className="text-sm text-slate-700">Reporting currency: {settings.data.currency}</p>
+          {settings.data.rebuildPendingSince ? (
+            <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
+              Rebuilding months, weeks and margins for the new time zone or margin rate, from every order, in the background
+              (since {settings.data.rebuildPendingSince.toLocaleTimeString()}; a large workspace takes a few minutes). Until it is
+              done, charts and reports may still show months and margins under the previous settings.
+            </p>
+          ) : null}
           {update.error && !Object.keys(fe).length ? (
             <p role="alert" className="text-sm text-red-700">
               {errorMessage(update.error)}
