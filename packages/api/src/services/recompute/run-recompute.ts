@@ -47,6 +47,11 @@ export interface RecomputeOptions {
   holdoutSampleMax?: number;
   /** Override COMPARISON_SAMPLE_MAX (tests). */
   comparisonSampleMax?: number;
+  /**
+   * false: return right after the scoring transaction commits, without the derived summaries of a full
+   * run (benchmarks timing the scoring transaction alone; the next full run refreshes them). Default true.
+   */
+  derived?: boolean;
 }
 
 export type RecomputeOutcome =
@@ -243,14 +248,15 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
         await progress("segment snapshots", 60);
         await writeSegmentSnapshotRows(tx, workspaceId, id, rows);
         await progress("writing scores", 65);
-        await replaceScores(tx, workspaceId, id, rows, runStart);
+        const writePhases: Record<string, number> = {};
+        const written = await replaceScores(tx, workspaceId, id, rows, runStart, { phases: writePhases });
         const durationMs = Date.now() - started;
         await tx.modelRun.update({
           where: { workspaceId_id: { workspaceId, id } },
           data: { ...update, status: "succeeded", step: "done", progress: 100, finishedAt: new Date(), durationMs },
         });
         phases[phase] = (phases[phase] ?? 0) + Date.now() - phaseAt;
-        log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases });
+        log("recompute.done", { workspaceId, runId: id, customers: n, predictions: reason === null, durationMs, phases, scoresWritten: written, writePhases });
         return { status: "succeeded", runId: id, predictions: reason === null, customers: n, durationMs, runStart, staleSeen, derived: true, check } as const;
       },
       { timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
@@ -265,7 +271,7 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
       if (out.staleSeen)
         await ledgerExec(prisma, workspaceId, (p) => p.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${workspaceId}::uuid AND metrics_stale_at = ${out.staleSeen}`);
       const { runStart: _runStart, staleSeen: _staleSeen, derived, check, ...rest } = out;
-      if (derived) await refreshDerived(prisma, workspaceId, rest.runId, opts.timeoutMs ?? 30 * 60_000, check);
+      if (derived && opts.derived !== false) await refreshDerived(prisma, workspaceId, rest.runId, opts.timeoutMs ?? 30 * 60_000, check);
       return rest;
     }
     return out;
