@@ -11,11 +11,14 @@
  * --think: each user pauses a random (exponential) time of this mean between requests, as people
  * reading a page do; without it every user sends its next request the moment the last one returns.
  *   BENCH_PG_DIR (default /tmp/vl-bench-pg), BENCH_PG_PORT (default 5460), BENCH_APP_PORT (default 3950).
+ *   BENCH_WORKSPACE_SLUG: another workspace of that database to load (default `bench-<customers>`, the one
+ *   scale-1m.ts creates), e.g. a 1M-customer workspace another benchmark generated.
  * The client runs on the same machine as the server and the database (2 cores here): its own CPU
  * use is part of the figures, which makes them pessimistic.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -66,8 +69,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: users + 4 });
 let web: ReturnType<typeof spawn> | null = null;
 
 try {
-  const [ws] = await sup.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${`bench-${customers}`}`;
-  if (!ws) throw new Error(`No workspace bench-${customers}: run apps/worker/bench/scale-1m.ts ${customers} --generate-only first.`);
+  const slug = process.env.BENCH_WORKSPACE_SLUG ?? `bench-${customers}`;
+  const [ws] = await sup.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${slug}`;
+  if (!ws) throw new Error(`No workspace ${slug}: run apps/worker/bench/scale-1m.ts ${customers} --generate-only first (or set BENCH_WORKSPACE_SLUG).`);
   // A bench user with a fresh password each run, OWNER of the bench workspace (superuser connection: set-up only).
   const email = "bench-load@valuelens.local";
   const password = randomBytes(18).toString("base64url");
@@ -128,6 +132,7 @@ try {
   }
   const pause = () => new Promise((w) => setTimeout(w, -Math.log(1 - Math.random()) * thinkMs));
   const load0 = os.loadavg();
+  const cpu0 = cpuNow(web.pid);
   const lat = new Map<string, number[]>(requests.map((r) => [r.kind, []]));
   let errors = 0;
   const until = Date.now() + seconds * 1000;
@@ -150,6 +155,7 @@ try {
   );
   const wall = (Date.now() - t0) / 1000;
   const load1 = os.loadavg();
+  const cpu1 = cpuNow(web.pid);
   const pct = (xs: number[], q: number) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!) : NaN;
@@ -161,6 +167,7 @@ Customers page under ${users} concurrent users${thinkMs ? ` (mean think time ${t
 Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}\`
 Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.
 ${all.length} requests in ${wall.toFixed(1)} s (${(all.length / wall).toFixed(0)} req/s), ${errors} errors; all requests p50 ${pct(all, 0.5)} ms, p95 ${pct(all, 0.95)} ms, p99 ${pct(all, 0.99)} ms.
+CPU per request: ${(["client", "web", "postgres"] as const).map((k) => `${k} ${((cpu1[k] - cpu0[k]) / Math.max(1, all.length)).toFixed(2)} ms`).join(", ")} (of ${((os.cpus().length * 1000) / Math.max(1, all.length / wall)).toFixed(2)} ms of the ${os.cpus().length} cores' time per request).
 
 | request | n | p50 ms | p95 ms | p99 ms |
 |---|---:|---:|---:|---:|
@@ -175,6 +182,36 @@ ${lines.join("\n")}
   agent.destroy();
   await sup.close();
   await pg.stop();
+}
+
+/**
+ * CPU time (ms, user + system) so far of this client, the web server (and any child) and this
+ * database's PostgreSQL (the postmaster of <BENCH_PG_DIR>/pg/postmaster.pid and its backends), from
+ * /proc (Linux): where each request's CPU goes. A backend that exited meanwhile is not counted.
+ */
+function cpuNow(webPid: number | undefined): { client: number; web: number; postgres: number } {
+  const tick = 1000 / 100; // USER_HZ
+  const procs = readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const st = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+        return [{ pid: Number(pid), ppid: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * tick }]; // utime, stime (fields 14, 15)
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
+  /** A process and its children (PostgreSQL's backends; a server that forks workers). */
+  const tree = (root: number | undefined) => (root ? procs.filter((p) => p.pid === root || p.ppid === root).reduce((a, p) => a + p.ms, 0) : 0);
+  let pgPid: number | undefined;
+  try {
+    pgPid = Number(readFileSync(path.join(dir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    pgPid = undefined;
+  }
+  const me = process.cpuUsage();
+  return { client: (me.user + me.system) / 1000, web: tree(webPid), postgres: tree(pgPid) };
 }
 
 function get(p: string, cookie?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
