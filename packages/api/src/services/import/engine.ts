@@ -243,7 +243,11 @@ async function streamFile(
   opts: { now?: Date; batchRows?: number; writers?: number },
 ): Promise<void> {
   const bulk = kind === "ORDERS" || kind === "CUSTOMERS";
-  const batchRows = opts.batchRows ?? (bulk ? chunkRowsFor((await stat(filePath)).size) : BATCH_ROWS);
+  const writers = bulk ? Math.max(1, opts.writers ?? CHUNK_WRITERS) : 1;
+  // The rows in memory stay what two chunks of CHUNK_ROWS were (writers + 1 chunks, see CHUNK_ROWS):
+  // with three chunks of 20,000 a 1M import no longer fitted a 256 MiB V8 old space (BENCHMARKS.md, session 8).
+  const batchRows =
+    opts.batchRows ?? (bulk ? Math.max(BATCH_ROWS, Math.floor((chunkRowsFor((await stat(filePath)).size) * 2) / (writers + 1))) : BATCH_ROWS);
   const options: TImportOptions = stored.options;
   const stream = createReadStream(filePath, { highWaterMark: 1024 * 1024 });
   let det: DetectedEncoding | null = null as DetectedEncoding | null;
@@ -262,7 +266,6 @@ async function streamFile(
   // parsing and validating the next batch overlaps with them, so Node and PostgreSQL work at the
   // same time. The first failure is kept and thrown at the next flush or at the end; no new batch
   // starts after it.
-  const writers = bulk ? Math.max(1, opts.writers ?? CHUNK_WRITERS) : 1;
   const inflight = new Set<Promise<void>>();
   let failed = null as { error: unknown } | null;
   const throwIfFailed = () => {
