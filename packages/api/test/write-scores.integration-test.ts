@@ -4,9 +4,9 @@ import { replaceScores, upsertScores, type ScoreRow } from "../src/services/reco
 import { signUp } from "./harness.ts";
 
 /**
- * The score write sends each column of a batch as one PostgreSQL array literal (write-scores.ts).
- * These tests read every stored row back and compare it field by field with what was written:
- * values that the text form could break (quotes, backslashes, commas and braces in strings, NaN,
+ * The score write sends each column of a batch as one PostgreSQL array in binary form (write-scores.ts;
+ * a text literal before session 8). These tests read every stored row back and compare it field by
+ * field with what was written: values either form could break (quotes, backslashes, commas and braces in strings, NaN,
  * tiny and huge doubles, nulls), more rows than one batch, and the upsert path of the incremental
  * refresh. customer_scores has no foreign key to customers (migration 20261124100900), so the
  * rows need no customers.
