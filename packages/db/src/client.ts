@@ -26,7 +26,7 @@ type BatchResult = { fields: { name: string }[]; rows: unknown[] };
 class TenantClient extends pg.Client {
   override query(...args: unknown[]): never {
     const config = args[0] as QueryConfig | undefined;
-    const batch = openingBatch.getStore();
+    const batch = openingBatch();
     if (batch && !batch.sent && config && typeof config === "object" && config.text === "BEGIN" && !config.name && !config.values?.length) {
       batch.sent = true;
       const sql = `BEGIN;\n${batch.sql((v) => pg.escapeLiteral(v))}`;

@@ -12,7 +12,12 @@ export class NestedTenantTransactionError extends Error {
   }
 }
 
-const active = new AsyncLocalStorage<true>();
+/**
+ * Set inside a tenant transaction: `true`, or the transaction's OpeningBatch (sent with its BEGIN).
+ * One AsyncLocalStorage for both: on Node 20 every enabled instance adds a property to every async
+ * resource (each promise) created afterwards.
+ */
+const active = new AsyncLocalStorage<true | OpeningBatch>();
 
 export interface TenantScope {
   workspaceId?: string | null;
@@ -68,7 +73,27 @@ export interface OpeningBatch {
   /** The first read's rows, when it was sent with the batch. */
   rows?: Record<string, unknown>[];
 }
-export const openingBatch = new AsyncLocalStorage<OpeningBatch>();
+/**
+ * The settings and first read of an OpeningBatch, built here rather than inside withTenant: V8 keeps one
+ * context per function for all the closures it creates, so a closure made there would hold withTenant's
+ * whole scope, including the caller's `fn` and what that holds (an import chunk's 20,000 rows). Async
+ * resources created during the transaction (connections, timers) keep the AsyncLocalStorage store, and
+ * through it that scope, alive after the transaction ends: a 1M-row import then outgrew a 256 MiB heap
+ * (BENCHMARKS.md, CSV import, session 8). This closure holds only the four settings and the read.
+ */
+function openingSql(settings: readonly string[], first: FirstRead | undefined): OpeningBatch["sql"] {
+  return (literal) =>
+    `SELECT set_config('app.current_workspace', ${literal(settings[0]!)}, true),
+      set_config('app.current_user', ${literal(settings[1]!)}, true),
+      set_config('app.invite_token_hash', ${literal(settings[2]!)}, true),
+      set_config('app.api_key_prefix', ${literal(settings[3]!)}, true)` + (first ? `;\n${inline(first, literal)}` : "");
+}
+
+/** The OpeningBatch of the tenant transaction this code runs in, while its BEGIN is not yet sent. */
+export function openingBatch(): OpeningBatch | undefined {
+  const store = active.getStore();
+  return typeof store === "object" ? store : undefined;
+}
 
 /** `$1`, `$2`, … of a FirstRead replaced by its values as literals. */
 function inline(read: FirstRead, literal: (v: string) => string): string {
@@ -105,19 +130,16 @@ export async function withTenant<T>(
   const first = opts.first;
   const batch: OpeningBatch | null =
     snapshot === undefined && (opts.isolationLevel === undefined || opts.isolationLevel === "ReadCommitted")
-      ? {
-          sent: false,
-          sql: (literal) =>
-            `SELECT set_config('app.current_workspace', ${literal(settings[0]!)}, true),
-              set_config('app.current_user', ${literal(settings[1]!)}, true),
-              set_config('app.invite_token_hash', ${literal(settings[2]!)}, true),
-              set_config('app.api_key_prefix', ${literal(settings[3]!)}, true)` + (first ? `;\n${inline(first, literal)}` : ""),
-        }
+      ? { sent: false, sql: openingSql(settings, first) }
       : null;
   const run = () =>
     prisma.$transaction(
       async (tx) => {
-        if (batch?.sent) return fn(tx, first ? batch.rows : undefined);
+        if (batch?.sent) {
+          const rows = batch.rows;
+          batch.rows = undefined; // the store outlives the transaction (see openingSql): keep it small
+          return fn(tx, first ? rows : undefined);
+        }
         if (snapshot !== undefined) await tx.$executeRawUnsafe(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
         await tx.$executeRaw`SELECT
           set_config('app.current_workspace', ${settings[0]}, true),
@@ -133,7 +155,7 @@ export async function withTenant<T>(
         maxWait: 5_000,
       },
     );
-  return active.run(true, () => (batch ? openingBatch.run(batch, run) : run()));
+  return active.run(batch ?? true, run);
 }
 
 /**
