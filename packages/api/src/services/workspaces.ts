@@ -105,6 +105,9 @@ export async function runRequestedRebuild(prisma: PrismaClient, workspaceId: str
     prisma,
     workspaceId,
     async (tx) => {
+      // Every worker job asks; only a pending request takes the lock (writers then wait on it).
+      const [pending] = await tx.$queryRaw<{ at: Date | null }[]>`SELECT summaries_rebuild_at AS at FROM workspaces WHERE id = ${workspaceId}::uuid`;
+      if (!pending?.at) return false;
       const [row] = await tx.$queryRaw<{ at: Date | null }[]>`
         SELECT summaries_rebuild_at AS at FROM workspaces WHERE id = ${workspaceId}::uuid FOR NO KEY UPDATE`;
       if (!row?.at) return false;
