@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     // refresh when that is not sound, see recompute/incremental.ts); nightly, manual, first, or after a
     // rebuild (every margin and month moved; the derived rollups need it too): a full run.
     const mode = data.triggeredBy === "data-change" && !rebuild.rebuilt ? "incremental" : "full";
-    const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy: data.triggeredBy, mode });
+    const triggeredBy = rebuild.rebuilt ? "settings-change" : data.triggeredBy;
+    const out = await recomputeWorkspace(app.prisma, data.workspaceId, { triggeredBy, mode });
     log("worker.job_done", { jobId: job.id, workspaceId: data.workspaceId, status: out.status });
     if (out.status === "failed") throw new Error(out.error);
   });

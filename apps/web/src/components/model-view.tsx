@@ -5,7 +5,7 @@ import { useState } from "react";
 import { roleAtLeast, PURCHASE_MODEL_NAMES, type TPurchaseModel } from "@valuelens/validators";
 import { errorMessage, useTRPC } from "~/trpc/react";
 import { formatCount } from "~/lib/money";
-import { explainParams, formatDateTime, formatDate, formatNumber, modelLabel, PARAM_HELP, type HoldoutBinDto } from "~/lib/predictions";
+import { explainParams, formatDateTime, formatDate, formatNumber, modelLabel, PARAM_HELP, triggerLabel, type HoldoutBinDto } from "~/lib/predictions";
 import { HoldoutChart } from "./charts/holdout-chart";
 import { TrackingChart, type TrackingPointDto } from "./charts/tracking-chart";
 import { checkState, DataFreshness, useModelStatus } from "./data-freshness";
@@ -159,7 +159,7 @@ export function ModelView() {
                     <td className="py-1 pr-4" title={r.error ?? r.reason ?? undefined}>
                       {r.status}
                     </td>
-                    <td className="py-1 pr-4">{r.triggeredBy}</td>
+                    <td className="py-1 pr-4">{triggerLabel(r.triggeredBy)}</td>
                     <td className="py-1 pr-4 text-right">{formatCount(r.customers)}</td>
                     <td className="py-1 text-right">{r.durationMs !== null ? `${(r.durationMs / 1000).toFixed(1)} s` : "—"}</td>
                   </tr>

@@ -10,6 +10,21 @@ export function modelLabel(kind: string): string {
   return MODEL_LABELS[kind] ?? kind;
 }
 
+/** What started a recompute run, in words (model_runs.triggered_by). */
+const TRIGGER_LABELS: Record<string, string> = {
+  manual: "Recompute now",
+  "data-change": "New data",
+  nightly: "Nightly",
+  initial: "First run",
+  "settings-change": "Settings change",
+  "tier-settings": "Tier settings",
+  "model-change": "Model change",
+};
+
+export function triggerLabel(triggeredBy: string): string {
+  return TRIGGER_LABELS[triggeredBy] ?? triggeredBy;
+}
+
 export function formatDate(d: Date | null | undefined): string {
   return d ? d.toLocaleDateString("en-US", { dateStyle: "medium", timeZone: "UTC" }) : "—";
 }
