@@ -1,0 +1,141 @@
+/**
+ * The weekly report's week figures after orders lost their (workspace_id, ordered_at) index (issue 4,
+ * migration 20261124108800): week() finds the week's customers in customer_weeks and the import's
+ * deferred list, then reads their orders by customer. Property: for random orders (refunds, a second
+ * currency, immediate and deferred writes, dates across daylight-saving changes), random workspace
+ * and schedule time zones and random windows (aligned to workspace weeks, to schedule weeks, or
+ * arbitrary), the figures equal the reference query over all the workspace's orders — also while a
+ * time-zone change waits for its rebuild (weeks still cut in the old zone).
+ */
+import { beginBulkSummariesDeferred, bulkInsertCustomers, bulkInsertOrders, flushDeferredSummaries, getDb, withWorkspace, type Tx } from "@valuelens/db";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { week, type WeekNumbers } from "../src/services/reports/content.ts";
+import { zonedInstant } from "../src/services/zoned-time.ts";
+import { signUp } from "./harness.ts";
+
+const ZONES = ["UTC", "Europe/Paris", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata"] as const;
+const DAY = 86_400_000;
+/** 2025-03-03, a Monday; orders fall in the five weeks after it (US DST starts 9 Mar, EU 30 Mar). */
+const BASE = Date.UTC(2025, 2, 3);
+
+/** The figures straight from orders (the query before the index was dropped). */
+async function reference(tx: Tx, ws: { id: string; currency: string }, from: Date, to: Date): Promise<WeekNumbers> {
+  const [o] = await tx.$queryRaw<{ revenue: bigint | null; orders: bigint; active: bigint; returning: bigint }[]>`
+    SELECT (sum(o.amount_minor) FILTER (WHERE o.currency = ${ws.currency}))::bigint AS revenue, count(*) AS orders,
+           count(DISTINCT o.customer_id) AS active,
+           count(DISTINCT o.customer_id) FILTER (WHERE c.first_order_at < ${from}) AS returning
+      FROM orders o JOIN customers c ON c.workspace_id = o.workspace_id AND c.id = o.customer_id
+     WHERE o.workspace_id = ${ws.id}::uuid AND o.ordered_at >= ${from} AND o.ordered_at < ${to} AND NOT o.refunded`;
+  const [c] = await tx.$queryRaw<{ n: bigint }[]>`
+    SELECT count(*) AS n FROM customers WHERE workspace_id = ${ws.id}::uuid AND first_order_at >= ${from} AND first_order_at < ${to}`;
+  return {
+    revenueMinor: o?.revenue ?? 0n,
+    orders: Number(o?.orders ?? 0n),
+    newCustomers: Number(c?.n ?? 0n),
+    activeCustomers: Number(o?.active ?? 0n),
+    returningCustomers: Number(o?.returning ?? 0n),
+  };
+}
+
+const orderArb = fc.record({
+  customer: fc.nat({ max: 9 }),
+  /** Minutes after BASE, over five weeks. */
+  minute: fc.nat({ max: 35 * 24 * 60 - 1 }),
+  amount: fc.integer({ min: 1, max: 100_000 }),
+  euro: fc.boolean(),
+  refunded: fc.boolean(),
+  deferred: fc.boolean(),
+});
+
+const windowArb = fc.oneof(
+  // A Monday-to-Monday week in some zone (the workspace's, the schedule's, or another).
+  fc.record({ kind: fc.constant("week" as const), zone: fc.constantFrom(...ZONES), week: fc.integer({ min: -1, max: 5 }) }),
+  // Any window.
+  fc.record({ kind: fc.constant("any" as const), start: fc.integer({ min: -2 * 24 * 60, max: 36 * 24 * 60 }), minutes: fc.integer({ min: 1, max: 10 * 24 * 60 }) }),
+);
+
+type Win = { kind: "week"; zone: string; week: number } | { kind: "any"; start: number; minutes: number };
+
+function windowOf(w: Win): { from: Date; to: Date } {
+  if (w.kind === "any") {
+    const from = BASE + w.start * 60_000;
+    return { from: new Date(from), to: new Date(from + w.minutes * 60_000) };
+  }
+  const monday = new Date(BASE + w.week * 7 * DAY);
+  const next = new Date(monday.getTime() + 7 * DAY);
+  const at = (d: Date) => zonedInstant({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: 0, minute: 0 }, w.zone);
+  return { from: new Date(at(monday)), to: new Date(at(next)) };
+}
+
+describe("weekly report: week figures without a time index on orders", () => {
+  it("equal the figures read from all orders, for any zones, windows, deferred imports and pending rebuilds", async () => {
+    const owner = await signUp("report-week");
+    const wsId = owner.workspaceId;
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ZONES),
+        fc.constantFrom(...ZONES),
+        fc.array(orderArb, { minLength: 0, maxLength: 40 }),
+        fc.array(windowArb, { minLength: 1, maxLength: 6 }),
+        async (zone, laterZone, orders, windows) => {
+          run++;
+          const prisma = getDb().prisma;
+          // A clean workspace in `zone` (weeks are cut in the workspace's zone).
+          // (the last run's deferred customers are flushed first: deleting a listed customer flushes
+          // the list inside the delete, which then finds its rows already changed)
+          await withWorkspace(prisma, wsId, (tx) => flushDeferredSummaries(tx, wsId, null));
+          await withWorkspace(prisma, wsId, async (tx) => {
+            await tx.$executeRaw`DELETE FROM customers WHERE workspace_id = ${wsId}::uuid`;
+            await tx.$executeRaw`UPDATE workspaces SET timezone = ${zone}, summaries_rebuild_at = NULL WHERE id = ${wsId}::uuid`;
+          });
+          const ids = await withWorkspace(prisma, wsId, (tx) =>
+            bulkInsertCustomers(tx, wsId, Array.from({ length: 10 }, (_, i) => ({ externalId: `r${run}-c${i}` }))),
+          );
+          const rows = orders.map((o, i) => ({
+            deferred: o.deferred,
+            row: {
+              externalId: `r${run}-o${i}`,
+              customerId: ids.get(`r${run}-c${o.customer}`) ?? "",
+              orderedAt: new Date(BASE + o.minute * 60_000),
+              amountMinor: BigInt(o.amount),
+              currency: o.euro ? "EUR" : "USD",
+              refunded: o.refunded,
+            },
+          }));
+          // Immediate writes keep customer_weeks current; deferred ones (an import's chunks) leave the
+          // customers on the deferred list until a flush that never comes here.
+          await withWorkspace(prisma, wsId, (tx) => bulkInsertOrders(tx, wsId, rows.filter((r) => !r.deferred).map((r) => r.row)));
+          await withWorkspace(prisma, wsId, async (tx) => {
+            await beginBulkSummariesDeferred(tx, wsId);
+            await bulkInsertOrders(tx, wsId, rows.filter((r) => r.deferred).map((r) => r.row));
+          });
+
+          const check = async (rebuildPending: boolean) => {
+            await withWorkspace(prisma, wsId, async (tx) => {
+              const ws = await tx.workspace.findUniqueOrThrow({
+                where: { id: wsId },
+                select: { id: true, currency: true, timezone: true, summariesRebuildAt: true },
+              });
+              expect(ws.summariesRebuildAt !== null).toBe(rebuildPending);
+              for (const w of windows) {
+                const { from, to } = windowOf(w);
+                expect(await week(tx, ws, from, to), JSON.stringify({ zone: ws.timezone, w, from, to })).toEqual(await reference(tx, ws, from, to));
+              }
+            });
+          };
+          await check(false);
+          // A large workspace's time-zone change: saved at once, weeks rebuilt later by the worker.
+          if (laterZone !== zone) {
+            await withWorkspace(prisma, wsId, async (tx) => {
+              await tx.$executeRaw`UPDATE workspaces SET timezone = ${laterZone}, summaries_rebuild_at = now() WHERE id = ${wsId}::uuid`;
+            });
+            await check(true);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  }, 240_000);
+});

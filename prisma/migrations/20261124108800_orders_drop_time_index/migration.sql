@@ -1,0 +1,11 @@
+-- Import speed (issue 4): drop the orders (workspace_id, ordered_at) index.
+--
+-- Its keys arrive in random order during an import (a file's dates spread over years), and at 1M
+-- orders it cost a quarter to a half of the insert (BENCHMARKS.md "CSV import (issue 4)", session 8:
+-- 19 s of 78 s cold, 32 s of 68 s warm). Its only reader was the weekly report's week figures
+-- (packages/api/src/services/reports/content.ts), which now take the week's customers from
+-- customer_weeks (+ the import's deferred list) and read their orders on
+-- (workspace_id, customer_id, ordered_at): 0.41 s cold at 1M orders against 1.17 s cold before.
+-- Every other reader of orders filters by customer or reads the whole workspace (checked with grep
+-- and EXPLAIN, session 9).
+DROP INDEX IF EXISTS "orders_workspace_id_ordered_at_idx";
