@@ -28,3 +28,4 @@ export {
   deferredBounds,
   flushDeferredRange,
   type BulkCustomer, type BulkOrder, type BulkSpend } from "./bulk.ts";
+export { rebuildFromOrders, type RebuildOptions, type RebuildResult } from "./rebuild.ts";

@@ -11,6 +11,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "./client.ts";
+import { rebuildFromOrders, type RebuildOptions } from "./rebuild.ts";
 import { withWorkspace, type Tx } from "./tenant.ts";
 
 let h: DbHandle;
@@ -292,5 +293,85 @@ describe("repair rebuild from raw orders", () => {
       expect(ny.weeks[0]).toContain("2025-02-24");
       expect(ny.rollups.map((r) => r.slice(1, 11))).toEqual(["2025-02-01", "2025-03-01"]);
     });
+  });
+});
+
+// The same rebuild split by customer-id range over several connections (rebuildFromOrders; the path
+// the worker and the benches take at 1M). Its range transactions commit, so these workspaces are
+// damaged and repaired for real (each property run makes its own).
+describe("repair rebuild split over connections", () => {
+  const committed = (ws: string, fn: (tx: Tx) => Promise<void>) => withWorkspace(h.prisma, ws, fn);
+  const split = (ws: string, opts: RebuildOptions) =>
+    committed(ws, async (tx) => {
+      const r = await rebuildFromOrders(h.prisma, tx, ws, { minOrders: 0, ...opts });
+      expect(r.split).toBe(true);
+      expect(r.connections).toBe(Math.min(opts.connections ?? 2, r.ranges));
+    });
+  const now = (ws: string) => withWorkspace(h.prisma, ws, (tx) => stored(tx, ws));
+
+  it("equals the reference for any cut into ranges, on two or three connections, whatever was stored", async () => {
+    await fc.assert(
+      fc.asyncProperty(genArb, damageArb, fc.integer({ min: 2, max: 6 }), fc.constantFrom(2, 3), async (g, d, ranges, connections) => {
+        const ws = await makeWorkspace(g);
+        const expected = await withWorkspace(h.prisma, ws, (tx) => reference(tx, ws));
+        // Consistent data: nothing changes (and no summary is marked as updated).
+        const [{ at: before } = { at: null }] = await withWorkspace(h.prisma, ws, (tx) =>
+          tx.$queryRaw<{ at: string | null }[]>`SELECT max(summary_updated_at)::text AS at FROM customers WHERE workspace_id = ${ws}::uuid`);
+        await split(ws, { ranges, connections });
+        expect(await now(ws)).toEqual(expected);
+        const [{ at: after } = { at: null }] = await withWorkspace(h.prisma, ws, (tx) =>
+          tx.$queryRaw<{ at: string | null }[]>`SELECT max(summary_updated_at)::text AS at FROM customers WHERE workspace_id = ${ws}::uuid`);
+        expect(after).toBe(before);
+
+        await committed(ws, (tx) => damage(tx, ws, d));
+        await split(ws, { ranges, connections });
+        expect(await now(ws)).toEqual(expected);
+
+        // Months and weeks only: the rest stays as it was.
+        await committed(ws, (tx) => damage(tx, ws, { ...d, customers: 0, rollups: "keep", stats: "keep", monthsDeleted: true, bogusRows: true }));
+        const damaged = await now(ws);
+        await split(ws, { ranges, connections, summaries: false });
+        const after2 = await now(ws);
+        expect({ months: after2.months, weeks: after2.weeks }).toEqual({ months: expected.months, weeks: expected.weeks });
+        expect({ ...after2, months: [], weeks: [] }).toEqual({ ...damaged, months: [], weeks: [] });
+      }),
+      { numRuns: 25, seed: 20261124 },
+    );
+  });
+
+  it("cuts the customers into ranges of about equal size that cover them all", async () => {
+    const ws = await makeWorkspace({ tz: "UTC", rate: "0.3000", customers: 7, orders: [], deleted: [] });
+    await withWorkspace(h.prisma, ws, async (tx) => {
+      const ids = (await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM customers WHERE workspace_id = ${ws}::uuid ORDER BY id`).map((r) => r.id);
+      const bounds = async (n: number) =>
+        (await tx.$queryRaw<{ b: string[] }[]>`SELECT vl_rebuild_bounds(${ws}::uuid, ${n}::int)::text[] AS b`)[0]?.b;
+      expect(await bounds(1)).toEqual([]);
+      expect(await bounds(2)).toEqual([ids[4]]); // 4 + 3
+      expect(await bounds(3)).toEqual([ids[3], ids[6]]); // 3 + 3 + 1
+      expect(await bounds(20)).toEqual(ids.slice(1)); // one customer each
+    });
+  });
+
+  it("refuses to run on settings the caller has not committed (the other connections would not see them)", async () => {
+    const ws = await makeWorkspace({
+      tz: "UTC", rate: "0.3000", customers: 2, deleted: [],
+      orders: [{ customer: 0, minutes: 60 * 54, amount: 1_000n, cost: null, currency: "USD", refunded: false }],
+    });
+    const before = await now(ws);
+    await expect(
+      committed(ws, async (tx) => {
+        await tx.$executeRaw`UPDATE workspaces SET timezone = 'America/New_York' WHERE id = ${ws}::uuid`;
+        await rebuildFromOrders(h.prisma, tx, ws, { minOrders: 0 });
+      }),
+    ).rejects.toThrow(/commit the settings change before the rebuild/);
+    expect(await now(ws)).toEqual(before);
+    // Committed first, the split rebuild moves the months to the new time zone.
+    await committed(ws, async (tx) => {
+      await tx.$executeRaw`UPDATE workspaces SET timezone = 'America/New_York' WHERE id = ${ws}::uuid`;
+    });
+    await split(ws, {});
+    const ny = await now(ws);
+    expect(ny).toEqual(await withWorkspace(h.prisma, ws, (tx) => reference(tx, ws)));
+    expect(ny.months[0]).toContain("2025-02-01");
   });
 });
