@@ -19,6 +19,7 @@
 import type { Tx } from "@valuelens/db";
 import type { TCohortGrain, TCohortSplit } from "@valuelens/validators";
 import { log, logError } from "../log.ts";
+import { builtFrom, readScorePrints, saveBuiltKeys, unchangedSince, type ScorePrints } from "./recompute/derived-keys.ts";
 
 /** Month index (year × 12 + month − 1) of a date column. */
 export const MONTH_IDX = (col: string) => `((extract(year from ${col})::int * 12) + extract(month from ${col})::int - 1)`;
@@ -74,6 +75,12 @@ const KEYS = "ch, ca, sg, vt";
 const SETS = (dims: string) => `GROUPING SETS ((${dims}), (ch, ${dims}), (ca, ${dims}), (sg, ${dims}), (vt, ${dims}))`;
 const SPLIT_OF = `CASE grouping(${KEYS}) WHEN 15 THEN 'none' WHEN 7 THEN 'channel' WHEN 11 THEN 'campaign' WHEN 13 THEN 'segment' ELSE 'tier' END`;
 const CODE_OF = `coalesce(ch, ca, sg, vt)`;
+/** The same for the splits that depend on the scores only (segment, tier): rebuilt alone when only the scores changed. */
+const SCORE_SETS = (dims: string) => `GROUPING SETS ((sg, ${dims}), (vt, ${dims}))`;
+const SCORE_SPLIT_OF = `CASE grouping(sg, vt) WHEN 1 THEN 'segment' ELSE 'tier' END`;
+const SCORE_CODE_OF = `coalesce(sg, vt)`;
+/** Which GROUPING SETS an insert covers: every split, or only the score-dependent ones. */
+type SetsOf = "all" | "scores";
 const INSERT = `INSERT INTO retention_rollups (workspace_id, kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor, gaps, gap_seconds)`;
 /** Customers of the workspace with their scores (alias c, s). */
 const CUSTOMERS_SCORES = "customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id";
@@ -82,9 +89,10 @@ const CUSTOMERS_SCORES = "customers c LEFT JOIN customer_scores s ON s.workspace
  * Insert the grouped rows of `source` (columns ch, ca, sg, vt = split codes, the `dims`, and `aggs`' inputs)
  * for every split at once; `select` picks the inserted columns from g (split, grp, dims, aggregates).
  */
-function insertBySplit(source: string, dims: string, aggs: string, select: string): string {
+function insertBySplit(source: string, dims: string, aggs: string, select: string, sets: SetsOf = "all"): string {
+  const [splitOf, codeOf, groupBy] = sets === "all" ? [SPLIT_OF, CODE_OF, SETS(dims)] : [SCORE_SPLIT_OF, SCORE_CODE_OF, SCORE_SETS(dims)];
   return `WITH g AS (
-       SELECT ${SPLIT_OF} AS split, ${CODE_OF} AS code, ${dims}, ${aggs} FROM (${source}) x GROUP BY ${SETS(dims)}
+       SELECT ${splitOf} AS split, ${codeOf} AS code, ${dims}, ${aggs} FROM (${source}) x GROUP BY ${groupBy}
      )
      ${INSERT}
      SELECT ${select} FROM (SELECT g.*, coalesce(d.grp, '') AS grp FROM g LEFT JOIN vl_rr_keys d ON d.split = g.split AND d.code = g.code) g`;
@@ -125,15 +133,33 @@ export function rollupsFor(fresh: Freshness | null, split: TCohortSplit): Freshn
   return fresh && (fresh.scoresCurrent || !SPLIT_KEY[split].scores) ? fresh : null;
 }
 
+export interface RetentionRefreshOptions {
+  /** The score prints of this transaction's snapshot (refreshDerived reads them once for every part); read here when absent. */
+  prints?: ScorePrints;
+  /** Rebuild every row even when nothing they depend on changed since they were built (benchmarks). */
+  force?: boolean;
+}
+
 /**
- * Rebuild the workspace's retention rollups. Runs in the recompute's second transaction, in a savepoint:
+ * What a refresh rebuilds, from what changed since the rows were built (derived-keys.ts):
+ * - full: any write (data key moved), or no key / no refresh row: every row;
+ * - scores: the RFM segments or value tiers moved: the segment and tier splits (cells, lifetimes) and the forecasts;
+ * - forecast: only predicted values moved: the 'pred' rows;
+ * - kept: nothing moved: no row, only the refresh row (now the new run's).
+ * The rows that depend on orders and customers alone (cells and lifetimes of the none / channel / campaign
+ * splits, repeat, gaps) are rebuilt only in "full".
+ */
+export type RetentionRefreshMode = "full" | "scores" | "forecast" | "kept";
+
+/**
+ * Rebuild what changed of the workspace's retention rollups. Runs in the recompute's second transaction, in a savepoint:
  * if it fails (a timeout on a huge workspace), the scores still commit and the page runs live queries
  * (the refresh row keeps the previous run's id, so the old rollups are not used).
  */
-export async function refreshRetentionRollups(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
+export async function refreshRetentionRollups(tx: Tx, workspaceId: string, modelRunId: string | null, opts: RetentionRefreshOptions = {}): Promise<boolean> {
   await tx.$executeRawUnsafe("SAVEPOINT vl_retention_rollups");
   try {
-    await writeRetentionRollups(tx, workspaceId, modelRunId);
+    await writeRetentionRollups(tx, workspaceId, modelRunId, opts);
     await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_retention_rollups");
     return true;
   } catch (e) {
@@ -147,30 +173,47 @@ export async function refreshRetentionRollups(tx: Tx, workspaceId: string, model
   }
 }
 
-async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | null): Promise<void> {
+async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | null, opts: RetentionRefreshOptions): Promise<void> {
   const started = Date.now();
   await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
   // Joins over every customer of the workspace: hash joins are right at any size (see retention.ts).
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
   // Room for the per-customer table's hash (1M customers ≈ 80 MB) and the grouping sets' hash tables in memory.
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${REFRESH_WORK_MEM}'`);
-  await tx.$executeRawUnsafe("DELETE FROM retention_rollups WHERE workspace_id = $1::uuid", ws);
+  /** Milliseconds per statement, logged (what a slow refresh spends its time on). */
+  const steps: Record<string, number> = {};
+  const timed = async <T>(name: string, run: Promise<T>): Promise<T> => {
+    const t = Date.now();
+    const n = await run;
+    steps[name] = Date.now() - t;
+    return n;
+  };
+  const prints = opts.prints ?? (await timed("prints", readScorePrints(tx, ws)));
+  const [prev] = await tx.$queryRawUnsafe<{ rows: number }[]>("SELECT rows FROM retention_rollup_refreshes WHERE workspace_id = $1::uuid", ws);
+  const built = opts.force || !prev ? null : await builtFrom(tx, ws, "retention");
+  const mode: RetentionRefreshMode = !unchangedSince(built, prints, [])
+    ? "full"
+    : !unchangedSince(built, prints, ["classes"])
+      ? "scores"
+      : !unchangedSince(built, prints, ["pred"])
+        ? "forecast"
+        : "kept";
+  const deleteWhere = { full: "", scores: " AND (split IN ('segment', 'tier') OR kind = 'pred')", forecast: " AND kind = 'pred'", kept: null }[mode];
+  // Rows written: all of them in "full"; otherwise the kept rows plus the rebuilt ones.
+  let rows = prev?.rows ?? 0;
+  if (deleteWhere !== null) rows -= await timed("delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid${deleteWhere}`, ws));
+  if (mode === "full") rows = 0;
   const [cut] = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
     `SELECT (SELECT ${MONTH_IDX("max(month)")} FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0) AS last_month,
             (SELECT ${WEEK_IDX("max(week)")} FROM customer_weeks WHERE workspace_id = $1::uuid) AS last_week`,
     ws,
   );
   const lastMonth = cut?.last_month ?? null;
-  let rows = 0;
-  /** Milliseconds per statement, logged (what a slow refresh spends its time on). */
-  const steps: Record<string, number> = {};
-  const timed = async (name: string, run: Promise<number>): Promise<number> => {
-    const t = Date.now();
-    const n = await run;
-    steps[name] = Date.now() - t;
-    return n;
-  };
-  if (lastMonth !== null) {
+  // Which statements run: the orders-only rows in "full" alone, the per-customer pass where lifetimes are rebuilt.
+  const orderRows = mode === "full";
+  const classRows = mode === "full" || mode === "scores";
+  const sets: SetsOf = orderRows ? "all" : "scores";
+  if (lastMonth !== null && mode !== "kept") {
     const tz = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
     // Every split key ('' = none / unknown) with a small integer code.
     const code = (expr: string) => `(row_number() OVER (ORDER BY ${expr}))::int`;
@@ -199,7 +242,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     // "active" window (same definition as getRetentionCurves), second purchase month, two orders in the first month.
     const lastComplete = lastMonth - 1;
     const lifeCols = ROLLUP_WINDOWS.map((w) => `min(p) FILTER (WHERE (nxt IS NULL AND ${lastComplete} - p >= ${w}) OR nxt - p > ${w}) + 1 - p0 AS l${w}`).join(", ");
-    await timed("per_customer_months", tx.$executeRawUnsafe(
+    if (classRows) await timed("per_customer_months", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_life ON COMMIT DROP AS
        WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p, orders FROM customer_months WHERE workspace_id = $1::uuid),
        g AS (SELECT customer_id, p, orders, lead(p) OVER w AS nxt, first_value(p) OVER w AS p0 FROM m WINDOW w AS (PARTITION BY customer_id ORDER BY p))
@@ -207,46 +250,46 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
          FROM g GROUP BY customer_id, p0`,
       ws,
     ));
-    await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust, vl_rr_life");
+    await tx.$executeRawUnsafe(`ANALYZE vl_rr_keys, vl_rr_cust${classRows ? ", vl_rr_life" : ""}`);
     const cellAggs = "count(*)::int AS n, coalesce(sum(rev), 0)::bigint AS rev, coalesce(sum(mar), 0)::bigint AS mar";
     const cellRow = (grain: TCohortGrain, k: string) => `$1::uuid, 'cell', '${grain}', split, grp, 0, c0, ${k}, n, rev, mar, 0, 0`;
     // Cohort cells: month and week from customer_months / customer_weeks, grouped by cohort and the row's own period p
     // (k = p − c0 after grouping: the planner estimates p's groups from the column's statistics and hashes all five
     // sets in one pass; grouped by p − c0 it guessed 22M groups for 432k at 1M customers and sorted 4.6M rows on disk);
     // quarter from one row per customer and quarter.
-    rows += await timed("cells_month", tx.$executeRawUnsafe(
+    if (classRows) rows += await timed("cells_month", tx.$executeRawUnsafe(
       insertBySplit(
         `SELECT c.ch, c.ca, c.sg, c.vt, c.cm AS c0, ${MONTH_IDX("m.month")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
            FROM customer_months m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cm IS NOT NULL`,
-        "c0, p", cellAggs, cellRow("month", "p - c0"),
+        "c0, p", cellAggs, cellRow("month", "p - c0"), sets,
       ),
       ws,
     ));
-    rows += await timed("cells_quarter", tx.$executeRawUnsafe(
+    if (classRows) rows += await timed("cells_quarter", tx.$executeRawUnsafe(
       insertBySplit(
         `SELECT c.ch, c.ca, c.sg, c.vt, c.cm / 3 AS c0, q.q - c.cm / 3 AS k, q.rev, q.mar
            FROM (SELECT customer_id, ${MONTH_IDX("month")} / 3 AS q, sum(revenue_minor) AS rev, sum(margin_minor) AS mar
                    FROM customer_months WHERE workspace_id = $1::uuid GROUP BY customer_id, 2) q
            JOIN vl_rr_cust c ON c.id = q.customer_id WHERE c.cm IS NOT NULL`,
-        "c0, k", cellAggs, cellRow("quarter", "k"),
+        "c0, k", cellAggs, cellRow("quarter", "k"), sets,
       ),
       ws,
     ));
-    rows += await timed("cells_week", tx.$executeRawUnsafe(
+    if (classRows) rows += await timed("cells_week", tx.$executeRawUnsafe(
       insertBySplit(
         `SELECT c.ch, c.ca, c.sg, c.vt, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
            FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL`,
-        "c0, p", cellAggs, cellRow("week", "p - c0"),
+        "c0, p", cellAggs, cellRow("week", "p - c0"), sets,
       ),
       ws,
     ));
     // Lifetimes for the retention curves (every precomputed window).
-    rows += await timed("lifetimes", tx.$executeRawUnsafe(
+    if (classRows) rows += await timed("lifetimes", tx.$executeRawUnsafe(
       insertBySplit(
         `SELECT c.ch, c.ca, c.sg, c.vt, l.p0, v.w, coalesce(v.life, -1) AS life
            FROM vl_rr_life l JOIN vl_rr_cust c ON c.id = l.customer_id
           CROSS JOIN LATERAL (VALUES ${ROLLUP_WINDOWS.map((w) => `(${w}, l.l${w})`).join(", ")}) AS v(w, life)`,
-        "w, p0, life", "count(*)::int AS n", "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0",
+        "w, p0, life", "count(*)::int AS n", "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0", sets,
       ),
       ws,
     ));
@@ -266,14 +309,14 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
       ws,
     ));
     // Key rates: months to the second purchase month per cohort (no split), and gaps between purchase days.
-    rows += await timed("repeat", tx.$executeRawUnsafe(
+    if (orderRows) rows += await timed("repeat", tx.$executeRawUnsafe(
       `${INSERT}
        SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, count(*)::int, 0, 0, 0, 0
          FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM vl_rr_life) y
         GROUP BY p0, d`,
       ws,
     ));
-    rows += await timed("gaps", tx.$executeRawUnsafe(
+    if (orderRows) rows += await timed("gaps", tx.$executeRawUnsafe(
       `${INSERT}
        SELECT $1::uuid, 'gaps', 'month', 'none', '', 0, ${MONTH_IDX(`date_trunc('month', first_order_at AT TIME ZONE ${tz})::date`)}, 0, count(*)::int, 0, 0,
               sum(purchase_days - 1)::bigint, sum(extract(epoch FROM last_order_at - first_order_at))::float8
@@ -281,7 +324,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
         GROUP BY 7`,
       ws,
     ));
-    await tx.$executeRawUnsafe("DROP TABLE vl_rr_keys, vl_rr_cust, vl_rr_life");
+    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_life");
   }
   await tx.$executeRawUnsafe(
     `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms)
@@ -295,5 +338,6 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     rows,
     Date.now() - started,
   );
-  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, rows, ms: Date.now() - started, steps });
+  await saveBuiltKeys(tx, ws, "retention", { classes: prints.classes, pred: prints.pred }, modelRunId);
+  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, mode, rows, ms: Date.now() - started, steps });
 }

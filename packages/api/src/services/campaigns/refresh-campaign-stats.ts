@@ -20,20 +20,63 @@
  * grain: a second order in the acquisition week itself is not counted), among customers acquired
  * at least 91 days before the data cut-off.
  */
-import type { Tx } from "@valuelens/db";
-import { logError } from "../../log.ts";
+import { Prisma, type Tx } from "@valuelens/db";
+import { log, logError } from "../../log.ts";
+import { builtFrom, readScorePrints, saveBuiltKeys, unchangedSince, type ScorePrints } from "../recompute/derived-keys.ts";
 
 /** Per-statement limit of the refresh (the app role's default is 30 s; 1M customers need more on 2 cores). */
 const REFRESH_STATEMENT_TIMEOUT = "300s";
 
 /**
+ * A cohort's predicted 12-month CLV sums over its customers `c` joined to their scores `s`: scored, the sum
+ * with its 80 % bounds, and the sum split into months 1, 2–3 and 4–12 in the shape of each customer's
+ * expected purchases (evenly without them).
+ */
+const PREDICTED_SUMS = Prisma.raw(`count(s.predicted_clv_minor)::int AS scored,
+           coalesce(sum(s.predicted_clv_minor), 0)::bigint AS clv,
+           coalesce(sum(coalesce(s.predicted_clv_low_minor, s.predicted_clv_minor)), 0)::bigint AS lo,
+           coalesce(sum(coalesce(s.predicted_clv_high_minor, s.predicted_clv_minor)), 0)::bigint AS hi,
+           round(coalesce(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * s.expected_purchases_30 / s.expected_purchases_365
+                                   ELSE s.predicted_clv_minor / 12.0 END), 0))::bigint AS m1,
+           round(coalesce(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * (s.expected_purchases_90 - s.expected_purchases_30) / s.expected_purchases_365
+                                   ELSE s.predicted_clv_minor * 2 / 12.0 END), 0))::bigint AS m2_3,
+           round(coalesce(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * (s.expected_purchases_365 - s.expected_purchases_90) / s.expected_purchases_365
+                                   ELSE s.predicted_clv_minor * 9 / 12.0 END), 0))::bigint AS m4_12`);
+
+export interface CampaignRefreshOptions {
+  /** The score prints of this transaction's snapshot (the recompute reads them once for every derived part); read here when absent. */
+  prints?: ScorePrints;
+  /** Rebuild every row even when nothing they depend on changed since they were built (benchmarks, tests). */
+  force?: boolean;
+}
+
+/**
+ * What a refresh rebuilds, from what changed since the rows were built (derived-keys.ts): "full" after any
+ * write (or without a key); "predicted" when only predicted values moved — the cohorts' predicted sums and
+ * the key totals, not the order-only columns and cohort months (no scan of customer_months / customer_weeks);
+ * "kept" when nothing moved (only the refresh row moves to the new run).
+ */
+export type CampaignRefreshMode = "full" | "predicted" | "kept";
+
+/**
  * Runs in the recompute's second transaction, in a savepoint: if the refresh fails (a timeout on a huge
  * workspace), the page keeps the previous rollups, with their time (the scores have committed already).
  */
-export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
+export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRunId: string | null, opts: CampaignRefreshOptions = {}): Promise<boolean> {
   await tx.$executeRawUnsafe("SAVEPOINT vl_campaign_stats");
   try {
-    await writeCampaignStats(tx, workspaceId, modelRunId);
+    const started = Date.now();
+    const prints = opts.prints ?? (await readScorePrints(tx, workspaceId));
+    const [prev] = await tx.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM campaign_stats_refreshes WHERE workspace_id = ${workspaceId}::uuid`;
+    const built = opts.force || !prev ? null : await builtFrom(tx, workspaceId, "campaigns");
+    const mode: CampaignRefreshMode = !unchangedSince(built, prints, []) ? "full" : unchangedSince(built, prints, ["pred"]) ? "kept" : "predicted";
+    if (mode === "full") await writeCampaignStats(tx, workspaceId, modelRunId);
+    else {
+      if (mode === "predicted") await writePredictedSums(tx, workspaceId);
+      await tx.$executeRaw`UPDATE campaign_stats_refreshes SET refreshed_at = now(), model_run_id = ${modelRunId}::uuid WHERE workspace_id = ${workspaceId}::uuid`;
+    }
+    await saveBuiltKeys(tx, workspaceId, "campaigns", { pred: prints.pred }, modelRunId);
+    log("campaign_stats.refreshed", { workspaceId, modelRunId, mode, ms: Date.now() - started });
     await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_campaign_stats");
     return true;
   } catch (e) {
@@ -84,16 +127,7 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
            coalesce(sum(c.first_day_revenue_minor), 0)::bigint,
            coalesce(sum(c.revenue_minor), 0)::bigint,
            coalesce(sum(c.margin_minor), 0)::bigint,
-           count(s.predicted_clv_minor)::int,
-           coalesce(sum(s.predicted_clv_minor), 0)::bigint,
-           coalesce(sum(coalesce(s.predicted_clv_low_minor, s.predicted_clv_minor)), 0)::bigint,
-           coalesce(sum(coalesce(s.predicted_clv_high_minor, s.predicted_clv_minor)), 0)::bigint,
-           round(coalesce(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * s.expected_purchases_30 / s.expected_purchases_365
-                                   ELSE s.predicted_clv_minor / 12.0 END), 0))::bigint,
-           round(coalesce(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * (s.expected_purchases_90 - s.expected_purchases_30) / s.expected_purchases_365
-                                   ELSE s.predicted_clv_minor * 2 / 12.0 END), 0))::bigint,
-           round(coalesce(sum(CASE WHEN s.expected_purchases_365 > 0 THEN s.predicted_clv_minor * (s.expected_purchases_365 - s.expected_purchases_90) / s.expected_purchases_365
-                                   ELSE s.predicted_clv_minor * 9 / 12.0 END), 0))::bigint
+           ${PREDICTED_SUMS}
       FROM c
       LEFT JOIN retained r ON r.customer_id = c.id
       LEFT JOIN customer_scores s ON s.workspace_id = ${workspaceId}::uuid AND s.customer_id = c.id
@@ -124,6 +158,41 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
     ON CONFLICT (workspace_id) DO UPDATE
        SET refreshed_at = EXCLUDED.refreshed_at, model_run_id = EXCLUDED.model_run_id, data_cutoff = EXCLUDED.data_cutoff,
            last_data_month = EXCLUDED.last_data_month, customers = EXCLUDED.customers`;
+  await writeKeyTotals(tx, workspaceId);
+}
+
+/**
+ * Only the predicted sums of the existing cohorts (the data has not changed since they were written, so
+ * the cohorts are the same), then the key totals again.
+ */
+async function writePredictedSums(tx: Tx, workspaceId: string): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  await tx.$executeRaw`
+    WITH w AS (SELECT timezone FROM workspaces WHERE id = ${workspaceId}::uuid),
+    c AS (
+      SELECT c.id,
+             coalesce(c.acquisition_campaign_id::text, '') AS ck,
+             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
+             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm
+        FROM customers c CROSS JOIN w
+       WHERE c.workspace_id = ${workspaceId}::uuid AND c.first_order_at IS NOT NULL
+    ),
+    p AS (
+      SELECT c.ck, c.ch, c.cm, ${PREDICTED_SUMS}
+        FROM c LEFT JOIN customer_scores s ON s.workspace_id = ${workspaceId}::uuid AND s.customer_id = c.id
+       GROUP BY c.ck, c.ch, c.cm
+    )
+    UPDATE campaign_cohorts x
+       SET scored = p.scored, predicted_clv_minor = p.clv, predicted_clv_low_minor = p.lo, predicted_clv_high_minor = p.hi,
+           predicted_m1_minor = p.m1, predicted_m2_3_minor = p.m2_3, predicted_m4_12_minor = p.m4_12
+      FROM p
+     WHERE x.workspace_id = ${workspaceId}::uuid AND x.campaign_key = p.ck AND x.channel = p.ch AND x.cohort_month = p.cm`;
+  await tx.$executeRaw`DELETE FROM campaign_key_totals WHERE workspace_id = ${workspaceId}::uuid`;
+  await writeKeyTotals(tx, workspaceId);
+}
+
+async function writeKeyTotals(tx: Tx, workspaceId: string): Promise<void> {
   // Whole-range totals per key, from the two tables just written (a few thousand rows). The curve has
   // every month offset from 0 to the oldest cohort's age (or the last month with value, if later), so
   // adding keys' arrays gives a channel's curve exactly as summing their cohorts would (campaign-roi.ts,

@@ -8,6 +8,7 @@ import { boundaryNote, compareModels, FIT_BUDGET_MS, fitPurchase, isPurchaseMode
 import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { planIncremental, refreshIncrementally } from "./refresh-incremental.ts";
 import { scoringState } from "./incremental.ts";
+import { readScorePrints } from "./derived-keys.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
@@ -351,12 +352,15 @@ export async function refreshDerived(
            ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
         if (latest?.id !== runId) return "superseded" as const;
         await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
+        // Fingerprints of the scores each part reads, once for all (same snapshot on both connections):
+        // a part whose data and score values did not change since it was built is kept (derived-keys.ts).
+        const prints = await timed("score prints", () => readScorePrints(tx, workspaceId));
         // The retention rollups (the largest step) run at the same time on a second connection that
         // imports this transaction's snapshot: the same data, the other core. It commits on its own;
         // this transaction stays open (holding the lock) until it has finished.
         const [snap] = await tx.$queryRaw<{ id: string }[]>`SELECT pg_export_snapshot() AS id`;
         const retention = detachedFromTenant(() =>
-          withWorkspace(prisma, workspaceId, (tx2) => timed("retention rollups", () => refreshRetentionRollups(tx2, workspaceId, runId)), {
+          withWorkspace(prisma, workspaceId, (tx2) => timed("retention rollups", () => refreshRetentionRollups(tx2, workspaceId, runId, { prints })), {
             timeoutMs,
             isolationLevel: "RepeatableRead",
             snapshot: snap!.id,
@@ -368,9 +372,9 @@ export async function refreshDerived(
         try {
           if (check) await timed("holdout and comparison", () => writeCheck(tx, workspaceId, runId, check));
           // Each step sets its own statement limit and resets it to the role's default after.
-          await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId)); // campaign roi (issue 6)
+          await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId, { prints })); // campaign roi (issue 6)
           await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
-          await timed("rule segments", () => snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: runId })); // rule segments (issue 5)
+          await timed("rule segments", () => snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: runId, prints })); // rule segments (issue 5)
         } finally {
           await retention;
         }

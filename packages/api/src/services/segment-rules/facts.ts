@@ -16,7 +16,8 @@
  * an estimate's buckets sit on few pages — only on workspaces large enough to be estimated.
  */
 import { Prisma, type Tx } from "@valuelens/db";
-import { logError } from "../../log.ts";
+import { log, logError } from "../../log.ts";
+import { builtFrom, dropBuiltKeys, readScorePrints, saveBuiltKeys, unchangedSince, type ScorePrints } from "../recompute/derived-keys.ts";
 
 /** Per-statement limit of the write (the app role's default is 30 s; 1M customers need more on 2 cores). */
 const FACTS_STATEMENT_TIMEOUT = "300s";
@@ -37,15 +38,35 @@ export async function segmentFactsState(tx: Tx, workspaceId: string): Promise<Fa
   return r ?? null;
 }
 
+export interface FactsRefreshOptions {
+  /** The score prints of this transaction's snapshot (the recompute reads them once for every derived part); read here when absent. */
+  prints?: ScorePrints;
+  /** Rewrite the copy even when nothing it holds changed since it was written (benchmarks, tests). */
+  force?: boolean;
+}
+
 /**
- * Rewrites the workspace's facts in a savepoint. On failure the copy is dropped (its state row
+ * Rewrites the workspace's facts in a savepoint — unless the copy already holds exactly the current values:
+ * no write since it was written and the same score values (derived-keys.ts), as after a full recompute
+ * of unchanged data; then only its state row moves to this run. On failure the copy is dropped (its state row
  * deleted, so previews read the live tables) and the recompute goes on: returns false.
  */
-export async function refreshSegmentFacts(tx: Tx, workspaceId: string, modelRunId: string | null): Promise<boolean> {
+export async function refreshSegmentFacts(tx: Tx, workspaceId: string, modelRunId: string | null, opts: FactsRefreshOptions = {}): Promise<boolean> {
   const started = Date.now();
   await tx.$executeRawUnsafe("SAVEPOINT vl_segment_facts");
   try {
     await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${FACTS_STATEMENT_TIMEOUT}'`);
+    const prints = opts.prints ?? (await readScorePrints(tx, workspaceId));
+    const state = opts.force ? null : await segmentFactsState(tx, workspaceId);
+    if (state && unchangedSince(await builtFrom(tx, workspaceId, "segment_facts"), prints, ["facts"])) {
+      await tx.$executeRaw`
+        UPDATE segment_facts_refreshes SET model_run_id = ${modelRunId}::uuid, refreshed_at = now(), duration_ms = ${Date.now() - started}
+         WHERE workspace_id = ${workspaceId}::uuid`;
+      await saveBuiltKeys(tx, workspaceId, "segment_facts", { facts: prints.facts }, modelRunId);
+      await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_segment_facts");
+      log("segment_facts.kept", { workspaceId, modelRunId, customers: state.customers, ms: Date.now() - started });
+      return true;
+    }
     await tx.$executeRaw`DELETE FROM segment_facts WHERE workspace_id = ${workspaceId}::uuid`;
     // Bucket order only where estimates are made (the trigger-kept customer count decides; a stale count
     // costs a sort or a few more pages read, never a wrong answer).
@@ -68,6 +89,7 @@ export async function refreshSegmentFacts(tx: Tx, workspaceId: string, modelRunI
       VALUES (${workspaceId}::uuid, ${modelRunId}::uuid, now(), ${n}, ${Date.now() - started})
       ON CONFLICT (workspace_id) DO UPDATE
          SET model_run_id = EXCLUDED.model_run_id, refreshed_at = EXCLUDED.refreshed_at, customers = EXCLUDED.customers, duration_ms = EXCLUDED.duration_ms`;
+    await saveBuiltKeys(tx, workspaceId, "segment_facts", { facts: prints.facts }, modelRunId);
     await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_segment_facts");
     return true;
   } catch (e) {
@@ -75,6 +97,7 @@ export async function refreshSegmentFacts(tx: Tx, workspaceId: string, modelRunI
     logError("segment_facts.refresh_failed", { workspaceId, modelRunId, error: e });
     // An out-of-date copy must not answer previews: without a state row they read the live tables.
     await tx.$executeRaw`DELETE FROM segment_facts_refreshes WHERE workspace_id = ${workspaceId}::uuid`;
+    await dropBuiltKeys(tx, workspaceId, "segment_facts");
     return false;
   } finally {
     await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");

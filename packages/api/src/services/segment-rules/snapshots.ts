@@ -11,14 +11,16 @@ import type { Tx } from "@valuelens/db";
 import { log } from "../../log.ts";
 import { DomainError } from "../domain-error.ts";
 import { refreshSegmentFacts } from "./facts.ts";
+import type { ScorePrints } from "../recompute/derived-keys.ts";
 import { ruleAggregates, ruleContext, storedRule } from "./query.ts";
 
 export async function snapshotRuleSegments(
   tx: Tx,
   workspaceId: string,
-  opts: { reason: "recompute" | "created" | "updated"; modelRunId?: string; segmentId?: string },
+  opts: { reason: "recompute" | "created" | "updated"; modelRunId?: string; segmentId?: string; prints?: ScorePrints },
 ): Promise<{ written: number; skipped: number }> {
-  const facts = opts.reason === "recompute" ? await refreshSegmentFacts(tx, workspaceId, opts.modelRunId ?? null) : false;
+  const facts =
+    opts.reason === "recompute" ? await refreshSegmentFacts(tx, workspaceId, opts.modelRunId ?? null, opts.prints ? { prints: opts.prints } : {}) : false;
   const segments = await tx.ruleSegment.findMany({
     where: { workspaceId, ...(opts.segmentId ? { id: opts.segmentId } : {}) },
     select: { id: true, name: true, rule: true },
