@@ -16,7 +16,7 @@
  * Prints one JSON line per phase and a summary; paste the figures into BENCHMARKS.md.
  */
 import os from "node:os";
-import { createDb, type DbHandle, withWorkspace } from "@valuelens/db";
+import { createDb, type DbHandle, rebuildFromOrders, withWorkspace } from "@valuelens/db";
 import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
 import { deployMigrations } from "@valuelens/db/migrate";
 import { recomputeWorkspace } from "@valuelens/api/recompute";
@@ -102,11 +102,12 @@ try {
   // way a settings change runs it: since 20261124108100_fast_rebuild vl_rebuild_summaries rebuilds
   // everything derived from orders (summaries, rollups, stats, customer_months, customer_weeks) in
   // one pass, so it is the whole rebuild (vl_rebuild_customer_months is its months-and-weeks part).
+  // Since 20261124108500 the app runs it split by customer range over two connections (rebuildFromOrders).
   const skipped = async () => ({ ms: 0, value: undefined });
   const rebuild = await (skipRebuild || quick ? skipped() : timed("rebuild_from_orders", () =>
     withWorkspace(appDb.prisma, wsId, async (tx) => {
       await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
-      await tx.$executeRaw`SELECT 1 FROM vl_rebuild_summaries(${wsId}::uuid)`;
+      return rebuildFromOrders(appDb.prisma, tx, wsId, { timeoutMs: 60 * 60_000 });
     }, { timeoutMs: 60 * 60_000 }),
   ));
 

@@ -1,5 +1,5 @@
 import { createWorkspaceInTx } from "@valuelens/auth";
-import { withUser, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
+import { rebuildFromOrders, withUser, withWorkspace, type PrismaClient, type Tx } from "@valuelens/db";
 import type { TRole } from "@valuelens/validators";
 import { DomainError } from "./domain-error.ts";
 
@@ -93,7 +93,8 @@ export async function updateWorkspaceSettings(
 
 /**
  * The worker's half of a large workspace's settings change: if a rebuild is pending, re-derive the
- * summaries, months, weeks and margins from raw orders (vl_rebuild_summaries) and clear the request in
+ * summaries, months, weeks and margins from raw orders (rebuildFromOrders: vl_rebuild_summaries split by
+ * customer range over two connections that read this transaction's snapshot) and clear the request in
  * the same transaction. The workspace row is locked first (FOR NO KEY UPDATE), so a settings change
  * or a write marking the workspace stale waits until the rebuild commits instead of racing it; a
  * request made during the rebuild (another settings change) therefore comes after it and is run next
@@ -112,7 +113,7 @@ export async function runRequestedRebuild(prisma: PrismaClient, workspaceId: str
         SELECT summaries_rebuild_at AS at FROM workspaces WHERE id = ${workspaceId}::uuid FOR NO KEY UPDATE`;
       if (!row?.at) return false;
       await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${BACKGROUND_REBUILD_STATEMENT_TIMEOUT}'`);
-      await tx.$executeRaw`SELECT vl_rebuild_summaries(${workspaceId}::uuid)`;
+      await rebuildFromOrders(prisma, tx, workspaceId, { minOrders: INLINE_REBUILD_MAX_ORDERS, timeoutMs: 60 * 60_000 });
       await tx.$executeRaw`UPDATE workspaces SET summaries_rebuild_at = NULL, metrics_stale_at = now() WHERE id = ${workspaceId}::uuid`;
       return true;
     },
