@@ -339,6 +339,44 @@ describe("repair rebuild split over connections", () => {
     );
   });
 
+  it("a writer holding a customer the rebuild must repair: the rebuild gives up, the writer commits, nothing is lost", async () => {
+    const ws = await makeWorkspace({
+      tz: "UTC", rate: "0.3000", customers: 3, deleted: [],
+      orders: [0, 1, 2].map((customer) => ({ customer, minutes: 60 * customer, amount: 1_000n, cost: null, currency: "USD" as const, refunded: false })),
+    });
+    // Every customer's summary drifted (committed): the rebuild must rewrite every customer row.
+    await committed(ws, (tx) => damage(tx, ws, { customers: 1, monthsDeleted: false, monthsChanged: false, bogusRows: false, rollups: "keep", stats: "keep" }));
+    let written!: () => void;
+    const isWritten = new Promise<void>((r) => (written = r));
+    let gate!: () => void;
+    const open = new Promise<void>((r) => (gate = r));
+    // An import-like writer: its order's triggers lock the customer's rows; at the end it marks the
+    // workspace stale (as every app write does), which waits for the rebuild's workspace-row lock.
+    const writer = committed(ws, async (tx) => {
+      const [c] = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM customers WHERE workspace_id = ${ws}::uuid ORDER BY id LIMIT 1`;
+      await tx.order.create({
+        data: { workspaceId: ws, externalId: "late", customerId: c!.id, orderedAt: new Date(BASE + 60_000 * 60 * 30), amountMinor: 700n, currency: "USD" },
+        select: { id: true },
+      });
+      written();
+      await open;
+      await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`;
+    });
+    await isWritten;
+    // Without a lock limit this would wait forever: range -> writer's row -> workspace row -> caller -> range.
+    const rebuild = committed(ws, async (tx) => {
+      await rebuildFromOrders(h.prisma, tx, ws, { minOrders: 0, lockTimeoutMs: 300 });
+    });
+    await expect(rebuild).rejects.toThrow(/nothing written.*lock timeout/s);
+    gate();
+    await writer;
+    // Run again with the writer committed: everything equals the orders, the late one included.
+    await split(ws, {});
+    const after = await now(ws);
+    expect(after).toEqual(await withWorkspace(h.prisma, ws, (tx) => reference(tx, ws)));
+    expect(after.customers.some((r) => r.includes(",2,"))).toBe(true); // the writer's customer has 2 orders
+  });
+
   it("cuts the customers into ranges of about equal size that cover them all", async () => {
     const ws = await makeWorkspace({ tz: "UTC", rate: "0.3000", customers: 7, orders: [], deleted: [] });
     await withWorkspace(h.prisma, ws, async (tx) => {

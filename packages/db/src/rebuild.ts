@@ -14,7 +14,9 @@ import { detachedFromTenant, withWorkspace, type Tx } from "./tenant.ts";
  * its own transaction, so none can commit until `tx` ends), then exports its snapshot; every range
  * transaction imports that one snapshot (REPEATABLE READ), so all ranges read the same orders and
  * settings. A range transaction that would overwrite a row changed after the snapshot fails with a
- * serialization error instead of losing the change. The range transactions commit only when every
+ * serialization error instead of losing the change; one that waits for a row a writer holds gives up
+ * after `lockTimeoutMs` (the writer may be waiting for `tx`'s workspace row: a deadlock across the two
+ * connections that PostgreSQL cannot detect), failing the rebuild. The range transactions commit only when every
  * range has succeeded (each waits for the others after its work); the totals are written in `tx`
  * after they committed. Not atomic across connections: if one range transaction fails to COMMIT after
  * another committed (a crash or dropped connection between the commits), this throws, `tx` rolls back
@@ -37,6 +39,12 @@ export interface RebuildOptions {
   minOrders?: number;
   /** Time limit of each range transaction (default 60 min); their statement limit is `tx`'s. */
   timeoutMs?: number;
+  /**
+   * How long a range transaction waits for a row another transaction holds (default 10 s), then fails
+   * the rebuild. Such a wait can be a deadlock PostgreSQL cannot see: a writer holds a customer's row
+   * and waits for the workspace row `tx` holds, while `tx` waits (in Node) for this range.
+   */
+  lockTimeoutMs?: number;
 }
 
 export interface RebuildResult {
@@ -54,12 +62,16 @@ export async function rebuildFromOrders(prisma: PrismaClient, tx: Tx, workspaceI
   const started = Date.now();
   const summaries = opts.summaries ?? true;
   const connections = Math.max(1, Math.floor(opts.connections ?? 2));
-  const [ws] = await tx.$queryRaw<{ settings: string; orders: number | null; timeout: string }[]>`
-    SELECT row(w.timezone, w.currency, w.margin_rate)::text AS settings, s.orders, current_setting('statement_timeout') AS timeout
+  const lockTimeoutMs = Math.max(1, Math.floor(opts.lockTimeoutMs ?? 10_000));
+  const [ws] = await tx.$queryRaw<{ settings: string; orders: number | null; timeout: string; isolation: string }[]>`
+    SELECT row(w.timezone, w.currency, w.margin_rate)::text AS settings, s.orders, current_setting('statement_timeout') AS timeout,
+           current_setting('transaction_isolation') AS isolation
       FROM workspaces w LEFT JOIN workspace_stats s ON s.workspace_id = w.id
      WHERE w.id = ${workspaceId}::uuid
        FOR NO KEY UPDATE OF w`;
   if (!ws) throw new Error(`Rebuild from orders: workspace ${workspaceId} not found (or not visible in this tenant transaction).`);
+  // The snapshot must be taken after the lock (a writer that held it has committed): READ COMMITTED.
+  if (ws.isolation !== "read committed") throw new Error(`Rebuild from orders: the caller's transaction must be READ COMMITTED, not ${ws.isolation}.`);
   // A missing stats row (damaged) counts as large: the split is right for any size.
   if (connections === 1 || (ws.orders !== null && ws.orders < (opts.minOrders ?? DEFAULT_MIN_ORDERS))) {
     await tx.$executeRaw`SELECT vl_rebuild_from_orders(${workspaceId}::uuid, ${summaries})`;
@@ -90,6 +102,7 @@ export async function rebuildFromOrders(prisma: PrismaClient, tx: Tx, workspaceI
         async (h) => {
           try {
             await h.$executeRawUnsafe(`SET LOCAL statement_timeout = '${ws.timeout.trim()}'`);
+            await h.$executeRawUnsafe(`SET LOCAL lock_timeout = '${lockTimeoutMs}ms'`);
             const [mine] = await h.$queryRaw<{ settings: string }[]>`
               SELECT row(timezone, currency, margin_rate)::text AS settings FROM workspaces WHERE id = ${workspaceId}::uuid`;
             if (mine?.settings !== ws.settings)
