@@ -16,6 +16,8 @@ import { refreshSegmentFacts } from "../src/services/segment-rules/facts.ts";
 import { signUp } from "./harness.ts";
 
 let ws: string;
+/** The full run the second test starts from. */
+let first: string;
 const prisma = () => getDb().prisma;
 const inWs = <T>(fn: (tx: Tx) => Promise<T>) => withWorkspace(prisma(), ws, fn, { timeoutMs: 120_000 });
 
@@ -98,6 +100,12 @@ async function forcedRebuild(runId: string): Promise<void> {
   });
 }
 
+/** The run's holdout check as stored (computed, or taken from an earlier run over the same data: sameDataAs). */
+async function holdoutOf(runId: string): Promise<{ sameDataAs?: string; bins?: unknown; checkKey?: string }> {
+  const [r] = await inWs((tx) => tx.$queryRawUnsafe<{ h: { sameDataAs?: string; checkKey?: string } }[]>("SELECT holdout AS h FROM model_runs WHERE id = $1::uuid", runId));
+  return r!.h;
+}
+
 async function fullRun(): Promise<string> {
   const run = await recomputeWorkspace(prisma(), ws, { compare: false, triggeredBy: "test" });
   expect(run.status).toBe("succeeded");
@@ -115,10 +123,10 @@ describe("derived parts rebuilt only when what they depend on changed", () => {
     expect(BigInt(await version())).toBe(v0 + 1n);
     await inWs((tx) => tx.$executeRawUnsafe("UPDATE workspaces SET name = name || '' WHERE id = $1::uuid", ws));
     expect(BigInt(await version())).toBe(v0 + 1n);
-    await fullRun(); // back to a state where every part was built from the current data
+    first = await fullRun(); // back to a state where every part was built from the current data
   });
 
-  it("a full run over unchanged data keeps every part (same rows, now the new run's); after a write it rebuilds them", async () => {
+  it("a full run over unchanged data keeps every part (same rows, now the new run's) and the holdout check; after a write it rebuilds them", async () => {
     const before = await all();
     await doctor(1000);
     const doctored = await all();
@@ -127,6 +135,10 @@ describe("derived parts rebuilt only when what they depend on changed", () => {
     expect(await refreshRuns()).toEqual({ retention: second, campaigns: second, facts: second });
     // Nothing rebuilt: the doctored rows are still there, everything else as before.
     expect(await all()).toEqual(doctored);
+    // The holdout check too: the same check over the same data, taken from the first run.
+    const check = await holdoutOf(first);
+    expect(check.bins).toBeDefined();
+    expect(await holdoutOf(second)).toEqual({ ...check, sameDataAs: first });
 
     // A write (here a customer's channel, which no summary trigger sees; the write marks the workspace stale
     // as every write path does): every part is rebuilt, the doctored rows are gone.
@@ -140,6 +152,9 @@ describe("derived parts rebuilt only when what they depend on changed", () => {
     });
     const third = await fullRun();
     expect(await refreshRuns()).toEqual({ retention: third, campaigns: third, facts: third });
+    const thirdCheck = await holdoutOf(third);
+    expect(thirdCheck.sameDataAs).toBeUndefined(); // computed again
+    expect(thirdCheck.checkKey).not.toBe(check.checkKey);
     const rebuilt = await all();
     expect(rebuilt.retention.some((t) => t.includes("derived-keys-test"))).toBe(true);
     await forcedRebuild(third);

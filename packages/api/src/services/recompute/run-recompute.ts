@@ -169,14 +169,15 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
             // comparison — after the scores commit, in the derived transaction (refreshDerived): the
             // scores do not need them, and at 1M customers they took a quarter of the scoring transaction.
             const holdoutDays = Math.max(1, Math.round((s.cutoffDay - s.firstDay) * HOLDOUT_SHARE));
+            const checkOpts = {
+              kinds: opts.compare === false ? [kind] : PURCHASE_MODELS,
+              budgets,
+              ...(opts.holdoutSampleMax !== undefined ? { holdoutSampleMax: opts.holdoutSampleMax } : {}),
+              ...(opts.comparisonSampleMax !== undefined ? { comparisonSampleMax: opts.comparisonSampleMax } : {}),
+            };
             check = {
-              run: (t) =>
-                compareModels(t, workspaceId, s, kind, model, holdoutDays, {
-                  kinds: opts.compare === false ? [kind] : PURCHASE_MODELS,
-                  budgets,
-                  ...(opts.holdoutSampleMax !== undefined ? { holdoutSampleMax: opts.holdoutSampleMax } : {}),
-                  ...(opts.comparisonSampleMax !== undefined ? { comparisonSampleMax: opts.comparisonSampleMax } : {}),
-                }),
+              run: (t) => compareModels(t, workspaceId, s, kind, model, holdoutDays, checkOpts),
+              key: JSON.stringify({ kind, holdoutDays, ...checkOpts }),
             };
           }
 
@@ -400,6 +401,8 @@ function checkDone(holdout: unknown): boolean {
 interface DeferredCheck {
   /** Reads the calibration orders in `tx`. */
   run: (tx: Tx) => Promise<{ holdout: HoldoutResult | null; comparison: ComparisonRow[] }>;
+  /** What the result depends on besides the data: model, holdout length, compared models, samples, budgets. */
+  key: string;
 }
 
 /**
@@ -409,10 +412,38 @@ interface DeferredCheck {
 async function writeCheck(tx: Tx, workspaceId: string, runId: string, check: DeferredCheck): Promise<void> {
   let holdout: object;
   let comparison: ComparisonRow[] = [];
+  // The same check over the same data gives the same result (seeded samples, deterministic fits): a full run
+  // over data no write has touched since an earlier run's check takes that check (at 1M customers ≈ 21 s).
+  // The data key only when no write is pending in this snapshot: the run's summaries (read in its scoring
+  // transaction) and this snapshot's calibration orders then come from the same data — a write after the
+  // run read them leaves the stale mark set (the run clears only the mark it saw).
+  const [cur] = await tx.$queryRaw<{ data_key: string | null }[]>`
+    SELECT CASE WHEN w.metrics_stale_at IS NULL
+                THEN w.data_version::text || '/' || coalesce((SELECT st.updated_at::text FROM workspace_stats st WHERE st.workspace_id = w.id), '') END AS data_key
+      FROM workspaces w WHERE w.id = ${workspaceId}::uuid`;
+  const checkKey = cur?.data_key ? `${check.key}@${cur.data_key}` : null;
+  if (checkKey) {
+    const [same] = await tx.$queryRaw<{ id: string; holdout: Record<string, unknown>; comparison: ComparisonRow[] }[]>`
+      SELECT id::text, holdout, comparison FROM model_runs
+       WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded' AND id <> ${runId}::uuid
+         AND holdout ->> 'checkKey' = ${checkKey} AND NOT holdout ? 'reusedFromRun'
+       ORDER BY finished_at DESC NULLS LAST LIMIT 1`;
+    if (same) {
+      await tx.modelRun.update({
+        where: { workspaceId_id: { workspaceId, id: runId } },
+        data: { holdout: { ...same.holdout, sameDataAs: same.holdout.sameDataAs ?? same.id } as Prisma.InputJsonValue, comparison: same.comparison as unknown as Prisma.InputJsonValue },
+        select: { id: true },
+      });
+      log("recompute.check_same_data", { workspaceId, runId, from: same.id });
+      return;
+    }
+  }
   await tx.$executeRawUnsafe("SAVEPOINT vl_holdout_check");
   try {
     const r = await check.run(tx);
     holdout = r.holdout ?? { unavailable: `Fewer than ${MIN_REPEAT_BUYERS} repeat buyers before the holdout period.` };
+    // Only a computed result is offered to later runs (a failure below is not).
+    if (checkKey) holdout = { ...holdout, checkKey };
     comparison = r.comparison;
     await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_holdout_check");
   } catch (e) {
