@@ -1,0 +1,98 @@
+/**
+ * The derived phase of a full recompute at scale (issue 9): times run-recompute.ts refreshDerived — score
+ * prints, campaign rollups, rule segments (facts copy + history) and, on a second connection sharing the
+ * snapshot, the retention rollups — on an existing large workspace, for its latest full run, in the cases
+ * derived-keys.ts tells apart (the holdout check is not part of it: it needs the run's in-memory summaries):
+ *   1. data changed since the parts were built (data_version moved): every part rebuilt — what every full
+ *      run did before derived-keys.ts;
+ *   2. nothing changed (a second full run over the same data): every part kept;
+ *   3. new predicted values (every scored customer's predicted CLV + 1 minor unit, as a model switch would
+ *      move them): retention forecasts, campaign predicted sums and the facts copy rebuilt; then the values
+ *      are put back and the same again (so the workspace ends as it started).
+ *
+ *   BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 flock /tmp/vl/bench.lock \
+ *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,unchanged,predicted]
+ * slug defaults to apps/worker/bench/scale-1m.ts's 1M workspace, bench-1000000. Prints each refresh's log
+ * lines (per-part and per-statement ms) and a summary with the load average before and after.
+ */
+import { cpus, loadavg, totalmem } from "node:os";
+import { createDb, withWorkspace, type Tx } from "@valuelens/db";
+import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
+import { deployMigrations } from "@valuelens/db/migrate";
+import { refreshDerived } from "../src/services/recompute/run-recompute.ts";
+
+const args = process.argv.slice(2);
+const slug = args.find((a) => !a.startsWith("-")) ?? "bench-1000000";
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") ?? ["changed", "unchanged", "predicted"];
+const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
+const port = Number(process.env.BENCH_PG_PORT ?? 5460);
+
+const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
+
+const pg = await startEmbeddedPostgres({ dir, port, persistent: true });
+await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
+await grantAppRole(pg.ownerUrl, pg.appUrl);
+const superDb = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 1 });
+const appDb = createDb(pg.appUrl, { max: 4 });
+const results: Record<string, { s: number; outcome: string; load: number[] }> = {};
+try {
+  const [ws] = (await superDb.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${slug}`).map((r) => r.id);
+  if (!ws) throw new Error(`no workspace with slug ${slug} in ${dir}`);
+  const inWs = <T>(fn: (tx: Tx) => Promise<T>) => withWorkspace(appDb.prisma, ws, fn, { timeoutMs: 30 * 60_000 });
+  // The run refreshDerived works for: the latest succeeded full run (an incremental refresh writes no derived parts).
+  const [run] = await inWs((tx) =>
+    tx.$queryRaw<{ id: string; customers: number }[]>`
+      SELECT id::text, customers FROM model_runs WHERE workspace_id = ${ws}::uuid AND status = 'succeeded' AND NOT coalesce(totals ? 'incremental', false)
+       ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`,
+  );
+  if (!run) throw new Error("no succeeded full run: run apps/worker/bench/scale-1m.ts first");
+  const loadBefore = load();
+  say("start", { workspaceId: ws, runId: run.id, customers: run.customers, load: loadBefore });
+  const derived = async (label: string) => {
+    const l0 = load();
+    const t = performance.now();
+    const outcome = await refreshDerived(appDb.prisma, ws, run.id, 30 * 60_000, null);
+    const s = Math.round(performance.now() - t) / 1000;
+    results[label] = { s, outcome, load: [...l0, ...load()] };
+    say(label, { s, outcome, loadBefore: l0, loadAfter: load() });
+    if (outcome !== "done") throw new Error(`refreshDerived: ${outcome}`);
+  };
+  /** Predicted CLV of every scored customer moved by `by` minor units (and its range with it). */
+  const movePredicted = (by: number) =>
+    inWs((tx) =>
+      tx.$executeRawUnsafe(
+        `UPDATE customer_scores SET predicted_clv_minor = predicted_clv_minor + $2, predicted_clv_low_minor = predicted_clv_low_minor + $2,
+                predicted_clv_high_minor = predicted_clv_high_minor + $2
+          WHERE workspace_id = $1::uuid AND predicted_clv_minor IS NOT NULL`,
+        ws,
+        by,
+      ),
+    );
+
+  if (only.includes("changed")) {
+    // A write's stale mark (then cleared, as a recompute would): data_version moves, every part is rebuilt.
+    await inWs(async (tx) => {
+      await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`;
+      await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${ws}::uuid`;
+    });
+    await derived("data_changed_everything_rebuilt");
+  }
+  if (only.includes("unchanged")) await derived("nothing_changed_everything_kept");
+  if (only.includes("predicted")) {
+    say("scores_moved", { rows: await movePredicted(1) });
+    await derived("new_predicted_values");
+    say("scores_moved_back", { rows: await movePredicted(-1) });
+    await derived("predicted_values_back");
+  }
+  say("summary", {
+    machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    loadBefore,
+    loadAfter: load(),
+    results,
+  });
+} finally {
+  await superDb.close();
+  await appDb.close();
+  await pg.stop();
+}
