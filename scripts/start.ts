@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { checkAppRole, createDb } from "@valuelens/db";
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from "@valuelens/db/seed";
@@ -48,8 +47,9 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 try {
-  if (!existsSync(path.join(ROOT, "apps/web/.next/BUILD_ID"))) {
-    throw new Error("No production build found: run `pnpm build` first (./valuelens start does it for you).");
+  const distDir = process.env.NEXT_DIST_DIR ?? ".next";
+  if (!existsSync(path.join(ROOT, "apps/web", distDir, "BUILD_ID"))) {
+    throw new Error(`No production build found in apps/web/${distDir}: run \`pnpm build\` first (./valuelens start does it for you).`);
   }
   ensureAuthSecret(dataDir);
   const db = await prepareDatabase({ dataDir, port: pgPort });
@@ -75,9 +75,11 @@ try {
     await handle.close();
   }
 
-  const web = spawn(process.execPath, [createRequire(path.join(ROOT, "apps/web/package.json")).resolve("next/dist/bin/next"), "start", "--port", String(port)], {
+  // The web server (apps/web/src/server/main.ts): Next.js as a custom server for pages and routes, and
+  // /api/trpc answered directly (same handler and checks, without Next.js's per-request routing).
+  const web = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
     cwd: path.join(ROOT, "apps/web"),
-    env: process.env,
+    env: { ...process.env, PORT: String(port) },
     stdio: "inherit",
   });
   children.push(web);

@@ -17,11 +17,16 @@ export async function register(): Promise<void> {
     process.stderr.write(`\nValueLens cannot start: ${e instanceof Error ? e.message : String(e)}\n\n`);
     process.exit(1);
   }
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    process.once(sig, () => {
-      log("web.shutdown", { signal: sig });
-      void shutdownDb().finally(() => process.exit(0));
-    });
+  // Under the production server (src/server/main.ts) the server owns shutdown: it drains requests, then
+  // closes this pool through the hook; under a plain `next start`/`next dev` this process does it here.
+  const { registerShutdownHook } = await import("./server/shutdown-hooks");
+  if (!registerShutdownHook(shutdownDb)) {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      process.once(sig, () => {
+        log("web.shutdown", { signal: sig });
+        void shutdownDb().finally(() => process.exit(0));
+      });
+    }
   }
   log("web.started", { node: process.version });
 }

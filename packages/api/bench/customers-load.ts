@@ -1,11 +1,13 @@
 /**
  * Benchmark (issue 9): the Customers page's queries under 50 concurrent users, over HTTP against the
- * running app (production build, `next start`), on the 1,000,000-customer workspace that
+ * running app (production build, as scripts/start.ts starts it), on the 1,000,000-customer workspace that
  * bench/scale-1m.ts generated. Each simulated user is signed in (Auth.js credentials, a real
  * session cookie) and loops over what the Customers page and a profile ask for: the list in each
  * sort order, pages 2–3 by keyset cursor, each filter, a search, the filter options, the model status
  * and a customer profile. Latencies are measured per request by the client; p50/p95/p99 per kind.
  *
+ * The app is started the way scripts/start.ts starts it (apps/web/src/server/main.ts); BENCH_WEB=next-start
+ * starts plain `next start` instead (the entry before session 9), to compare.
  * Usage (after `pnpm --filter @valuelens/web build`, or with NEXT_DIST_DIR=<dir> of a build):
  *   pnpm --filter @valuelens/api exec tsx bench/customers-load.ts [customers=1000000] [--users 50] [--seconds 30] [--think ms]
  * --think: each user pauses a random (exponential) time of this mean between requests, as people
@@ -39,6 +41,9 @@ const seconds = arg("--seconds", 30);
 const thinkMs = arg("--think", 0);
 /** Directory for a V8 CPU profile of the web server (--cpu-prof), to see where a request's time goes. */
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
+/** Which web server: the production entry (default, `server`) or plain `next start` (`next-start`), to compare. */
+const webEntry = process.env.BENCH_WEB ?? "server";
+if (webEntry !== "server" && webEntry !== "next-start") throw new Error(`BENCH_WEB must be "server" or "next-start", not "${webEntry}".`);
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
 const pgPort = Number(process.env.BENCH_PG_PORT ?? 5460);
 const appPort = Number(process.env.BENCH_APP_PORT ?? 3950);
@@ -81,9 +86,12 @@ try {
     ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING id::text`;
   await sup.prisma.$executeRaw`INSERT INTO memberships (workspace_id, user_id, role) VALUES (${ws.id}::uuid, ${user!.id}::uuid, 'OWNER') ON CONFLICT DO NOTHING`;
 
-  web = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), path.join(webDir, "node_modules/next/dist/bin/next"), "start", "--port", String(appPort)], {
+  // The production entry scripts/start.ts runs (apps/web/src/server/main.ts: /api/trpc answered directly,
+  // Next.js for the rest), or with BENCH_WEB=next-start plain `next start` (every request through Next.js's routing).
+  const entry = webEntry === "next-start" ? [path.join(webDir, "node_modules/next/dist/bin/next"), "start", "--port", String(appPort)] : ["--import", "tsx", "src/server/main.ts"];
+  web = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...entry], {
     cwd: webDir,
-    env: { ...process.env, NODE_ENV: "production", DATABASE_URL: pg.appUrl, AUTH_SECRET: randomBytes(32).toString("base64"), APP_URL: base, LOG_LEVEL: "warn" },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(appPort), DATABASE_URL: pg.appUrl, AUTH_SECRET: randomBytes(32).toString("base64"), APP_URL: base, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (let i = 0; ; i++) {
@@ -164,6 +172,7 @@ try {
   const lines = [...lat.entries()].map(([kind, xs]) => `| ${kind} | ${xs.length} | ${pct(xs, 0.5)} | ${pct(xs, 0.95)} | ${pct(xs, 0.99)} |`);
   console.log(`
 Customers page under ${users} concurrent users${thinkMs ? ` (mean think time ${thinkMs} ms between requests)` : " (back to back, no think time)"}, ${customers.toLocaleString("en-US")} customers (${new Date().toISOString()})
+Web server: ${webEntry === "server" ? "apps/web/src/server/main.ts (production entry)" : "next start"}
 Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}\`
 Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.
 ${all.length} requests in ${wall.toFixed(1)} s (${(all.length / wall).toFixed(0)} req/s), ${errors} errors; all requests p50 ${pct(all, 0.5)} ms, p95 ${pct(all, 0.95)} ms, p99 ${pct(all, 0.99)} ms.
