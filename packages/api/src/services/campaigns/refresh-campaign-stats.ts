@@ -133,15 +133,7 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
       LEFT JOIN customer_scores s ON s.workspace_id = ${workspaceId}::uuid AND s.customer_id = c.id
      GROUP BY c.ck, c.ch, c.cm`;
   await tx.$executeRaw`
-    WITH w AS (SELECT timezone FROM workspaces WHERE id = ${workspaceId}::uuid),
-    c AS (
-      SELECT c.id,
-             coalesce(c.acquisition_campaign_id::text, '') AS ck,
-             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
-             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm
-        FROM customers c CROSS JOIN w
-       WHERE c.workspace_id = ${workspaceId}::uuid AND c.first_order_at IS NOT NULL
-    )
+    WITH ${acquired(workspaceId)}
     INSERT INTO campaign_cohort_months (workspace_id, campaign_key, channel, cohort_month, month_offset, active, revenue_minor, margin_minor)
     SELECT ${workspaceId}::uuid, c.ck, c.ch, c.cm,
            ((extract(year from m.month)::int * 12 + extract(month from m.month)::int) - (extract(year from c.cm)::int * 12 + extract(month from c.cm)::int))::smallint AS k,
@@ -161,6 +153,19 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
   await writeKeyTotals(tx, workspaceId);
 }
 
+/** CTEs w (the workspace's time zone) and c: its acquired customers with their campaign key, channel and cohort month. */
+function acquired(workspaceId: string): Prisma.Sql {
+  return Prisma.sql`w AS (SELECT timezone FROM workspaces WHERE id = ${workspaceId}::uuid),
+    c AS (
+      SELECT c.id,
+             coalesce(c.acquisition_campaign_id::text, '') AS ck,
+             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
+             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm
+        FROM customers c CROSS JOIN w
+       WHERE c.workspace_id = ${workspaceId}::uuid AND c.first_order_at IS NOT NULL
+    )`;
+}
+
 /**
  * Only the predicted sums of the existing cohorts (the data has not changed since they were written, so
  * the cohorts are the same), then the key totals again.
@@ -169,15 +174,7 @@ async function writePredictedSums(tx: Tx, workspaceId: string): Promise<void> {
   await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${REFRESH_STATEMENT_TIMEOUT}'`);
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
   await tx.$executeRaw`
-    WITH w AS (SELECT timezone FROM workspaces WHERE id = ${workspaceId}::uuid),
-    c AS (
-      SELECT c.id,
-             coalesce(c.acquisition_campaign_id::text, '') AS ck,
-             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
-             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm
-        FROM customers c CROSS JOIN w
-       WHERE c.workspace_id = ${workspaceId}::uuid AND c.first_order_at IS NOT NULL
-    ),
+    WITH ${acquired(workspaceId)},
     p AS (
       SELECT c.ck, c.ch, c.cm, ${PREDICTED_SUMS}
         FROM c LEFT JOIN customer_scores s ON s.workspace_id = ${workspaceId}::uuid AND s.customer_id = c.id
