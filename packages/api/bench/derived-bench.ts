@@ -8,7 +8,10 @@
  *   2. nothing changed (a second full run over the same data): every part kept;
  *   3. new predicted values (every scored customer's predicted CLV + 1 minor unit, as a model switch would
  *      move them): retention forecasts, campaign predicted sums and the facts copy rebuilt; then the values
- *      are put back and the same again (so the workspace ends as it started).
+ *      are put back and the same again (so the workspace ends as it started);
+ *   4. (--only=tiers) new value tiers for a third of the customers (rotated high → medium → low → high, as a
+ *      tier-rule change would move them): the retention segment / tier rows and forecasts and the facts copy
+ *      rebuilt, campaign rollups kept; then rotated back (the workspace ends as it started) and the same again.
  *
  *   BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 flock /tmp/vl/bench.lock \
  *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,unchanged,predicted]
@@ -70,6 +73,16 @@ try {
       ),
     );
 
+  /** Value tier of a third of the scored customers rotated high → medium → low → high (back: the other way). */
+  const rotateTiers = (back: boolean) =>
+    inWs((tx) =>
+      tx.$executeRawUnsafe(
+        `UPDATE customer_scores SET value_tier = CASE value_tier WHEN 'high' THEN '${back ? "low" : "medium"}' WHEN 'medium' THEN '${back ? "high" : "low"}' ELSE '${back ? "medium" : "high"}' END
+          WHERE workspace_id = $1::uuid AND value_tier IS NOT NULL AND (hashtext(customer_id::text) % 3) = 0`,
+        ws,
+      ),
+    );
+
   if (only.includes("changed")) {
     // A write's stale mark (then cleared, as a recompute would): data_version moves, every part is rebuilt.
     await inWs(async (tx) => {
@@ -84,6 +97,12 @@ try {
     await derived("new_predicted_values");
     say("scores_moved_back", { rows: await movePredicted(-1) });
     await derived("predicted_values_back");
+  }
+  if (only.includes("tiers")) {
+    say("tiers_rotated", { rows: await rotateTiers(false) });
+    await derived("new_value_tiers");
+    say("tiers_rotated_back", { rows: await rotateTiers(true) });
+    await derived("value_tiers_back");
   }
   say("summary", {
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
