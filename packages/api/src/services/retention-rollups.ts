@@ -8,6 +8,9 @@
  * vl_rr_life); then one scan per grain of customer_months / customer_weeks joined to vl_rr_cust, GROUPING
  * SETS over the splits on integer columns, which the planner aggregates in hash tables (with text keys
  * computed in the query it could not estimate the groups and sorted the 4.6M rows of 1M customers on disk).
+ * A refresh rebuilds only what changed since the rows were built (RetentionRefreshMode, derived-keys.ts): after
+ * a write everything; when only the scores moved, the segment / tier rows and the forecasts; when only
+ * predicted values moved, the forecasts; when nothing moved (a full run over unchanged data), nothing.
  *
  * The page's procedures use them only while fresh (readRetentionFreshness): no write since they were
  * built (workspaces.metrics_stale_at IS NULL, workspace_stats unmoved); the rows that depend on the
