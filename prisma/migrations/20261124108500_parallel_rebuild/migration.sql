@@ -24,8 +24,9 @@
 -- is now one unbounded range plus the totals in the caller's transaction: same results, same single
 -- connection, for callers that cannot open a second one (SQL, small workspaces, tests).
 -- The per-order work of the pass is unchanged (see 20261124108100_fast_rebuild for how it reads,
--- groups and compares); the range only adds bounds on customer_id to the orders' and stored rows' index
--- scans and on id to the customers' scan.
+-- groups and compares); the range only adds bounds on customer_id to the orders' and stored rows' scans
+-- (also to the stored rows an update or delete joins: a merge join over the workspace's whole primary
+-- key would otherwise walk every range before this one) and on id to the customers' scan.
 
 CREATE OR REPLACE FUNCTION vl_rebuild_range(p_ws uuid, p_lo uuid, p_hi uuid, p_summaries boolean) RETURNS jsonb
 LANGUAGE plpgsql
@@ -59,11 +60,11 @@ DECLARE
   ), upd_%1$s AS (
     UPDATE %2$I x SET orders = d.new_n, revenue_minor = d.new_r, margin_minor = d.new_g
       FROM d%1$s d
-     WHERE x.workspace_id = $1 AND x.customer_id = d.customer_id AND x.%3$I = d.k
+     WHERE x.workspace_id = $1 AND x.customer_id = d.customer_id AND x.%3$I = d.k%5$s
        AND d.new_n IS NOT NULL AND d.old_n IS NOT NULL
   ), del_%1$s AS (
     DELETE FROM %2$I x USING d%1$s d
-     WHERE x.workspace_id = $1 AND x.customer_id = d.customer_id AND x.%3$I = d.k AND d.new_n IS NULL$q$;
+     WHERE x.workspace_id = $1 AND x.customer_id = d.customer_id AND x.%3$I = d.k%5$s AND d.new_n IS NULL$q$;
   final_part text := 'SELECT NULL::jsonb';
 BEGIN
   IF p_ws IS NULL THEN RETURN NULL; END IF;
@@ -155,8 +156,8 @@ BEGIN
   )%4$s
   %5$s
   $q$, format(rng, 'o.customer_id'),
-       format(diff_tpl, 'm', 'customer_months', 'month', format(rng, 'y.customer_id')),
-       format(diff_tpl, 'w', 'customer_weeks', 'week', format(rng, 'y.customer_id')),
+       format(diff_tpl, 'm', 'customer_months', 'month', format(rng, 'y.customer_id'), format(rng, 'x.customer_id')),
+       format(diff_tpl, 'w', 'customer_weeks', 'week', format(rng, 'y.customer_id'), format(rng, 'x.customer_id')),
        summary_part, final_part)
   INTO result
   USING p_ws, w.currency, w.timezone, k, w.margin_rate;
