@@ -57,8 +57,11 @@ try {
     const t = performance.now();
     const outcome = await refreshDerived(appDb.prisma, ws, run.id, 30 * 60_000, null);
     const s = Math.round(performance.now() - t) / 1000;
+    // The facts copy's own time (its refresh row); the rest of "rule segments" is the segment history.
+    const [facts] = await inWs((tx) => tx.$queryRaw<{ ms: number }[]>`SELECT duration_ms AS ms FROM segment_facts_refreshes WHERE workspace_id = ${ws}::uuid`);
+    const [rules] = await inWs((tx) => tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM rule_segments WHERE workspace_id = ${ws}::uuid`);
     results[label] = { s, outcome, load: [...l0, ...load()] };
-    say(label, { s, outcome, loadBefore: l0, loadAfter: load() });
+    say(label, { s, outcome, factsCopyMs: facts?.ms ?? null, ruleSegments: rules?.n ?? 0, loadBefore: l0, loadAfter: load() });
     if (outcome !== "done") throw new Error(`refreshDerived: ${outcome}`);
   };
   /** Predicted CLV of every scored customer moved by `by` minor units (and its range with it). */
