@@ -1,5 +1,4 @@
 import { initTRPC, TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { z, ZodError } from "zod";
 import { loadSessionUser, type SessionUser } from "@valuelens/auth";
 import { withWorkspace, type FirstRead, type Tx } from "@valuelens/db";
@@ -7,6 +6,7 @@ import { roleAtLeast, ZRole, ZUuid, type TRole } from "@valuelens/validators";
 import type { Context } from "./context.ts";
 import { toTRPCError } from "./errors.ts";
 import { log, logError } from "./log.ts";
+import { transformer } from "./transformer.ts";
 
 /** Every procedure declares who may call it; the authz test walks the router and checks each one. */
 export interface Meta {
@@ -17,7 +17,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    transformer, // superjson's format; responses through a faster serializer (transformer.ts)
     errorFormatter({ shape, error }) {
       return {
         ...shape,
