@@ -55,9 +55,11 @@ const shutdownHooks = takeShutdownOwnership();
 let inFlight = 0;
 let stopping = false;
 const server = http.createServer();
-const app = next({ dev: false, dir: webDir, port: env.PORT, hostname: env.HOSTNAME ?? "localhost", httpServer: server });
+// Listens on every interface, as `next start` without --hostname did (HOSTNAME is deliberately not read:
+// container runtimes export it as the container's name).
+const app = next({ dev: false, dir: webDir, port: env.PORT, hostname: "localhost", httpServer: server });
 // The origin Next.js resolves a route's request URL against under a custom server (its fetchHostname and port).
-const base = `http://${env.HOSTNAME ?? "localhost"}:${env.PORT}`;
+const base = `http://localhost:${env.PORT}`;
 
 try {
   await app.prepare();
@@ -91,7 +93,7 @@ server.once("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EACCES") fail(`no permission to listen on port ${env.PORT}: use a port above 1023 (PORT).`);
   fail(`the web server could not listen on port ${env.PORT}: ${e.message}`);
 });
-server.listen(env.PORT, env.HOSTNAME, () => {
+server.listen(env.PORT, () => {
   log("web.listening", { port: env.PORT, trpc: "direct" });
 });
 
