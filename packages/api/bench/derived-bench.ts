@@ -14,7 +14,7 @@
  *      rebuilt, campaign rollups kept; then rotated back (the workspace ends as it started) and the same again.
  *
  *   BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 flock /tmp/vl/bench.lock \
- *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,unchanged,predicted]
+ *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,changed,unchanged,predicted,tiers]
  * slug defaults to apps/worker/bench/scale-1m.ts's 1M workspace, bench-1000000. Prints each refresh's log
  * lines (per-part and per-statement ms) and a summary with the load average before and after.
  */
@@ -64,48 +64,48 @@ try {
     say(label, { s, outcome, factsCopyMs: facts?.ms ?? null, ruleSegments: rules?.n ?? 0, loadBefore: l0, loadAfter: load() });
     if (outcome !== "done") throw new Error(`refreshDerived: ${outcome}`);
   };
+  /** One of the bench's own 1M-row updates, without the app role's 30 s statement limit. */
+  const update = (sql: string, ...values: unknown[]) =>
+    inWs(async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL statement_timeout = 0");
+      return tx.$executeRawUnsafe(sql, ws, ...values);
+    });
   /** Predicted CLV of every scored customer moved by `by` minor units (and its range with it). */
   const movePredicted = (by: number) =>
-    inWs((tx) =>
-      tx.$executeRawUnsafe(
-        `UPDATE customer_scores SET predicted_clv_minor = predicted_clv_minor + $2, predicted_clv_low_minor = predicted_clv_low_minor + $2,
-                predicted_clv_high_minor = predicted_clv_high_minor + $2
-          WHERE workspace_id = $1::uuid AND predicted_clv_minor IS NOT NULL`,
-        ws,
-        by,
-      ),
+    update(
+      `UPDATE customer_scores SET predicted_clv_minor = predicted_clv_minor + $2, predicted_clv_low_minor = predicted_clv_low_minor + $2,
+              predicted_clv_high_minor = predicted_clv_high_minor + $2
+        WHERE workspace_id = $1::uuid AND predicted_clv_minor IS NOT NULL`,
+      by,
     );
-
   /** Value tier of a third of the scored customers rotated high → medium → low → high (back: the other way). */
   const rotateTiers = (back: boolean) =>
-    inWs((tx) =>
-      tx.$executeRawUnsafe(
-        `UPDATE customer_scores SET value_tier = CASE value_tier WHEN 'high' THEN '${back ? "low" : "medium"}' WHEN 'medium' THEN '${back ? "high" : "low"}' ELSE '${back ? "medium" : "high"}' END
-          WHERE workspace_id = $1::uuid AND value_tier IS NOT NULL AND (hashtext(customer_id::text) % 3) = 0`,
-        ws,
-      ),
+    update(
+      `UPDATE customer_scores SET value_tier = CASE value_tier WHEN 'high' THEN '${back ? "low" : "medium"}' WHEN 'medium' THEN '${back ? "high" : "low"}' ELSE '${back ? "medium" : "high"}' END
+        WHERE workspace_id = $1::uuid AND value_tier IS NOT NULL AND (hashtext(customer_id::text) % 3) = 0`,
     );
 
-  if (only.includes("changed")) {
-    // A write's stale mark (then cleared, as a recompute would): data_version moves, every part is rebuilt.
-    await inWs(async (tx) => {
-      await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`;
-      await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${ws}::uuid`;
-    });
-    await derived("data_changed_everything_rebuilt");
-  }
-  if (only.includes("unchanged")) await derived("nothing_changed_everything_kept");
-  if (only.includes("predicted")) {
-    say("scores_moved", { rows: await movePredicted(1) });
-    await derived("new_predicted_values");
-    say("scores_moved_back", { rows: await movePredicted(-1) });
-    await derived("predicted_values_back");
-  }
-  if (only.includes("tiers")) {
-    say("tiers_rotated", { rows: await rotateTiers(false) });
-    await derived("new_value_tiers");
-    say("tiers_rotated_back", { rows: await rotateTiers(true) });
-    await derived("value_tiers_back");
+  // In the order given; a case given twice runs twice (the first run after the bench starts the database reads cold buffers).
+  for (const [i, scenario] of only.entries()) {
+    if (scenario === "changed") {
+      // A write's stale mark (then cleared, as a recompute would): data_version moves, every part is rebuilt.
+      await inWs(async (tx) => {
+        await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`;
+        await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${ws}::uuid`;
+      });
+      await derived(`${i + 1}_data_changed_everything_rebuilt`);
+    } else if (scenario === "unchanged") await derived(`${i + 1}_nothing_changed_everything_kept`);
+    else if (scenario === "predicted") {
+      say("scores_moved", { rows: await movePredicted(1) });
+      await derived(`${i + 1}_new_predicted_values`);
+      say("scores_moved_back", { rows: await movePredicted(-1) });
+      await derived(`${i + 1}_predicted_values_back`);
+    } else if (scenario === "tiers") {
+      say("tiers_rotated", { rows: await rotateTiers(false) });
+      await derived(`${i + 1}_new_value_tiers`);
+      say("tiers_rotated_back", { rows: await rotateTiers(true) });
+      await derived(`${i + 1}_value_tiers_back`);
+    } else throw new Error(`unknown case ${scenario}: changed, unchanged, predicted or tiers`);
   }
   say("summary", {
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
