@@ -43,6 +43,8 @@ const thinkMs = arg("--think", 0);
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
 /** Which web server: the production entry (default, `server`) or plain `next start` (`next-start`), to compare. */
 const webEntry = process.env.BENCH_WEB ?? "server";
+/** Extra Node.js flags for the web server process only (e.g. BENCH_WEB_NODE_ARGS="--max-semi-space-size=64"). */
+const webNodeArgs = (process.env.BENCH_WEB_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
 if (webEntry !== "server" && webEntry !== "next-start") throw new Error(`BENCH_WEB must be "server" or "next-start", not "${webEntry}".`);
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
 const pgPort = Number(process.env.BENCH_PG_PORT ?? 5460);
@@ -89,7 +91,7 @@ try {
   // The production entry scripts/start.ts runs (apps/web/src/server/main.ts: /api/trpc answered directly,
   // Next.js for the rest), or with BENCH_WEB=next-start plain `next start` (every request through Next.js's routing).
   const entry = webEntry === "next-start" ? [path.join(webDir, "node_modules/next/dist/bin/next"), "start", "--port", String(appPort)] : ["--import", "tsx", "src/server/main.ts"];
-  web = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...entry], {
+  web = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...webNodeArgs, ...entry], {
     cwd: webDir,
     env: { ...process.env, NODE_ENV: "production", PORT: String(appPort), DATABASE_URL: pg.appUrl, AUTH_SECRET: randomBytes(32).toString("base64"), APP_URL: base, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
@@ -172,7 +174,7 @@ try {
   const lines = [...lat.entries()].map(([kind, xs]) => `| ${kind} | ${xs.length} | ${pct(xs, 0.5)} | ${pct(xs, 0.95)} | ${pct(xs, 0.99)} |`);
   console.log(`
 Customers page under ${users} concurrent users${thinkMs ? ` (mean think time ${thinkMs} ms between requests)` : " (back to back, no think time)"}, ${customers.toLocaleString("en-US")} customers (${new Date().toISOString()})
-Web server: ${webEntry === "server" ? "apps/web/src/server/main.ts (production entry)" : "next start"}
+Web server: ${webEntry === "server" ? "apps/web/src/server/main.ts (production entry)" : "next start"}${webNodeArgs.length ? ` with node ${webNodeArgs.join(" ")}` : ""}
 Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}\`
 Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.
 ${all.length} requests in ${wall.toFixed(1)} s (${(all.length / wall).toFixed(0)} req/s), ${errors} errors; all requests p50 ${pct(all, 0.5)} ms, p95 ${pct(all, 0.95)} ms, p99 ${pct(all, 0.99)} ms.
