@@ -26,7 +26,7 @@ import { detachedFromTenant, withWorkspace, type Tx } from "./tenant.ts";
  * The range transactions see only committed data: settings or orders the caller changed earlier in
  * `tx` are invisible to them. The workspace's settings are checked (a mismatch throws before anything is
  * written); call this before writing anything else in `tx`. Small workspaces (fewer than `minOrders`
- * orders) and `connections: 1` run the one-statement rebuild in `tx` instead.
+ * orders) and `ranges: 1` run the one-statement rebuild in `tx` instead.
  */
 export interface RebuildOptions {
   /** Also rebuild customer summaries, monthly_rollups and workspace_stats (vl_rebuild_summaries); false: months and weeks only. */
@@ -73,12 +73,13 @@ export async function rebuildFromOrders(prisma: PrismaClient, tx: Tx, workspaceI
   // The snapshot must be taken after the lock (a writer that held it has committed): READ COMMITTED.
   if (ws.isolation !== "read committed") throw new Error(`Rebuild from orders: the caller's transaction must be READ COMMITTED, not ${ws.isolation}.`);
   // A missing stats row (damaged) counts as large: the split is right for any size.
-  if (connections === 1 || (ws.orders !== null && ws.orders < (opts.minOrders ?? DEFAULT_MIN_ORDERS))) {
+  const wanted = Math.max(1, Math.floor(opts.ranges ?? connections * 8));
+  if (wanted === 1 || (ws.orders !== null && ws.orders < (opts.minOrders ?? DEFAULT_MIN_ORDERS))) {
     await tx.$executeRaw`SELECT vl_rebuild_from_orders(${workspaceId}::uuid, ${summaries})`;
     return { split: false, ranges: 1, connections: 1, ms: Date.now() - started };
   }
 
-  const [b] = await tx.$queryRaw<{ b: string[] }[]>`SELECT vl_rebuild_bounds(${workspaceId}::uuid, ${Math.max(connections, Math.floor(opts.ranges ?? connections * 8))}::int)::text[] AS b`;
+  const [b] = await tx.$queryRaw<{ b: string[] }[]>`SELECT vl_rebuild_bounds(${workspaceId}::uuid, ${wanted}::int)::text[] AS b`;
   const bounds = b?.b ?? [];
   const ranges = [null, ...bounds].map((lo, i) => ({ lo, hi: bounds[i] ?? null }));
   const [snap] = await tx.$queryRaw<{ id: string }[]>`SELECT pg_export_snapshot() AS id`;
