@@ -12,20 +12,18 @@ CREATE TEMP TABLE im_ref_o ON COMMIT DROP AS
          o.amount_minor - coalesce(o.cost_minor, round(o.amount_minor * (1 - w.margin_rate))::bigint) AS margin
     FROM orders o JOIN workspaces w ON w.id = o.workspace_id
    WHERE o.workspace_id = :'ws'::uuid AND NOT o.refunded;
-WITH ref AS (
-  SELECT customer_id, date_trunc('month', local)::date AS k, count(*)::int AS n,
+WITH g(grain) AS (VALUES ('month'), ('week')),
+ ref AS (
+  SELECT g.grain, customer_id, date_trunc(g.grain, local)::date AS k, count(*)::int AS n,
          coalesce(sum(amount_minor) FILTER (WHERE home), 0)::bigint AS r, coalesce(sum(margin) FILTER (WHERE home), 0)::bigint AS g
-    FROM im_ref_o GROUP BY 1, 2),
- st AS (SELECT customer_id, month AS k, orders AS n, revenue_minor AS r, margin_minor AS g FROM customer_months WHERE workspace_id = :'ws'::uuid)
-SELECT 'customer_months' AS what, (SELECT count(*) FROM st) AS stored,
-       (SELECT count(*) FROM (SELECT * FROM ref EXCEPT SELECT * FROM st) a) + (SELECT count(*) FROM (SELECT * FROM st EXCEPT SELECT * FROM ref) b) AS differing;
-WITH ref AS (
-  SELECT customer_id, date_trunc('week', local)::date AS k, count(*)::int AS n,
-         coalesce(sum(amount_minor) FILTER (WHERE home), 0)::bigint AS r, coalesce(sum(margin) FILTER (WHERE home), 0)::bigint AS g
-    FROM im_ref_o GROUP BY 1, 2),
- st AS (SELECT customer_id, week AS k, orders AS n, revenue_minor AS r, margin_minor AS g FROM customer_weeks WHERE workspace_id = :'ws'::uuid)
-SELECT 'customer_weeks' AS what, (SELECT count(*) FROM st) AS stored,
-       (SELECT count(*) FROM (SELECT * FROM ref EXCEPT SELECT * FROM st) a) + (SELECT count(*) FROM (SELECT * FROM st EXCEPT SELECT * FROM ref) b) AS differing;
+    FROM im_ref_o CROSS JOIN g GROUP BY 1, 2, 3),
+ st AS (SELECT 'month' AS grain, customer_id, month AS k, orders AS n, revenue_minor AS r, margin_minor AS g FROM customer_months WHERE workspace_id = :'ws'::uuid
+        UNION ALL
+        SELECT 'week', customer_id, week, orders, revenue_minor, margin_minor FROM customer_weeks WHERE workspace_id = :'ws'::uuid),
+ d AS (SELECT 1 AS side, * FROM (SELECT * FROM ref EXCEPT SELECT * FROM st) a UNION ALL SELECT 2, * FROM (SELECT * FROM st EXCEPT SELECT * FROM ref) b)
+SELECT 'customer_' || g.grain || 's' AS what, (SELECT count(*) FROM st WHERE st.grain = g.grain) AS stored,
+       (SELECT count(*) FROM d WHERE d.grain = g.grain) AS differing
+  FROM g;
 WITH ref AS (
   SELECT c.id, count(o.customer_id)::int AS n, min(o.ordered_at) AS f, max(o.ordered_at) AS l,
          coalesce(sum(o.amount_minor) FILTER (WHERE o.home), 0)::bigint AS r
