@@ -4,9 +4,10 @@ import superjson, { type SuperJSONResult } from "superjson";
  * The tRPC transformer: superjson, with a faster serializer for responses. superjson's walker was
  * ≈ 10 % of the web server's CPU on the Customers page under load (BENCHMARKS.md session 8): it copies
  * every value, builds a path array per node and tracks identities in a Map. Almost every response is
- * plain JSON plus Dates, and for exactly those `serializeOutput` builds the identical payload in one
- * pass — byte for byte what `superjson.serialize` gives (same `json`, same `meta.values` paths in the
- * same order, `v: 1`), so the browser's superjson client reads it unchanged. Anything else — undefined,
+ * plain JSON plus Dates, and for exactly those `serializeOutput` only checks the value and collects the
+ * Dates' paths, without copying it: the payload tRPC writes is byte for byte what `superjson.serialize`
+ * gives (same JSON text, same `meta.values` paths in the same order, `v: 1`), so the browser's superjson
+ * client reads it unchanged. Anything else — undefined,
  * bigint, NaN/±Infinity/-0, an invalid Date, Map/Set/RegExp/Error/class instances, a null-prototype
  * object, sparse arrays, a key containing "." or "\" (superjson escapes those), the keys superjson
  * refuses (__proto__, constructor, prototype), the same object reached twice (superjson records a
@@ -22,13 +23,15 @@ export function serializeOutput(value: unknown): SuperJSONResult {
 /** The superjson payload for plain JSON + Date values, or null when superjson must do it. */
 export function fastSerialize(value: unknown): SuperJSONResult | null {
   if (value instanceof Date) return null; // the root's annotation has another shape; rare
-  const values: Record<string, ["Date"]> = {};
-  let dates = 0;
   const seen = new Set<object>();
+  // The annotations of the value walk() just returned, shaped as superjson's walker shapes them: a
+  // Date's ["Date"], or an object of the Dates below it keyed by their path from here ("3.lastOrderAt").
+  // superjson builds these objects level by level, so JavaScript's key order (integer-like keys such as
+  // "1" before "0.firstOrderAt") decides the order of meta.values: built the same way, it is the same.
+  let ann: Annotations | undefined;
 
-  // The path of the value being walked (keys and indices), joined only where a Date is annotated.
-  const path: string[] = [];
   const walk = (v: unknown): unknown => {
+    ann = undefined;
     if (v === null) return null;
     switch (typeof v) {
       case "string":
@@ -46,44 +49,48 @@ export function fastSerialize(value: unknown): SuperJSONResult | null {
     const proto: unknown = Object.getPrototypeOf(v);
     if (proto === Date.prototype) {
       const d = v as Date;
-      if (Number.isNaN(d.getTime()) || path.length === 0) return BAIL;
-      values[path.join(".")] = ["Date"];
-      dates++;
-      return d.toISOString();
+      if (Number.isNaN(d.getTime())) return BAIL;
+      ann = DATE;
+      return d;
     }
+    let inner: Record<string, Annotations> | undefined;
+    const annotate = (key: string) => {
+      if (ann === undefined) return;
+      inner ??= {};
+      if (ann === DATE) inner[key] = DATE;
+      else for (const k of Object.keys(ann)) inner[`${key}.${k}`] = (ann as Record<string, Annotations>)[k]!;
+    };
     if (proto === Array.prototype) {
       const arr = v as unknown[];
-      const out = new Array<unknown>(arr.length);
       for (let i = 0; i < arr.length; i++) {
         if (!(i in arr)) return BAIL;
-        path.push(String(i));
-        const r = walk(arr[i]);
-        path.pop();
-        if (r === BAIL) return BAIL;
-        out[i] = r;
+        if (walk(arr[i]) === BAIL) return BAIL;
+        annotate(String(i));
       }
-      return out;
+      ann = inner;
+      return v;
     }
     if (proto !== Object.prototype) return BAIL;
     const obj = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
     for (const k of Object.keys(obj)) {
       if (k === "__proto__" || k === "constructor" || k === "prototype" || k.includes(".") || k.includes("\\")) return BAIL;
-      path.push(k);
-      const r = walk(obj[k]);
-      path.pop();
-      if (r === BAIL) return BAIL;
-      out[k] = r;
+      if (walk(obj[k]) === BAIL) return BAIL;
+      annotate(k);
     }
-    return out;
+    ann = inner;
+    return v;
   };
 
-  const json = walk(value);
-  if (json === BAIL) return null;
-  const res: SuperJSONResult = { json: json as SuperJSONResult["json"] };
-  if (dates > 0) res.meta = { values, v: 1 };
+  if (walk(value) === BAIL) return null;
+  // The value itself is the payload's `json`: it holds only JSON values and valid Dates, and
+  // JSON.stringify writes a Date as its toISOString(), the string superjson would have put there.
+  const res: SuperJSONResult = { json: value as SuperJSONResult["json"] };
+  if (ann !== undefined) res.meta = { values: ann as Record<string, ["Date"]>, v: 1 };
   return res;
 }
+
+type Annotations = readonly ["Date"] | { [path: string]: Annotations };
+const DATE: readonly ["Date"] = Object.freeze(["Date"] as const);
 
 /** tRPC's transformer: superjson for requests, serializeOutput for responses (and errors). */
 export const transformer = {
