@@ -3,9 +3,9 @@
 -- Its keys arrive in random order during an import (a file's dates spread over years), and at 1M
 -- orders it cost a quarter to a half of the insert (BENCHMARKS.md "CSV import (issue 4)", session 8:
 -- 19 s of 78 s cold, 32 s of 68 s warm). Its only reader was the weekly report's week figures
--- (packages/api/src/services/reports/content.ts), which now take the week's customers from
--- customer_weeks (+ the import's deferred list) and read their orders on
--- (workspace_id, customer_id, ordered_at): 0.41 s cold at 1M orders against 1.17 s cold before.
+-- (packages/api/src/services/reports/content.ts, week()): for whole workspace weeks they are now sums
+-- over customer_weeks; other windows (a schedule in another zone, an import being flushed, a time-zone
+-- rebuild pending) read the workspace's orders in one pass (property test reports-week.integration-test.ts).
 -- Every other reader of orders filters by customer or reads the whole workspace (checked with grep
 -- and EXPLAIN, session 9).
 DROP INDEX IF EXISTS "orders_workspace_id_ordered_at_idx";
