@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { logError } from "@valuelens/api";
 import { handleTrpc } from "~/trpc/http";
+import { BodyTooLarge, MAX_TRPC_BODY_BYTES, readBody } from "./body";
 
 /**
  * `/api/trpc/<procedures>` answered straight from Node's HTTP server, without Next.js's routing
@@ -28,27 +29,6 @@ export function nextCompression(enabled: boolean): Middleware | null {
   return compression();
 }
 
-function readBody(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      chunks.push(c);
-      size += c.length;
-    });
-    req.on("end", () => {
-      const out = new Uint8Array(new ArrayBuffer(size));
-      let at = 0;
-      for (const c of chunks) {
-        out.set(c, at);
-        at += c.length;
-      }
-      resolve(out);
-    });
-    req.on("error", reject);
-  });
-}
-
 /** The request as a fetch Request, with the headers a Next.js route handler would see. */
 async function toRequest(req: IncomingMessage, res: ServerResponse, base: string): Promise<Request> {
   const headers = new Headers();
@@ -63,7 +43,7 @@ async function toRequest(req: IncomingMessage, res: ServerResponse, base: string
   res.once("close", () => {
     if (!res.writableFinished) controller.abort();
   });
-  const body = req.method === "POST" ? await readBody(req) : null;
+  const body = req.method === "POST" ? await readBody(req, MAX_TRPC_BODY_BYTES) : null;
   return new Request(new URL(req.url!, base), { method: req.method, headers, body, signal: controller.signal });
 }
 
@@ -97,15 +77,24 @@ export async function serveTrpc(
     compress?.(req, res, () => undefined);
     res.end(body);
   } catch (e) {
+    if (e instanceof BodyTooLarge) {
+      res.setHeader("connection", "close");
+      return sendError(res, 413, `Request body too large (over ${MAX_TRPC_BODY_BYTES} bytes).`, securityHeaders);
+    }
     logError("web.trpc_request_failed", { message: e instanceof Error ? e.message : String(e) });
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    res.statusCode = 500;
-    for (const [k, v] of securityHeaders) res.setHeader(k, v);
-    res.setHeader("content-type", "application/json");
-    res.setHeader("cache-control", "no-store");
-    res.end(JSON.stringify({ error: { message: "Internal server error." } }));
+    sendError(res, 500, "Internal server error.", securityHeaders);
   }
+}
+
+/** An error in the JSON shape the handler's own refusals use, with the path's security headers. */
+function sendError(res: ServerResponse, status: number, message: string, securityHeaders: [string, string][]): void {
+  res.statusCode = status;
+  for (const [k, v] of securityHeaders) res.setHeader(k, v);
+  res.setHeader("content-type", "application/json");
+  res.setHeader("cache-control", "no-store");
+  res.end(JSON.stringify({ error: { message } }));
 }
