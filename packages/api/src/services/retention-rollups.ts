@@ -70,36 +70,63 @@ export const ROLLUP_WINDOWS = [1, 2, 3, 6, 12] as const;
 const REFRESH_STATEMENT_TIMEOUT = "300s";
 /** Memory per sort / hash of the refresh (one refresh per workspace at a time: the recompute holds its lock). */
 const REFRESH_WORK_MEM = "256MB";
+/**
+ * Hash tables may take this × work_mem (2 GB). The planner hashes a GROUPING SET only when its estimated groups fit;
+ * it cannot estimate the month pass's computed keys (lifetime, window mask, repeat delay) and guessed 6.6M groups
+ * for 27k at 1M customers, so with 512 MB it sorted 4.2M rows on disk for those sets (36 s instead of ≈ 20 s).
+ * The real tables are small (58 MB at 1M customers), and a hash aggregate that outgrows the limit spills to disk.
+ */
+const REFRESH_HASH_MEM_MULTIPLIER = 8;
 
-// Split keys are small integer codes (vl_rr_keys) on one temporary row per customer (vl_rr_cust), grouped by
-// GROUPING SETS: grouping(ch, ca, sg, vt) tells which set a result row belongs to (bit = 1: that key was
-// aggregated away; first key = highest bit), and the code maps back to the key text.
+// Split keys are small integer codes (vl_rr_keys) on one temporary row per customer (vl_rr_cust). The big inputs
+// (customer_months, customer_weeks) are aggregated once each at the finest grain the rollups need: per cohort and
+// period by (channel, campaign) and by (RFM segment, value tier) — a few tens of thousands of groups — and every
+// split's rows are then summed from that small result (none / channel / campaign from the first, segment / tier
+// from the second). Sums and counts add up exactly, so this gives the same rows as grouping every input row by
+// every split (what the refresh did before: five hash tables per input row, and customer_months read three times).
+/** Rows of the month pass (vl_rr_m), per GROUPING SET; `grouping(...)` over these columns names the set. */
+const M_COLS = ["ch", "ca", "sg", "vt", "cm", "p", "p0", "life", "mask", "d"] as const;
+type MCol = (typeof M_COLS)[number];
+/** grouping(cols) of a set: bit = 1 for each column aggregated away (first column = highest bit). */
+const gid = (cols: readonly MCol[], set: readonly MCol[]): number => cols.reduce((g, c, i) => (set.includes(c) ? g : g | (1 << (cols.length - 1 - i))), 0);
+/** The month pass's sets: month cells (quarter cells are summed from them), lifetimes (each by the order-only keys and by the score keys), repeat. */
+const M_SETS = {
+  monthOrders: ["ch", "ca", "cm", "p"],
+  monthScores: ["sg", "vt", "cm", "p"],
+  lifeOrders: ["ch", "ca", "p0", "life", "mask"],
+  lifeScores: ["sg", "vt", "p0", "life", "mask"],
+  repeat: ["p0", "d"],
+} as const satisfies Record<string, readonly MCol[]>;
+/** The forecasts group vl_rr_cust's rows by every split at once; grouping(ch, ca, sg, vt) names the split. */
 const KEYS = "ch, ca, sg, vt";
 const SETS = (dims: string) => `GROUPING SETS ((${dims}), (ch, ${dims}), (ca, ${dims}), (sg, ${dims}), (vt, ${dims}))`;
 const SPLIT_OF = `CASE grouping(${KEYS}) WHEN 15 THEN 'none' WHEN 7 THEN 'channel' WHEN 11 THEN 'campaign' WHEN 13 THEN 'segment' ELSE 'tier' END`;
 const CODE_OF = `coalesce(ch, ca, sg, vt)`;
-/** The same for the splits that depend on the scores only (segment, tier): rebuilt alone when only the scores changed. */
-const SCORE_SETS = (dims: string) => `GROUPING SETS ((sg, ${dims}), (vt, ${dims}))`;
-const SCORE_SPLIT_OF = `CASE grouping(sg, vt) WHEN 1 THEN 'segment' ELSE 'tier' END`;
-const SCORE_CODE_OF = `coalesce(sg, vt)`;
-/** Which GROUPING SETS an insert covers: every split, or only the score-dependent ones. */
+/** Which splits a refresh rebuilds: every split, or only the score-dependent ones (segment, tier). */
 type SetsOf = "all" | "scores";
 const INSERT = `INSERT INTO retention_rollups (workspace_id, kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor, gaps, gap_seconds)`;
 /** Customers of the workspace with their scores (alias c, s). */
 const CUSTOMERS_SCORES = "customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id";
 
 /**
- * Insert the grouped rows of `source` (columns ch, ca, sg, vt = split codes, the `dims`, and `aggs`' inputs)
- * for every split at once; `select` picks the inserted columns from g (split, grp, dims, aggregates).
+ * Every split's rows summed from a fine-grained table's rows: those of the set `orders` (columns ch, ca and
+ * `dims`) give the none / channel / campaign rows, those of `scores` (sg, vt and `dims`) the segment / tier rows.
+ * Columns: split, code (0 for none: no key has it), the dims, and `aggs` (over the fine rows).
  */
-function insertBySplit(source: string, dims: string, aggs: string, select: string, sets: SetsOf = "all"): string {
-  const [splitOf, codeOf, groupBy] = sets === "all" ? [SPLIT_OF, CODE_OF, SETS(dims)] : [SCORE_SPLIT_OF, SCORE_CODE_OF, SCORE_SETS(dims)];
-  return `WITH g AS (
-       SELECT ${splitOf} AS split, ${codeOf} AS code, ${dims}, ${aggs} FROM (${source}) x GROUP BY ${groupBy}
-     )
-     ${INSERT}
-     SELECT ${select} FROM (SELECT g.*, coalesce(d.grp, '') AS grp FROM g LEFT JOIN vl_rr_keys d ON d.split = g.split AND d.code = g.code) g`;
+function bySplit(table: string, sets: SetsOf, orders: string, scores: string, dims: string, aggs: string): string {
+  const scoreRows = `SELECT CASE grouping(sg, vt) WHEN 1 THEN 'segment' ELSE 'tier' END AS split, coalesce(sg, vt) AS code, ${dims}, ${aggs}
+      FROM ${table} WHERE ${scores} GROUP BY GROUPING SETS ((sg, ${dims}), (vt, ${dims}))`;
+  if (sets === "scores") return scoreRows;
+  return `SELECT CASE grouping(ch, ca) WHEN 3 THEN 'none' WHEN 1 THEN 'channel' ELSE 'campaign' END AS split, coalesce(ch, ca, 0) AS code, ${dims}, ${aggs}
+      FROM ${table} WHERE ${orders} GROUP BY GROUPING SETS ((${dims}), (ch, ${dims}), (ca, ${dims}))
+    UNION ALL ${scoreRows}`;
 }
+
+/** Insert the rows `x` (columns split, code, …) gives, with each code's key text as grp; `select` picks the other columns. */
+const insertWithKeys = (x: string, select: string, where = "true") =>
+  `WITH x AS (${x})
+   ${INSERT}
+   SELECT ${select} FROM (SELECT x.*, coalesce(d.grp, '') AS grp FROM x LEFT JOIN vl_rr_keys d ON d.split = x.split AND d.code = x.code) x WHERE ${where}`;
 
 export interface Freshness {
   lastMonth: number | null;
@@ -173,6 +200,7 @@ export async function refreshRetentionRollups(tx: Tx, workspaceId: string, model
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL work_mem TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL hash_mem_multiplier TO DEFAULT");
   }
 }
 
@@ -183,6 +211,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
   // Room for the per-customer table's hash (1M customers ≈ 80 MB) and the grouping sets' hash tables in memory.
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${REFRESH_WORK_MEM}'`);
+  await tx.$executeRawUnsafe(`SET LOCAL hash_mem_multiplier = ${REFRESH_HASH_MEM_MULTIPLIER}`);
   /** Milliseconds per statement, logged (what a slow refresh spends its time on). */
   const steps: Record<string, number> = {};
   const timed = async <T>(name: string, run: Promise<T>): Promise<T> => {
@@ -241,58 +270,86 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
         WHERE c.workspace_id = $1::uuid`,
       ws,
     ));
-    // Per customer, from one ordered pass over customer_months: first month, lifetime for every precomputed
-    // "active" window (same definition as getRetentionCurves), second purchase month, two orders in the first month.
+    await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust");
     const lastComplete = lastMonth - 1;
-    const lifeCols = ROLLUP_WINDOWS.map((w) => `min(p) FILTER (WHERE (nxt IS NULL AND ${lastComplete} - p >= ${w}) OR nxt - p > ${w}) + 1 - p0 AS l${w}`).join(", ");
-    if (classRows) await timed("per_customer_months", tx.$executeRawUnsafe(
-      `CREATE TEMP TABLE vl_rr_life ON COMMIT DROP AS
-       WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p, orders FROM customer_months WHERE workspace_id = $1::uuid),
-       g AS (SELECT customer_id, p, orders, lead(p) OVER w AS nxt, first_value(p) OVER w AS p0 FROM m WINDOW w AS (PARTITION BY customer_id ORDER BY p))
-       SELECT customer_id, p0, ${lifeCols}, min(nxt) FILTER (WHERE p = p0) AS p1, bool_or(p = p0 AND orders >= 2) AS again
-         FROM g GROUP BY customer_id, p0`,
+    const mSets: (readonly MCol[])[] = sets === "all" ? Object.values(M_SETS) : [M_SETS.monthScores, M_SETS.lifeScores];
+    // grouping() may only name columns of the sets: the month pass's set ids are over the columns its sets use.
+    const mCols = M_COLS.filter((c) => mSets.some((set) => set.includes(c)));
+    const mgid = (set: readonly MCol[]) => gid(mCols, set);
+    // One ordered pass over customer_months (the primary key's order: customer, month) joined to vl_rr_cust, aggregated
+    // by every set of M_SETS at once. Per row: p = its month, prv / nxt = the customer's previous / next purchase month,
+    // p0 = the customer's first. Month cells count rows, and nq the rows that are the customer's first in their quarter,
+    // so the quarter cells (a customer once per quarter) are sums of month cells. Lifetimes (getRetentionCurves' definition: for window w, the first month p
+    // with no purchase in the w months after it, or the last month when at least w complete months follow it; life =
+    // p + 1 − p0) need no per-customer row: a row is that month for exactly the windows w in [lo, hi], lo = the largest
+    // gap between the customer's earlier purchase months (each earlier row failed the test), hi = its own gap − 1 (or
+    // the complete months after it for the last row); mask = which of ROLLUP_WINDOWS that is, life = p + 1 − p0 where
+    // mask > 0, and nf counts each customer once (its first row), so a cohort's "not churned" count is its size minus
+    // the lifetimes found. Repeat: d on the customer's first row (0 = two orders in the first month, else months to
+    // the next purchase month, −1 = none).
+    const maskOf = ROLLUP_WINDOWS.map((w, i) => `CASE WHEN lo <= ${w} AND ${w} <= hi THEN ${1 << i} ELSE 0 END`).join(" + ");
+    if (classRows) await timed("month_pass", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_m ON COMMIT DROP AS
+       WITH o AS (
+         SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt, first_value(p) OVER w AS p0
+           FROM (SELECT customer_id, month, ${MONTH_IDX("month")} AS p, orders, revenue_minor AS rev, margin_minor AS mar
+                   FROM customer_months WHERE workspace_id = $1::uuid) m
+         WINDOW w AS (PARTITION BY customer_id ORDER BY month)
+       ), r AS (
+         SELECT customer_id, p, orders, rev, mar, prv, nxt, p0,
+                coalesce(max(p - prv) OVER (PARTITION BY customer_id ORDER BY month ROWS UNBOUNDED PRECEDING), 0) AS lo,
+                CASE WHEN nxt IS NULL THEN ${lastComplete} - p ELSE nxt - p - 1 END AS hi
+           FROM o
+       ), x AS (SELECT r.*, ${maskOf} AS mask FROM r)
+       SELECT grouping(${mCols.join(", ")}) AS gs, ${M_COLS.map((c) => (mCols.includes(c) ? c : `NULL::int AS ${c}`)).join(", ")},
+              count(*)::int AS n, (count(*) FILTER (WHERE prv IS NULL OR prv / 3 <> p / 3))::int AS nq, (count(*) FILTER (WHERE prv IS NULL))::int AS nf,
+              sum(rev)::bigint AS rev, sum(mar)::bigint AS mar
+         FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cm, x.p, x.p0, CASE WHEN x.mask > 0 THEN x.p + 1 - x.p0 END AS life, x.mask,
+                      CASE WHEN x.prv IS NULL THEN CASE WHEN x.orders >= 2 THEN 0 ELSE coalesce(x.nxt - x.p, -1) END END AS d, x.prv, x.rev, x.mar
+                 FROM x JOIN vl_rr_cust c ON c.id = x.customer_id) y
+        GROUP BY GROUPING SETS (${mSets.map((set) => `(${set.join(", ")})`).join(", ")})`,
       ws,
     ));
-    await tx.$executeRawUnsafe(`ANALYZE vl_rr_keys, vl_rr_cust${classRows ? ", vl_rr_life" : ""}`);
-    const cellAggs = "count(*)::int AS n, coalesce(sum(rev), 0)::bigint AS rev, coalesce(sum(mar), 0)::bigint AS mar";
-    const cellRow = (grain: TCohortGrain, k: string) => `$1::uuid, 'cell', '${grain}', split, grp, 0, c0, ${k}, n, rev, mar, 0, 0`;
-    // Cohort cells: month and week from customer_months / customer_weeks, grouped by cohort and the row's own period p
-    // (k = p − c0 after grouping: the planner estimates p's groups from the column's statistics and hashes all five
-    // sets in one pass; grouped by p − c0 it guessed 22M groups for 432k at 1M customers and sorted 4.6M rows on disk);
-    // quarter from one row per customer and quarter.
+    // Cohort cells (customers with a first order): month and quarter from the month pass, week from one pass over
+    // customer_weeks grouped the same way; k = period − cohort.
+    const cellAggs = "sum(n)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar";
+    const cellRow = (grain: TCohortGrain) => `$1::uuid, 'cell', '${grain}', split, grp, 0, c0, p - c0, n, rev, mar, 0, 0`;
+    const cells = (table: string, orders: number, scores: number, c0: string, p: string, n = "n") =>
+      bySplit(`(SELECT gs, ch, ca, sg, vt, ${c0} AS c0, ${p} AS p, ${n} AS n, rev, mar FROM ${table} WHERE ${c0} IS NOT NULL) t`, sets, `gs = ${orders}`, `gs = ${scores}`, "c0, p", cellAggs);
     if (classRows) rows += await timed("cells_month", tx.$executeRawUnsafe(
-      insertBySplit(
-        `SELECT c.ch, c.ca, c.sg, c.vt, c.cm AS c0, ${MONTH_IDX("m.month")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
-           FROM customer_months m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cm IS NOT NULL`,
-        "c0, p", cellAggs, cellRow("month", "p - c0"), sets,
-      ),
+      insertWithKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm", "p"), cellRow("month")),
       ws,
     ));
     if (classRows) rows += await timed("cells_quarter", tx.$executeRawUnsafe(
-      insertBySplit(
-        `SELECT c.ch, c.ca, c.sg, c.vt, c.cm / 3 AS c0, q.q - c.cm / 3 AS k, q.rev, q.mar
-           FROM (SELECT customer_id, ${MONTH_IDX("month")} / 3 AS q, sum(revenue_minor) AS rev, sum(margin_minor) AS mar
-                   FROM customer_months WHERE workspace_id = $1::uuid GROUP BY customer_id, 2) q
-           JOIN vl_rr_cust c ON c.id = q.customer_id WHERE c.cm IS NOT NULL`,
-        "c0, k", cellAggs, cellRow("quarter", "k"), sets,
-      ),
+      insertWithKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm / 3", "p / 3", "nq"), cellRow("quarter")),
       ws,
     ));
+    // grouping(ch, ca, sg, vt): 3 = by (ch, ca), 12 = by (sg, vt) (only the score keys: grouping(sg, vt) = 0).
+    const [weekSets, weekKeys, weekScores] = sets === "all" ? ["(ch, ca, c0, p), (sg, vt, c0, p)", KEYS, 12] : ["(sg, vt, c0, p)", "sg, vt", 0];
+    const weekCols = sets === "all" ? KEYS : "NULL::int AS ch, NULL::int AS ca, sg, vt";
     if (classRows) rows += await timed("cells_week", tx.$executeRawUnsafe(
-      insertBySplit(
-        `SELECT c.ch, c.ca, c.sg, c.vt, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
-           FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL`,
-        "c0, p", cellAggs, cellRow("week", "p - c0"), sets,
-      ),
+      `CREATE TEMP TABLE vl_rr_w ON COMMIT DROP AS
+       SELECT grouping(${weekKeys}) AS gs, ${weekCols}, c0, p, count(*)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar
+         FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
+                 FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL) y
+        GROUP BY GROUPING SETS (${weekSets})`,
       ws,
-    ));
-    // Lifetimes for the retention curves (every precomputed window).
+    ).then(() => tx.$executeRawUnsafe(insertWithKeys(cells("vl_rr_w", 3, weekScores, "c0", "p"), cellRow("week")), ws)));
+    // Lifetimes for the retention curves (every precomputed window): per split, cohort and window, the lifetimes
+    // found (mask bit set), and the cohort's other customers (size − found) as −1 = not churned yet.
+    const windows = ROLLUP_WINDOWS.map((w, i) => `(${w}, ${1 << i})`).join(", ");
     if (classRows) rows += await timed("lifetimes", tx.$executeRawUnsafe(
-      insertBySplit(
-        `SELECT c.ch, c.ca, c.sg, c.vt, l.p0, v.w, coalesce(v.life, -1) AS life
-           FROM vl_rr_life l JOIN vl_rr_cust c ON c.id = l.customer_id
-          CROSS JOIN LATERAL (VALUES ${ROLLUP_WINDOWS.map((w) => `(${w}, l.l${w})`).join(", ")}) AS v(w, life)`,
-        "w, p0, life", "count(*)::int AS n", "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0", sets,
+      insertWithKeys(
+        `WITH y AS (${bySplit("vl_rr_m", sets, `gs = ${mgid(M_SETS.lifeOrders)}`, `gs = ${mgid(M_SETS.lifeScores)}`, "p0, life, mask", "sum(n) AS n, sum(nf) AS nf")}),
+         f AS (SELECT y.split, y.code, v.w, y.p0, y.life, sum(y.n) AS n FROM y JOIN (VALUES ${windows}) v(w, bit) ON y.mask & v.bit <> 0 GROUP BY 1, 2, 3, 4, 5),
+         s AS (SELECT split, code, p0, sum(nf) AS size FROM y GROUP BY 1, 2, 3),
+         t AS (SELECT split, code, w, p0, sum(n) AS n FROM f GROUP BY 1, 2, 3, 4)
+         SELECT split, code, w, p0, life, n::int AS n FROM f
+         UNION ALL
+         SELECT s.split, s.code, v.w, s.p0, -1, (s.size - coalesce(t.n, 0))::int
+           FROM s CROSS JOIN (VALUES ${windows}) v(w, bit) LEFT JOIN t ON t.split = s.split AND t.code = s.code AND t.w = v.w AND t.p0 = s.p0`,
+        "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0",
+        "n > 0",
       ),
       ws,
     ));
@@ -314,9 +371,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     // Key rates: months to the second purchase month per cohort (no split), and gaps between purchase days.
     if (orderRows) rows += await timed("repeat", tx.$executeRawUnsafe(
       `${INSERT}
-       SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, count(*)::int, 0, 0, 0, 0
-         FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM vl_rr_life) y
-        GROUP BY p0, d`,
+       SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, n, 0, 0, 0, 0 FROM vl_rr_m WHERE gs = ${mgid(M_SETS.repeat)} AND d IS NOT NULL`,
       ws,
     ));
     if (orderRows) rows += await timed("gaps", tx.$executeRawUnsafe(
@@ -327,7 +382,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
         GROUP BY 7`,
       ws,
     ));
-    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_life");
+    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w");
   }
   await tx.$executeRawUnsafe(
     `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms)

@@ -1,0 +1,158 @@
+/**
+ * Retention rollups, row by row: after a forced full refresh (and after a scores-only refresh) every cell,
+ * lifetime and repeat row equals what a plain query gives for its definition — one GROUP BY per split with the
+ * split key as text (as the page's live queries do), lifetimes from a per-customer window pass per "active"
+ * window (getRetentionCurves' query), quarter cells from one row per customer and quarter. The refresh computes
+ * them very differently (one aggregation of customer_months at the finest grain summed up to every split,
+ * lifetimes as per-row intervals of windows), so this pins it to the definitions on data made to hit the edges:
+ * purchase gaps of every length around the windows, customers without orders, refunds, a non-UTC time zone.
+ */
+import { mulberry32 } from "@valuelens/clv-core";
+import { getDb, withWorkspace, type Tx } from "@valuelens/db";
+import type { TCohortSplit } from "@valuelens/validators";
+import { describe, expect, it } from "vitest";
+import { recomputeWorkspace } from "../src/services/recompute/index.ts";
+import { MONTH_IDX, refreshRetentionRollups, ROLLUP_WINDOWS, scoresJoin, SPLIT_KEY, WEEK_IDX } from "../src/services/retention-rollups.ts";
+import { signUp } from "./harness.ts";
+
+const DAY = 86_400_000;
+const prisma = () => getDb().prisma;
+const SPLITS: TCohortSplit[] = ["none", "channel", "campaign", "segment", "tier"];
+
+/** The workspace's cell, life and repeat rollup rows as sorted text. */
+async function written(tx: Tx, ws: string): Promise<string[]> {
+  const rows = await tx.$queryRawUnsafe<{ t: string }[]>(
+    `SELECT concat_ws('|', kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor) AS t
+       FROM retention_rollups WHERE workspace_id = $1::uuid AND kind IN ('cell', 'life', 'repeat')`,
+    ws,
+  );
+  return rows.map((r) => r.t).sort();
+}
+
+/** The same rows from their definitions. */
+async function expected(tx: Tx, ws: string): Promise<string[]> {
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  const [{ last } = { last: null }] = await tx.$queryRawUnsafe<{ last: number | null }[]>(
+    `SELECT ${MONTH_IDX("max(month)")} AS last FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0`,
+    ws,
+  );
+  if (last === null) return [];
+  const tz = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
+  const out: string[] = [];
+  const add = async (sql: string) => out.push(...(await tx.$queryRawUnsafe<{ t: string }[]>(sql, ws)).map((r) => r.t));
+  for (const split of SPLITS) {
+    const key = SPLIT_KEY[split].expr;
+    const cust = (period: "month" | "week") =>
+      `(SELECT c.id, ${key} AS grp, ${period === "month" ? MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`) : WEEK_IDX(`date_trunc('week', c.first_order_at AT TIME ZONE ${tz})::date`)} AS c0
+          FROM customers c ${scoresJoin(split)} WHERE c.workspace_id = $1::uuid AND c.first_order_at IS NOT NULL)`;
+    const cells = (grain: string, periods: string, period: "month" | "week", c0: string) =>
+      add(`SELECT concat_ws('|', 'cell', '${grain}', '${split}', c.grp, 0, ${c0}, x.p - ${c0}, count(*), sum(x.rev), sum(x.mar)) AS t
+             FROM ${periods} x JOIN ${cust(period)} c ON c.id = x.customer_id GROUP BY c.grp, ${c0}, x.p`);
+    await cells("month", `(SELECT customer_id, ${MONTH_IDX("month")} AS p, revenue_minor AS rev, margin_minor AS mar FROM customer_months WHERE workspace_id = $1::uuid)`, "month", "c.c0");
+    await cells("week", `(SELECT customer_id, ${WEEK_IDX("week")} AS p, revenue_minor AS rev, margin_minor AS mar FROM customer_weeks WHERE workspace_id = $1::uuid)`, "week", "c.c0");
+    await cells(
+      "quarter",
+      `(SELECT customer_id, ${MONTH_IDX("month")} / 3 AS p, sum(revenue_minor) AS rev, sum(margin_minor) AS mar FROM customer_months WHERE workspace_id = $1::uuid GROUP BY 1, 2)`,
+      "month",
+      "(c.c0 / 3)",
+    );
+    for (const w of ROLLUP_WINDOWS)
+      await add(
+        `WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p FROM customer_months WHERE workspace_id = $1::uuid),
+         g AS (SELECT customer_id, p, lead(p) OVER (PARTITION BY customer_id ORDER BY p) AS nxt, min(p) OVER (PARTITION BY customer_id) AS p0 FROM m),
+         l AS (SELECT customer_id, p0, min(p) FILTER (WHERE (nxt IS NULL AND ${last - 1} - p >= ${w}) OR nxt - p > ${w}) + 1 - p0 AS life FROM g GROUP BY customer_id, p0)
+         SELECT concat_ws('|', 'life', 'month', '${split}', grp, ${w}, p0, coalesce(life, -1), count(*), 0, 0) AS t
+           FROM (SELECT ${key} AS grp, l.p0, l.life FROM l JOIN customers c ON c.workspace_id = $1::uuid AND c.id = l.customer_id ${scoresJoin(split)}) z
+          GROUP BY grp, p0, life`,
+      );
+  }
+  await add(
+    `WITH m AS (SELECT customer_id, ${MONTH_IDX("month")} AS p, orders, row_number() OVER (PARTITION BY customer_id ORDER BY month) AS rn FROM customer_months WHERE workspace_id = $1::uuid),
+     f AS (SELECT customer_id, min(p) FILTER (WHERE rn = 1) AS p0, min(p) FILTER (WHERE rn = 2) AS p1, bool_or(rn = 1 AND orders >= 2) AS again FROM m GROUP BY customer_id)
+     SELECT concat_ws('|', 'repeat', 'month', 'none', '', 0, p0, d, count(*), 0, 0) AS t
+       FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM f) y GROUP BY p0, d`,
+  );
+  return out.sort();
+}
+
+/**
+ * Customers over ~3 years in channels and campaigns (some with neither, some never buying); each buys in runs
+ * of months separated by gaps of 1–16 months (so every window's "churned" test meets gaps just under, at and
+ * over it), a few orders a month, some refunded or in another currency.
+ */
+async function load(ws: string, seed: number, customers: number): Promise<void> {
+  const rng = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+  const start = Date.UTC(2023, 0, 1);
+  const end = Date.UTC(2025, 11, 20);
+  await withWorkspace(prisma(), ws, async (tx) => {
+    await tx.$executeRaw`UPDATE workspaces SET timezone = 'America/New_York' WHERE id = ${ws}::uuid`;
+    const camps = await Promise.all(
+      ["spring", "summer", "autumn"].map((k, i) => tx.campaign.create({ data: { workspaceId: ws, externalId: k, name: k, channel: ["paid", "email", "social"][i]! }, select: { id: true } })),
+    );
+    await tx.customer.createMany({
+      data: Array.from({ length: customers }, (_, c) => ({
+        workspaceId: ws,
+        externalId: `c${c}`,
+        acquisitionChannel: rng() < 0.2 ? null : pick(["email", "paid", "social", "organic"]),
+        acquisitionCampaignId: rng() < 0.4 ? null : pick(camps).id,
+      })),
+    });
+    const ids = new Map((await tx.customer.findMany({ where: { workspaceId: ws }, select: { id: true, externalId: true } })).map((r) => [r.externalId, r.id]));
+    const orders: { workspaceId: string; externalId: string; customerId: string; orderedAt: Date; amountMinor: bigint; currency: string; refunded: boolean }[] = [];
+    for (let c = 0; c < customers; c++) {
+      if (rng() < 0.05) continue; // never bought
+      let t = start + Math.floor(rng() * (end - start) * 0.9);
+      let i = 0;
+      while (t < end && i < 40) {
+        // A run of consecutive months, then a gap.
+        const run = 1 + Math.floor(rng() * 4);
+        for (let m = 0; m < run && t < end; m++) {
+          const n = 1 + Math.floor(rng() * 3);
+          for (let k = 0; k < n; k++)
+            orders.push({
+              workspaceId: ws,
+              externalId: `o${c}-${i++}`,
+              customerId: ids.get(`c${c}`)!,
+              orderedAt: new Date(t + Math.floor(rng() * 27) * DAY + Math.floor(rng() * DAY)),
+              amountMinor: BigInt(100 + Math.floor(rng() * 10_000)),
+              currency: rng() < 0.1 ? "EUR" : "USD",
+              refunded: i > 1 && rng() < 0.08,
+            });
+          t += 31 * DAY;
+        }
+        if (rng() < 0.3) break;
+        t += (1 + Math.floor(rng() * 16)) * 30 * DAY;
+      }
+    }
+    for (let i = 0; i < orders.length; i += 1000) await tx.order.createMany({ data: orders.slice(i, i + 1000) });
+  });
+}
+
+describe("retention rollup rows", () => {
+  it("equal their definitions after a forced full refresh and after a scores-only refresh", async () => {
+    const owner = await signUp("retrows");
+    const ws = owner.workspaceId;
+    await load(ws, 20261124, 600);
+    const run = await recomputeWorkspace(prisma(), ws, { compare: false });
+    if (run.status !== "succeeded") throw new Error(`recompute ${run.status}`);
+    const runId = run.runId;
+    const check = async (label: string) => {
+      const [got, want] = await withWorkspace(prisma(), ws, async (tx) => [await written(tx, ws), await expected(tx, ws)]);
+      expect(new Set(got.map((r) => r.split("|").slice(0, 3).join("|"))).size, label).toBe(3 * 5 + 5 + 1); // every grain × split, life × split, repeat
+      expect(got.length, label).toBeGreaterThan(5_000);
+      expect(got, label).toEqual(want);
+    };
+    await check("after the recompute");
+    await withWorkspace(prisma(), ws, async (tx) => expect(await refreshRetentionRollups(tx, ws, runId, { force: true })).toBe(true), { timeoutMs: 120_000 });
+    await check("forced full refresh");
+    // New value tiers and segments for a third of the customers: only the score-dependent rows are rebuilt.
+    await withWorkspace(prisma(), ws, async (tx) => {
+      await tx.$executeRaw`UPDATE customer_scores SET value_tier = CASE value_tier WHEN 'high' THEN 'low' WHEN 'low' THEN 'medium' ELSE 'high' END,
+                                 rfm_segment = CASE WHEN hashtext(customer_id::text) % 2 = 0 THEN 'Champions' ELSE rfm_segment END
+                            WHERE workspace_id = ${ws}::uuid AND hashtext(customer_id::text) % 3 = 0`;
+      expect(await refreshRetentionRollups(tx, ws, runId)).toBe(true);
+    });
+    await check("scores-only refresh");
+  });
+});
