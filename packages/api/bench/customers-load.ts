@@ -39,6 +39,10 @@ const users = arg("--users", 50);
 const seconds = arg("--seconds", 30);
 /** Mean pause (ms) of each user between requests (exponential); 0 = back to back, as autocannon does. */
 const thinkMs = arg("--think", 0);
+/** The load generator: this Node.js process (default), wrk (a C client, less CPU on the shared cores), or both one after the other. */
+const clientArg = process.argv.includes("--client") ? process.argv[process.argv.indexOf("--client") + 1] : "node";
+if (clientArg !== "node" && clientArg !== "wrk" && clientArg !== "both") throw new Error(`--client must be node, wrk or both, not "${clientArg}".`);
+if (clientArg !== "node" && thinkMs > 0) throw new Error("--think works with the Node.js client only (wrk sends back to back).");
 /** Directory for a V8 CPU profile of the web server (--cpu-prof), to see where a request's time goes. */
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
 /** Which web server: the production entry (default, `server`) or plain `next start` (`next-start`), to compare. */
@@ -88,12 +92,16 @@ try {
     ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash RETURNING id::text`;
   await sup.prisma.$executeRaw`INSERT INTO memberships (workspace_id, user_id, role) VALUES (${ws.id}::uuid, ${user!.id}::uuid, 'OWNER') ON CONFLICT DO NOTHING`;
 
+  // BENCH_PG_SOCKET=<dir> (e.g. /tmp): the web server reaches PostgreSQL over its Unix-domain socket in that
+  // directory instead of TCP on 127.0.0.1 (same server, same roles), to measure what the transport costs.
+  const socketDir = process.env.BENCH_PG_SOCKET;
+  const appUrl = socketDir ? `${pg.appUrl}${pg.appUrl.includes("?") ? "&" : "?"}host=${encodeURIComponent(socketDir)}` : pg.appUrl;
   // The production entry scripts/start.ts runs (apps/web/src/server/main.ts: /api/trpc answered directly,
   // Next.js for the rest), or with BENCH_WEB=next-start plain `next start` (every request through Next.js's routing).
   const entry = webEntry === "next-start" ? [path.join(webDir, "node_modules/next/dist/bin/next"), "start", "--port", String(appPort)] : ["--import", "tsx", "src/server/main.ts"];
   web = spawn(process.execPath, [...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...webNodeArgs, ...entry], {
     cwd: webDir,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(appPort), DATABASE_URL: pg.appUrl, AUTH_SECRET: randomBytes(32).toString("base64"), APP_URL: base, LOG_LEVEL: "warn" },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(appPort), DATABASE_URL: appUrl, AUTH_SECRET: randomBytes(32).toString("base64"), APP_URL: base, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (let i = 0; ; i++) {
@@ -140,50 +148,90 @@ try {
     const res = await get(r.path, cookie);
     if (res.status !== 200) throw new Error(`${r.kind}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   }
+  // BENCH_PG_STATEMENTS=1 (needs shared_preload_libraries = 'pg_stat_statements' in the data dir's
+  // postgresql.auto.conf, and pg_stat_statements.track_planning = on for planning times): the statements
+  // of the timed run(s) with their calls, mean planning and execution time, printed at the end.
+  const statements = process.env.BENCH_PG_STATEMENTS === "1";
+  if (statements) {
+    // In a schema of its own: in public, the app role's grants (grantAppRole, run at every start) trip over its functions.
+    await sup.prisma.$executeRawUnsafe("CREATE SCHEMA IF NOT EXISTS bench_stats");
+    await sup.prisma.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA bench_stats");
+    await sup.prisma.$queryRawUnsafe("SELECT bench_stats.pg_stat_statements_reset()::text");
+  }
   const pause = () => new Promise((w) => setTimeout(w, -Math.log(1 - Math.random()) * thinkMs));
-  const load0 = os.loadavg();
-  const cpu0 = cpuNow(web.pid);
-  const lat = new Map<string, number[]>(requests.map((r) => [r.kind, []]));
-  let errors = 0;
-  const until = Date.now() + seconds * 1000;
-  const t0 = Date.now();
-  await Promise.all(
-    Array.from({ length: users }, async (_, u) => {
-      // With pauses, users arrive the way people do, not all in the same millisecond: each starts
-      // after one pause of its own (otherwise the first 50 requests queue together and that one burst
-      // alone fills the slowest 5 % of a 30 s run).
-      if (thinkMs > 0) await pause();
-      for (let i = u; Date.now() < until; i++) {
-        const r = requests[i % requests.length]!;
-        const t = performance.now();
-        const res = await get(r.path, cookie).catch(() => ({ status: 0, body: "" }));
-        if (res.status !== 200) errors++;
-        else lat.get(r.kind)!.push(performance.now() - t);
-        if (thinkMs > 0) await pause();
-      }
-    }),
-  );
-  const wall = (Date.now() - t0) / 1000;
-  const load1 = os.loadavg();
-  const cpu1 = cpuNow(web.pid);
   const pct = (xs: number[], q: number) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!) : NaN;
   };
-  const all = [...lat.values()].flat();
-  const lines = [...lat.entries()].map(([kind, xs]) => `| ${kind} | ${xs.length} | ${pct(xs, 0.5)} | ${pct(xs, 0.95)} | ${pct(xs, 0.99)} |`);
-  console.log(`
+  const header = (client: string) => `
 Customers page under ${users} concurrent users${thinkMs ? ` (mean think time ${thinkMs} ms between requests)` : " (back to back, no think time)"}, ${customers.toLocaleString("en-US")} customers (${new Date().toISOString()})
-Web server: ${webEntry === "server" ? "apps/web/src/server/main.ts (production entry)" : "next start"}${webNodeArgs.length ? ` with node ${webNodeArgs.join(" ")}` : ""}
-Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}\`
-Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.
+Web server: ${webEntry === "server" ? "apps/web/src/server/main.ts (production entry)" : "next start"}${webNodeArgs.length ? ` with node ${webNodeArgs.join(" ")}` : ""}${socketDir ? `, PostgreSQL over its Unix socket in ${socketDir}` : ""}; load generator: ${client}
+Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}${clientArg !== "node" ? ` --client ${clientArg}` : ""}\``;
+  const machine = (load0: number[], load1: number[]) =>
+    `Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.`;
+  const cpuLine = (cpu0: Cpu, cpu1: Cpu, n: number, wall: number, clientMs?: number) =>
+    `CPU per request: ${(["client", "web", "postgres"] as const).map((k) => `${k} ${((k === "client" && clientMs !== undefined ? clientMs : cpu1[k] - cpu0[k]) / Math.max(1, n)).toFixed(2)} ms`).join(", ")} (of ${((os.cpus().length * 1000) / Math.max(1, n / wall)).toFixed(2)} ms of the ${os.cpus().length} cores' time per request).`;
+
+  if (clientArg === "node" || clientArg === "both") {
+    const load0 = os.loadavg();
+    const cpu0 = cpuNow(web.pid);
+    const lat = new Map<string, number[]>(requests.map((r) => [r.kind, []]));
+    let errors = 0;
+    const until = Date.now() + seconds * 1000;
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: users }, async (_, u) => {
+        // With pauses, users arrive the way people do, not all in the same millisecond: each starts
+        // after one pause of its own (otherwise the first 50 requests queue together and that one burst
+        // alone fills the slowest 5 % of a 30 s run).
+        if (thinkMs > 0) await pause();
+        for (let i = u; Date.now() < until; i++) {
+          const r = requests[i % requests.length]!;
+          const t = performance.now();
+          const res = await get(r.path, cookie).catch(() => ({ status: 0, body: "" }));
+          if (res.status !== 200) errors++;
+          else lat.get(r.kind)!.push(performance.now() - t);
+          if (thinkMs > 0) await pause();
+        }
+      }),
+    );
+    const wall = (Date.now() - t0) / 1000;
+    const load1 = os.loadavg();
+    const cpu1 = cpuNow(web.pid);
+    const all = [...lat.values()].flat();
+    const lines = [...lat.entries()].map(([kind, xs]) => `| ${kind} | ${xs.length} | ${pct(xs, 0.5)} | ${pct(xs, 0.95)} | ${pct(xs, 0.99)} |`);
+    console.log(`${header("Node.js (this process)")}
+${machine(load0, load1)}
 ${all.length} requests in ${wall.toFixed(1)} s (${(all.length / wall).toFixed(0)} req/s), ${errors} errors; all requests p50 ${pct(all, 0.5)} ms, p95 ${pct(all, 0.95)} ms, p99 ${pct(all, 0.99)} ms.
-CPU per request: ${(["client", "web", "postgres"] as const).map((k) => `${k} ${((cpu1[k] - cpu0[k]) / Math.max(1, all.length)).toFixed(2)} ms`).join(", ")} (of ${((os.cpus().length * 1000) / Math.max(1, all.length / wall)).toFixed(2)} ms of the ${os.cpus().length} cores' time per request).
+${cpuLine(cpu0, cpu1, all.length, wall)}
 
 | request | n | p50 ms | p95 ms | p99 ms |
 |---|---:|---:|---:|---:|
 ${lines.join("\n")}
 `);
+  }
+  if (clientArg === "wrk" || clientArg === "both") {
+    // The same mix from a C client (wrk): `users` connections, each sending its next request the moment the
+    // last returns, the request kinds in turn; every response's status checked (200) by the script.
+    const load0 = os.loadavg();
+    const cpu0 = cpuNow(web.pid);
+    const r = await runWrk(requests.map((x) => x.path), cookie);
+    const load1 = os.loadavg();
+    const cpu1 = cpuNow(web.pid);
+    console.log(`${header(`wrk (${r.version})`)}
+${machine(load0, load1)}
+${r.requests} requests in ${r.wall.toFixed(1)} s (${(r.requests / r.wall).toFixed(0)} req/s), ${r.errors} errors (status other than 200 or socket errors); all requests p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms (wrk's latency histogram; no per-kind split).
+${cpuLine(cpu0, cpu1, r.requests, r.wall, r.cpuMs)}
+`);
+  }
+  if (statements) {
+    const rows = await sup.prisma.$queryRawUnsafe<{ calls: number; plan_ms: number; exec_ms: number; total_ms: number; query: string }[]>(
+      `SELECT calls::int, round((total_plan_time / GREATEST(calls, 1))::numeric, 3)::float8 AS plan_ms, round((total_exec_time / GREATEST(calls, 1))::numeric, 3)::float8 AS exec_ms,
+              round((total_plan_time + total_exec_time)::numeric)::float8 AS total_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+         FROM bench_stats.pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'valuelens') ORDER BY total_plan_time + total_exec_time DESC LIMIT 25`,
+    );
+    console.log(`\nStatements of the timed run(s) (pg_stat_statements), by total time:\n| calls | plan ms | exec ms | total ms | statement |\n|---:|---:|---:|---:|---|\n${rows.map((r) => `| ${r.calls} | ${r.plan_ms} | ${r.exec_ms} | ${r.total_ms} | ${r.query.replace(/\|/g, "\\|")} |`).join("\n")}`);
+  }
 } finally {
   if (web && web.exitCode === null) {
     const exited = new Promise((r) => web!.once("exit", r));
@@ -200,7 +248,8 @@ ${lines.join("\n")}
  * database's PostgreSQL (the postmaster of <BENCH_PG_DIR>/pg/postmaster.pid and its backends), from
  * /proc (Linux): where each request's CPU goes. A backend that exited meanwhile is not counted.
  */
-function cpuNow(webPid: number | undefined): { client: number; web: number; postgres: number } {
+type Cpu = { client: number; web: number; postgres: number };
+function cpuNow(webPid: number | undefined): Cpu {
   const tick = 1000 / 100; // USER_HZ
   const procs = readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d))
@@ -256,4 +305,71 @@ async function signIn(email: string, password: string): Promise<string> {
   const session = (res.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]!).find((c) => /session-token=/.test(c));
   if (!session) throw new Error(`sign-in failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
   return session;
+}
+
+/**
+ * One timed run of wrk (Debian's wrk 4.x, `apt-get install -y wrk`) over the same request paths, with
+ * the session cookie: one thread, `users` connections, `seconds` long. The Lua script sends the paths
+ * in turn and counts every response whose status is not 200; wrk's own socket errors are added.
+ * Latencies are wrk's (per request, from send to complete response), in ms; cpuMs is wrk's own CPU
+ * time (os.clock() at the end: the process's user + system time over all its threads).
+ */
+async function runWrk(paths: string[], cookie: string): Promise<{ requests: number; wall: number; errors: number; p50: number; p95: number; p99: number; cpuMs: number; version: string }> {
+  const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "vl-wrk-"));
+  const lua = (v: string) => JSON.stringify(v); // a JSON string literal is a valid Lua string literal for these ASCII values
+  if (![...paths, cookie].every((v) => /^[\x20-\x7e]*$/.test(v) && !v.includes("\\"))) throw new Error("wrk: a path or the cookie is not plain printable ASCII");
+  const script = `
+local paths = { ${paths.map(lua).join(", ")} }
+local cookie = ${lua(cookie)}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+local n = 0
+bad = 0
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1], { ["Cookie"] = cookie })
+end
+function response(status, headers, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  local e = summary.errors
+  io.write(string.format("WRK_RESULT %d %d %d %d %.3f %.3f %.3f %.1f\\n", summary.requests, summary.duration, b,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, os.clock() * 1000))
+end
+`;
+  writeFileSync(path.join(tmp, "mix.lua"), script);
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const p = spawn("wrk", ["-t1", `-c${users}`, `-d${seconds}s`, "--timeout", "10s", "-s", path.join(tmp, "mix.lua"), base], { stdio: ["ignore", "pipe", "inherit"] });
+      let text = "";
+      p.stdout.on("data", (c: Buffer) => (text += c.toString()));
+      p.on("error", reject);
+      p.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}: ${text}`))));
+    });
+    const m = /WRK_RESULT (\d+) (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out);
+    if (!m) throw new Error(`wrk: no result line in its output: ${out}`);
+    const version = await new Promise<string>((resolve) => {
+      const p = spawn("wrk", ["--version"], { stdio: ["ignore", "pipe", "pipe"] });
+      let text = "";
+      p.stdout.on("data", (c: Buffer) => (text += c.toString()));
+      p.on("exit", () => resolve(/wrk (\S+)/.exec(text)?.[1] ?? "unknown version"));
+    });
+    return {
+      requests: Number(m[1]),
+      wall: Number(m[2]) / 1e6,
+      errors: Number(m[3]) + Number(m[4]),
+      p50: Math.round(Number(m[5])),
+      p95: Math.round(Number(m[6])),
+      p99: Math.round(Number(m[7])),
+      cpuMs: Number(m[8]),
+      version,
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
