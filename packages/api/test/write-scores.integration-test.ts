@@ -257,6 +257,9 @@ describe("score write (staged load + partition swap)", () => {
       }),
     );
     try {
+      // The readers have seen the old set before the write starts (on a loaded machine their first reads
+      // could come after the swap, and the test then failed without a defect).
+      while (seen.length < 3) await new Promise((r) => setTimeout(r, 10));
       let release!: () => void;
       const hold = new Promise<void>((res) => (release = res));
       const writer = withWorkspace(

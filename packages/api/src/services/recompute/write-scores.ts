@@ -293,17 +293,19 @@ function insertBatch(tx: Tx, workspaceId: string, runId: string, scoredAt: Date,
       INSERT INTO customer_scores (workspace_id, customer_id, model_run_id, p_alive, expected_purchases_30, expected_purchases_90,
              expected_purchases_365, predicted_clv_minor, predicted_clv_low_minor, predicted_clv_high_minor, historical_clv_minor,
              churn_risk, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier, scored_at, last_order_at)
-      SELECT ${workspaceId}::uuid, x.c, ${runId}::uuid, x.pa, x.e30, x.e90, x.e365, x.clv, x.lo, x.hi, x.h,
-             x.cr, x.r, x.f, x.m, x.s, x.t, ${scoredAt}, timestamptz 'epoch' + x.at * interval '1 millisecond'
-        FROM unnest(${b.c}::uuid[], ${b.pa}::float8[], ${b.e30}::float8[], ${b.e90}::float8[], ${b.e365}::float8[], ${b.clv}::bigint[],
-                    ${b.lo}::bigint[], ${b.hi}::bigint[], ${b.h}::bigint[], ${b.cr}::text[], ${b.r}::smallint[], ${b.f}::smallint[],
-                    ${b.m}::smallint[], ${b.s}::text[], ${b.t}::text[], ${b.at}::bigint[])
-             AS x(c, pa, e30, e90, e365, clv, lo, hi, h, cr, r, f, m, s, t, at)
+      SELECT ${workspaceId}::uuid, unnest(${b.c}::uuid[]), ${runId}::uuid, unnest(${b.pa}::float8[]), unnest(${b.e30}::float8[]),
+             unnest(${b.e90}::float8[]), unnest(${b.e365}::float8[]), unnest(${b.clv}::bigint[]), unnest(${b.lo}::bigint[]),
+             unnest(${b.hi}::bigint[]), unnest(${b.h}::bigint[]), unnest(${b.cr}::text[]), unnest(${b.r}::smallint[]),
+             unnest(${b.f}::smallint[]), unnest(${b.m}::smallint[]), unnest(${b.s}::text[]), unnest(${b.t}::text[]), ${scoredAt},
+             timestamptz 'epoch' + unnest(${b.at}::bigint[]) * interval '1 millisecond'
       ${onConflict}`;
 }
 
 /**
- * Set-based: one statement per 20,000-row batch, each column one binary array (unnest). Measured at
+ * Set-based: one statement per 20,000-row batch, each column one binary array, expanded by one unnest
+ * per column in the select list (they run in lockstep; a multi-argument unnest in FROM materialised each
+ * array in a tuplestore first and took 2.5× the server time: migration 20261124109200_scores_load_srf,
+ * which does the same in the staged load). Measured at
  * 1M rows into an unindexed table (BENCHMARKS.md, "Session 6: writing 1M scores"): text array literals
  * 13.2 s, against 39.9 s for one jsonb_to_recordset document per batch (parsing JSON objects row by row
  * was most of the write's transport); binary arrays since session 8. The next batch is encoded while
