@@ -10,6 +10,8 @@
  * starts plain `next start` instead (the entry before session 9), to compare.
  * Usage (after `pnpm --filter @valuelens/web build`, or with NEXT_DIST_DIR=<dir> of a build):
  *   pnpm --filter @valuelens/api exec tsx bench/customers-load.ts [customers=1000000] [--users 50] [--seconds 30] [--think ms]
+ * --warmup s: untimed back-to-back load before the timed run (default 5 s; every worker and connection warm).
+ * --client node|wrk|both: the load generator (see runWrk).
  * --think: each user pauses a random (exponential) time of this mean between requests, as people
  * reading a page do; without it every user sends its next request the moment the last one returns.
  *   BENCH_PG_DIR (default /tmp/vl-bench-pg), BENCH_PG_PORT (default 5460), BENCH_APP_PORT (default 3950).
@@ -39,6 +41,8 @@ const users = arg("--users", 50);
 const seconds = arg("--seconds", 30);
 /** Mean pause (ms) of each user between requests (exponential); 0 = back to back, as autocannon does. */
 const thinkMs = arg("--think", 0);
+/** Seconds of untimed load (all users, back to back) before the timed run. */
+const warmupSeconds = arg("--warmup", 5);
 /** The load generator: this Node.js process (default), wrk (a C client, less CPU on the shared cores), or both one after the other. */
 const clientArg = process.argv.includes("--client") ? process.argv[process.argv.indexOf("--client") + 1] : "node";
 if (clientArg !== "node" && clientArg !== "wrk" && clientArg !== "both") throw new Error(`--client must be node, wrk or both, not "${clientArg}".`);
@@ -143,11 +147,24 @@ try {
     { kind: "model status", path: trpc("model.status", { workspaceId: ws.id }) },
     { kind: "customer profile", path: trpc("customers.get", { workspaceId: ws.id, customerId: first.id }) },
   ];
-  // Warm-up: every request once (plans cached, pages in memory), then the timed run.
+  // Warm-up: every request once (plans cached, pages in memory), then `--warmup` seconds (default 5) of
+  // all users back to back, untimed: every connection opened, the database pool filled and the server's
+  // hot paths compiled before the timed run (a server of several processes, e.g. a cluster, would
+  // otherwise get all 15 warm-up requests on one of them).
   for (const r of requests) {
     const res = await get(r.path, cookie);
     if (res.status !== 200) throw new Error(`${r.kind}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   }
+  const warmUntil = Date.now() + warmupSeconds * 1000;
+  await Promise.all(
+    Array.from({ length: users }, async (_, u) => {
+      for (let i = u; Date.now() < warmUntil; i++) {
+        const r = requests[i % requests.length]!;
+        const res = await get(r.path, cookie);
+        if (res.status !== 200) throw new Error(`warm-up ${r.kind}: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+      }
+    }),
+  );
   // BENCH_PG_STATEMENTS=1 (needs shared_preload_libraries = 'pg_stat_statements' in the data dir's
   // postgresql.auto.conf, and pg_stat_statements.track_planning = on for planning times): the statements
   // of the timed run(s) with their calls, mean planning and execution time, printed at the end.
@@ -166,7 +183,7 @@ try {
   const header = (client: string) => `
 Customers page under ${users} concurrent users${thinkMs ? ` (mean think time ${thinkMs} ms between requests)` : " (back to back, no think time)"}, ${customers.toLocaleString("en-US")} customers (${new Date().toISOString()})
 Web server: ${webEntry === "server" ? "apps/web/src/server/main.ts (production entry)" : "next start"}${webNodeArgs.length ? ` with node ${webNodeArgs.join(" ")}` : ""}${socketDir ? `, PostgreSQL over its Unix socket in ${socketDir}` : ""}; load generator: ${client}
-Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}${clientArg !== "node" ? ` --client ${clientArg}` : ""}\``;
+Command: \`pnpm --filter @valuelens/api exec tsx bench/customers-load.ts ${customers} --users ${users} --seconds ${seconds}${thinkMs ? ` --think ${thinkMs}` : ""}${clientArg !== "node" ? ` --client ${clientArg}` : ""}${warmupSeconds !== 5 ? ` --warmup ${warmupSeconds}` : ""}\``;
   const machine = (load0: number[], load1: number[]) =>
     `Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(" / ")} before, ${load1.map((x) => x.toFixed(2)).join(" / ")} after.`;
   const cpuLine = (cpu0: Cpu, cpu1: Cpu, n: number, wall: number, clientMs?: number) =>
