@@ -75,6 +75,7 @@ const REFRESH_WORK_MEM = "256MB";
  * it cannot estimate the month pass's computed keys (lifetime, window mask, repeat delay) and guessed 6.6M groups
  * for 27k at 1M customers, so with 512 MB it sorted 4.2M rows on disk for those sets (36 s instead of ≈ 20 s).
  * The real tables are small (58 MB at 1M customers), and a hash aggregate that outgrows the limit spills to disk.
+ * The estimate grows with the rows: far beyond 1M customers the planner sorts again (slower, same rows).
  */
 const REFRESH_HASH_MEM_MULTIPLIER = 8;
 
@@ -291,15 +292,14 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     if (classRows) await timed("month_pass", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_m ON COMMIT DROP AS
        WITH o AS (
-         SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt, first_value(p) OVER w AS p0
+         SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt
            FROM (SELECT customer_id, month, ${MONTH_IDX("month")} AS p, orders, revenue_minor AS rev, margin_minor AS mar
                    FROM customer_months WHERE workspace_id = $1::uuid) m
          WINDOW w AS (PARTITION BY customer_id ORDER BY month)
        ), r AS (
-         SELECT customer_id, p, orders, rev, mar, prv, nxt, p0,
-                coalesce(max(p - prv) OVER (PARTITION BY customer_id ORDER BY month ROWS UNBOUNDED PRECEDING), 0) AS lo,
+         SELECT customer_id, p, orders, rev, mar, prv, nxt, first_value(p) OVER w2 AS p0, coalesce(max(p - prv) OVER w2, 0) AS lo,
                 CASE WHEN nxt IS NULL THEN ${lastComplete} - p ELSE nxt - p - 1 END AS hi
-           FROM o
+           FROM o WINDOW w2 AS (PARTITION BY customer_id ORDER BY month ROWS UNBOUNDED PRECEDING)
        ), x AS (SELECT r.*, ${maskOf} AS mask FROM r)
        SELECT grouping(${mCols.join(", ")}) AS gs, ${M_COLS.map((c) => (mCols.includes(c) ? c : `NULL::int AS ${c}`)).join(", ")},
               count(*)::int AS n, (count(*) FILTER (WHERE prv IS NULL OR prv / 3 <> p / 3))::int AS nq, (count(*) FILTER (WHERE prv IS NULL))::int AS nf,
