@@ -52,8 +52,8 @@ const row = (alias: string) => Prisma.raw(`ROW(${FACT_COLUMNS.map((c) => `${alia
  * customers the copy holds.
  *
  * A workspace without rows (its first copy) gets them inserted in bucket order (on large workspaces).
- * Otherwise ONE MERGE: a row whose values differ from its customer's current ones is updated in place, a new
- * customer's row inserted, a row whose customer is gone deleted; a row with the same values is not
+ * Otherwise a DELETE of the rows whose customer is gone, then ONE MERGE: a row whose values differ from its customer's current ones is updated in place, a new
+ * customer's row inserted; a row with the same values is not
  * touched (the sample bucket is compared too, but as a function of the id it never changes). Why not DELETE + INSERT of every row, as before (BENCHMARKS.md, session 10): at 1M customers
  * that cost ≈ 24–49 s — the delete, 1M primary-key inserts each checking the deleted twin's heap row,
  * 1M (workspace_id, sample) index inserts and 1M foreign-key trigger calls. An update changes neither
@@ -78,6 +78,12 @@ async function writeFacts(tx: Tx, workspaceId: string): Promise<number> {
   }
   // Hash joins of the workspace's rows with its customers and scores (1M each at the largest size).
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${FACTS_WORK_MEM}'`);
+  // Rows whose customer is gone: a separate anti-join, not MERGE's WHEN NOT MATCHED BY SOURCE, which needs
+  // PostgreSQL 17 (DATABASE_URL may name any PostgreSQL 15+, README).
+  await tx.$executeRaw`
+    DELETE FROM segment_facts f
+     WHERE f.workspace_id = ${workspaceId}::uuid
+       AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = ${workspaceId}::uuid AND c.id = f.customer_id)`;
   await tx.$executeRaw`
     MERGE INTO segment_facts f
     USING (${factsSource(workspaceId)}) n
@@ -85,8 +91,7 @@ async function writeFacts(tx: Tx, workspaceId: string): Promise<number> {
      WHEN MATCHED AND NOT record_image_eq(${row("f")}, ${row("n")}) THEN
        UPDATE SET ${Prisma.raw(FACT_COLUMNS.map((c) => `${c} = n.${c}`).join(", "))}
      WHEN NOT MATCHED THEN
-       INSERT (workspace_id, customer_id, ${COLS}) VALUES (n.workspace_id, n.customer_id, ${Prisma.raw(FACT_COLUMNS.map((c) => `n.${c}`).join(", "))})
-     WHEN NOT MATCHED BY SOURCE AND f.workspace_id = ${workspaceId}::uuid THEN DELETE`;
+       INSERT (workspace_id, customer_id, ${COLS}) VALUES (n.workspace_id, n.customer_id, ${Prisma.raw(FACT_COLUMNS.map((c) => `n.${c}`).join(", "))})`;
   const [count] = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM segment_facts WHERE workspace_id = ${workspaceId}::uuid`;
   return count?.n ?? 0;
 }
