@@ -19,29 +19,22 @@
  * lines (per-part and per-statement ms) and a summary with the load average before and after.
  */
 import { cpus, loadavg, totalmem } from "node:os";
-import { createDb, withWorkspace, type Tx } from "@valuelens/db";
-import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
-import { deployMigrations } from "@valuelens/db/migrate";
+import { withWorkspace, type Tx } from "@valuelens/db";
+import { openBenchDb } from "./bench-db.ts";
 import { refreshDerived } from "../src/services/recompute/run-recompute.ts";
 
 const args = process.argv.slice(2);
 const slug = args.find((a) => !a.startsWith("-")) ?? "bench-1000000";
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") ?? ["changed", "unchanged", "predicted"];
-const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
-const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 
 const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-const pg = await startEmbeddedPostgres({ dir, port, persistent: true });
-await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
-await grantAppRole(pg.ownerUrl, pg.appUrl);
-const superDb = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 1 });
-const appDb = createDb(pg.appUrl, { max: 4 });
+const db = await openBenchDb(4);
+const { appDb } = db;
 const results: Record<string, { s: number; outcome: string; load: number[] }> = {};
 try {
-  const [ws] = (await superDb.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${slug}`).map((r) => r.id);
-  if (!ws) throw new Error(`no workspace with slug ${slug} in ${dir}`);
+  const ws = await db.workspaceId(slug);
   const inWs = <T>(fn: (tx: Tx) => Promise<T>) => withWorkspace(appDb.prisma, ws, fn, { timeoutMs: 30 * 60_000 });
   // The run refreshDerived works for: the latest succeeded full run (an incremental refresh writes no derived parts).
   const [run] = await inWs((tx) =>
@@ -114,7 +107,5 @@ try {
     results,
   });
 } finally {
-  await superDb.close();
-  await appDb.close();
-  await pg.stop();
+  await db.close();
 }

@@ -12,9 +12,8 @@
  * exports instead (a before figure), inside a transaction that is rolled back.
  */
 import { cpus, loadavg, totalmem } from "node:os";
-import { createDb, withWorkspace, type Tx } from "@valuelens/db";
-import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
-import { deployMigrations } from "@valuelens/db/migrate";
+import { withWorkspace, type Tx } from "@valuelens/db";
+import { openBenchDb } from "./bench-db.ts";
 
 const args = process.argv.slice(2);
 const slug = args.find((a) => !a.startsWith("-")) ?? "bench-1000000";
@@ -22,8 +21,6 @@ const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).
 const rounds = Number(args.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length) ?? 2);
 const factsModule = args.find((a) => a.startsWith("--old-facts="))?.slice("--old-facts=".length);
 const campaignsModule = args.find((a) => a.startsWith("--old-campaigns="))?.slice("--old-campaigns=".length);
-const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
-const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 
 type FactsFn = (tx: Tx, ws: string, run: string | null, o: { force: boolean }) => Promise<boolean>;
 const { refreshSegmentFacts } = (await import(factsModule ?? "../src/services/segment-rules/facts.ts")) as { refreshSegmentFacts: FactsFn };
@@ -33,16 +30,12 @@ const rollBack = Boolean(factsModule ?? campaignsModule);
 const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-const pg = await startEmbeddedPostgres({ dir, port, persistent: true });
-await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
-await grantAppRole(pg.ownerUrl, pg.appUrl);
-const superDb = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 1 });
-const appDb = createDb(pg.appUrl, { max: 2 });
+const db = await openBenchDb(2);
+const { appDb } = db;
 const results: Record<string, { s: number[]; load: number[] }> = {};
 class Rollback extends Error {}
 try {
-  const [ws] = (await superDb.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${slug}`).map((r) => r.id);
-  if (!ws) throw new Error(`no workspace with slug ${slug} in ${dir}`);
+  const ws = await db.workspaceId(slug);
   const inWs = <T>(fn: (tx: Tx) => Promise<T>) => withWorkspace(appDb.prisma, ws, fn, { timeoutMs: 30 * 60_000 });
   const [run] = await inWs((tx) =>
     tx.$queryRaw<{ id: string }[]>`
@@ -92,7 +85,5 @@ try {
   if (only.includes("facts") && rounds % 2 === 1) say("scores_moved_back", { rows: await movePredicted(-1) });
   say("summary", { machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`, loadBefore, loadAfter: load(), results });
 } finally {
-  await superDb.close();
-  await appDb.close();
-  await pg.stop();
+  await db.close();
 }

@@ -4,14 +4,9 @@
  * Starts the embedded PostgreSQL of that data dir (persistent), applies pending migrations and the app
  * role's grants, prints one line when ready and stops the server on SIGINT / SIGTERM.
  */
-import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
-import { deployMigrations } from "@valuelens/db/migrate";
+import { benchDir as dir, benchPort as port, startBenchPg } from "./bench-db.ts";
 
-const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
-const port = Number(process.env.BENCH_PG_PORT ?? 5460);
-const pg = await startEmbeddedPostgres({ dir, port, persistent: true });
-await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
-await grantAppRole(pg.ownerUrl, pg.appUrl);
+const pg = await startBenchPg();
 console.log(JSON.stringify({ event: "ready", dir, port }));
 let stopping = false;
 const stop = async () => {

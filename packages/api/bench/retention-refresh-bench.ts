@@ -12,30 +12,23 @@
  * `retention_rollups.refreshed` line (per-statement ms in `steps`); a summary with the load average follows.
  */
 import { cpus, loadavg, totalmem } from "node:os";
-import { createDb, withWorkspace, type Tx } from "@valuelens/db";
-import { grantAppRole, startEmbeddedPostgres } from "@valuelens/db/embedded";
-import { deployMigrations } from "@valuelens/db/migrate";
+import { withWorkspace, type Tx } from "@valuelens/db";
+import { openBenchDb } from "./bench-db.ts";
 import type * as RollupsModule from "../src/services/retention-rollups.ts";
 
 const args = process.argv.slice(2);
 const slug = args.find((a) => !a.startsWith("-")) ?? "bench-1000000";
 const runs = Number(args.find((a) => a.startsWith("--runs="))?.slice("--runs=".length) ?? 1);
-const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
-const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 const other = process.env.BENCH_REFRESH_MODULE;
 
 const say = (event: string, data: Record<string, unknown> = {}) => console.log(JSON.stringify({ event, ...data }));
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-const pg = await startEmbeddedPostgres({ dir, port, persistent: true });
-await deployMigrations({ ownerUrl: pg.ownerUrl, log: () => undefined });
-await grantAppRole(pg.ownerUrl, pg.appUrl);
-const superDb = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 1 });
-const appDb = createDb(pg.appUrl, { max: 2 });
+const db = await openBenchDb(2);
+const { appDb } = db;
 const results: { impl: string; s: number; ok: boolean; rows: number; print: string; load: number[] }[] = [];
 try {
-  const [ws] = (await superDb.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${slug}`).map((r) => r.id);
-  if (!ws) throw new Error(`no workspace with slug ${slug} in ${dir}`);
+  const ws = await db.workspaceId(slug);
   const inWs = <T>(fn: (tx: Tx) => Promise<T>) => withWorkspace(appDb.prisma, ws, fn, { timeoutMs: 30 * 60_000, isolationLevel: "RepeatableRead" });
   const [run] = await inWs((tx) =>
     tx.$queryRaw<{ id: string }[]>`
@@ -65,7 +58,5 @@ try {
     }
   say("summary", { machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`, results });
 } finally {
-  await superDb.close();
-  await appDb.close();
-  await pg.stop();
+  await db.close();
 }
