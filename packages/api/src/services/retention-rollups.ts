@@ -3,11 +3,11 @@
  * of every successful full recompute, in its second tenant transaction after the scores committed (it
  * holds the workspace's advisory lock again and reads one REPEATABLE READ snapshot: run-recompute.ts
  * refreshDerived), so they match the scores of the run and the data of that snapshot. First one temporary row per customer
- * with its cohort month / week and its split keys as small integer codes (vl_rr_cust, analysed), and one
- * per customer from a single ordered pass over customer_months (lifetimes, second purchase month:
- * vl_rr_life); then one scan per grain of customer_months / customer_weeks joined to vl_rr_cust, GROUPING
- * SETS over the splits on integer columns, which the planner aggregates in hash tables (with text keys
- * computed in the query it could not estimate the groups and sorted the 4.6M rows of 1M customers on disk).
+ * with its cohort month / week and its split keys as small integer codes (vl_rr_cust, analysed); then one
+ * ordered pass over customer_months (vl_rr_m: month cells, lifetimes and repeat delay, aggregated at the
+ * finest grain by (channel, campaign) and by (segment, tier)) and one over customer_weeks (vl_rr_w), on
+ * integer keys the planner hashes; every split's rows, and the quarter cells, are summed from those small
+ * results (see bySplit and the month pass's comment).
  * A refresh rebuilds only what changed since the rows were built (RetentionRefreshMode, derived-keys.ts): after
  * a write everything; when only the scores moved, the segment / tier rows and the forecasts; when only
  * predicted values moved, the forecasts; when nothing moved (a full run over unchanged data), nothing.

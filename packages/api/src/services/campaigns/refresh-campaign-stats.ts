@@ -111,10 +111,7 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
     WITH w AS (SELECT timezone FROM workspaces WHERE id = ${workspaceId}::uuid),
     cut AS (SELECT max(last_order_at) AS at FROM customers WHERE workspace_id = ${workspaceId}::uuid),
     c AS MATERIALIZED (
-      SELECT c.id,
-             coalesce(c.acquisition_campaign_id::text, '') AS ck,
-             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
-             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm,
+      SELECT c.id, ${ACQUIRED_KEYS},
              date_trunc('week', c.first_order_at AT TIME ZONE w.timezone)::date AS cw,
              c.first_order_at <= cut.at - interval '91 days' AS eligible,
              c.purchase_days, c.first_day_revenue_minor, c.revenue_minor, c.margin_minor
@@ -168,14 +165,16 @@ async function writeCampaignStats(tx: Tx, workspaceId: string, modelRunId: strin
   await writeKeyTotals(tx, workspaceId);
 }
 
+/** An acquired customer `c`'s campaign key (ck), channel without a campaign (ch) and cohort month (cm) in the time zone of `w`. */
+const ACQUIRED_KEYS = Prisma.sql`coalesce(c.acquisition_campaign_id::text, '') AS ck,
+             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
+             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm`;
+
 /** CTEs w (the workspace's time zone) and c: its acquired customers with their campaign key, channel and cohort month. */
 function acquired(workspaceId: string): Prisma.Sql {
   return Prisma.sql`w AS (SELECT timezone FROM workspaces WHERE id = ${workspaceId}::uuid),
     c AS (
-      SELECT c.id,
-             coalesce(c.acquisition_campaign_id::text, '') AS ck,
-             CASE WHEN c.acquisition_campaign_id IS NULL THEN coalesce(c.acquisition_channel, '') ELSE '' END AS ch,
-             date_trunc('month', c.first_order_at AT TIME ZONE w.timezone)::date AS cm
+      SELECT c.id, ${ACQUIRED_KEYS}
         FROM customers c CROSS JOIN w
        WHERE c.workspace_id = ${workspaceId}::uuid AND c.first_order_at IS NOT NULL
     )`;
