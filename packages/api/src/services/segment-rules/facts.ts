@@ -52,9 +52,10 @@ const row = (alias: string) => Prisma.raw(`ROW(${FACT_COLUMNS.map((c) => `${alia
  * customers the copy holds.
  *
  * A workspace without rows (its first copy) gets them inserted in bucket order (on large workspaces).
- * Otherwise a DELETE of the rows whose customer is gone, then ONE MERGE: a row whose values differ from its customer's current ones is updated in place, a new
- * customer's row inserted; a row with the same values is not
- * touched (the sample bucket is compared too, but as a function of the id it never changes). Why not DELETE + INSERT of every row, as before (BENCHMARKS.md, session 10): at 1M customers
+ * Otherwise a DELETE of the rows whose customer is gone, then ONE MERGE: a row whose values differ from
+ * its customer's current ones is updated in place, a new customer's row inserted; a row with the same
+ * values is not touched (the sample bucket is compared too, but as a function of the id it never
+ * changes). Why not DELETE + INSERT of every row, as before (BENCHMARKS.md, session 10): at 1M customers
  * that cost ≈ 24–49 s — the delete, 1M primary-key inserts each checking the deleted twin's heap row,
  * 1M (workspace_id, sample) index inserts and 1M foreign-key trigger calls. An update changes neither
  * key nor sample, so with room on its page (fillfactor 50, migration 20261124109100) it is a HOT update:
