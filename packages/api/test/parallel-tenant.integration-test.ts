@@ -3,7 +3,7 @@
  * custom GUC set per transaction (`set_config('app.current_workspace', …, true)`, withWorkspace), and
  * vl_current_workspace() is not declared PARALLEL SAFE, so no query whose RLS policy calls it runs in
  * parallel. This checks, on a throwaway table with the same policy shape but a PARALLEL SAFE copy of the
- * function, that the GUC reaches the parallel workers: with workers forced (debug_parallel_query) and
+ * function, that the GUC reaches the parallel workers: with workers forced (debug_parallel_query; force_parallel_mode before 16) and
  * really launched, the app role sees exactly its workspace's rows — never another's — and the same as
  * without workers, also after switching the context inside the transaction.
  * (Whether declaring the real function PARALLEL SAFE pays is a separate question: BENCHMARKS.md, session 9.)
@@ -17,10 +17,13 @@ const B = crypto.randomUUID();
 const ROWS_A = 40_000;
 const ROWS_B = 80_000;
 let owner: DbHandle;
+/** The GUC that forces parallel plans: debug_parallel_query since PostgreSQL 16, force_parallel_mode before (README: 15+). */
+let forceParallel = "debug_parallel_query";
 
 beforeAll(async () => {
   owner = createDb(process.env.DATABASE_OWNER_URL!, { max: 1 });
-  const [app] = await getDb().prisma.$queryRaw<{ role: string }[]>`SELECT current_user AS role`;
+  const [app] = await getDb().prisma.$queryRaw<{ role: string; version: number }[]>`SELECT current_user AS role, current_setting('server_version_num')::int AS version`;
+  if (app!.version < 160000) forceParallel = "force_parallel_mode";
   const statements = `
     CREATE SCHEMA ${schema};
     CREATE FUNCTION ${schema}.current_ws() RETURNS uuid LANGUAGE sql STABLE PARALLEL SAFE
@@ -57,7 +60,7 @@ describe("tenant context in parallel workers", () => {
     const sum = (n: number) => String((n * (n + 1)) / 2);
     // withWorkspace sets app.current_workspace with set_config(…, true), as every tenant request does.
     const result = await withWorkspace(getDb().prisma, A, async (tx) => {
-      await tx.$executeRawUnsafe("SET LOCAL debug_parallel_query = on");
+      await tx.$executeRawUnsafe(`SET LOCAL ${forceParallel} = on`);
       await tx.$executeRawUnsafe("SET LOCAL parallel_setup_cost = 0");
       await tx.$executeRawUnsafe("SET LOCAL parallel_tuple_cost = 0");
       await tx.$executeRawUnsafe("SET LOCAL min_parallel_table_scan_size = 0");
@@ -69,7 +72,7 @@ describe("tenant context in parallel workers", () => {
       await tx.$executeRawUnsafe(`SELECT set_config('app.current_workspace', '${B}', true)`);
       const parallelB = (await tx.$queryRawUnsafe<Seen[]>(read))[0]!;
       await tx.$executeRawUnsafe("SET LOCAL max_parallel_workers_per_gather = 0");
-      await tx.$executeRawUnsafe("SET LOCAL debug_parallel_query = off");
+      await tx.$executeRawUnsafe(`SET LOCAL ${forceParallel} = off`);
       const serialB = (await tx.$queryRawUnsafe<Seen[]>(read))[0]!;
       return { launched, gather: text.includes('"Node Type":"Gather"'), parallelA, parallelB, serialB };
     });
@@ -80,7 +83,7 @@ describe("tenant context in parallel workers", () => {
     expect(result.serialB).toEqual(result.parallelB);
     // No context, no rows — in the workers too.
     const none = await getDb().prisma.$transaction(async (tx) => {
-      await tx.$executeRawUnsafe("SET LOCAL debug_parallel_query = on");
+      await tx.$executeRawUnsafe(`SET LOCAL ${forceParallel} = on`);
       return (await tx.$queryRawUnsafe<Seen[]>(read))[0]!;
     });
     expect(none.rows).toBe(0);
