@@ -33,7 +33,7 @@ export interface CustomerPage {
   nextCursor: { v: string; id: string } | null;
 }
 
-/** Sort key per sort option: column on customer_scores (each has an index starting with workspace_id) and its cast. */
+/** Sort key per sort option: column on customer_scores (each has an index on (column, customer_id) in the workspace's leaf) and its cast. */
 const SORTS: Record<TCustomerSort, { col: Prisma.Sql; cast: Prisma.Sql; nullable: boolean }> = {
   predictedClv: { col: Prisma.sql`s.predicted_clv_minor`, cast: Prisma.sql`bigint`, nullable: true },
   historicalClv: { col: Prisma.sql`s.historical_clv_minor`, cast: Prisma.sql`bigint`, nullable: false },
