@@ -203,7 +203,7 @@ export interface ReplaceScoresOptions {
   lockTimeoutMs?: number;
   /** Swap tries before falling back to replacing the rows in place from the staged table (default 5). */
   tries?: number;
-  /** When given, filled with the milliseconds of each phase of the staged path (load, index, swap, copy). */
+  /** When given, filled with the milliseconds of each phase of the staged path (load, index, swap, copy; and "index n" per index build). */
   phases?: Record<string, number>;
 }
 
@@ -262,10 +262,13 @@ async function swapScores(tx: Tx, workspaceId: string, runId: string, rows: Scor
            ${b.e90}::float8[], ${b.e365}::float8[], ${b.clv}::bigint[], ${b.lo}::bigint[], ${b.hi}::bigint[], ${b.h}::bigint[], ${b.cr}::text[],
            ${b.r}::smallint[], ${b.f}::smallint[], ${b.m}::smallint[], ${b.s}::text[], ${b.t}::text[], ${b.at}::bigint[])`);
   phase("load");
-  // One statement per index (the last one also ANALYZEs the table), so none runs long.
+  // One statement per index (the last one also ANALYZEs the table), so none runs long. Each build's
+  // time is reported too ("index 0" is the primary key; the last includes the ANALYZE).
   for (let n = 0, total = 1; n < total; n++) {
+    const at = Date.now();
     const [built] = await tx.$queryRaw<{ total: number }[]>`SELECT vl_scores_stage_index(${workspaceId}::uuid, ${n}::int) AS total`;
     total = built?.total ?? 0;
+    if (opts.phases) opts.phases[`index ${n}`] = Date.now() - at;
   }
   phase("index");
   const [swap] = await tx.$queryRaw<{ result: string }[]>`
