@@ -341,6 +341,53 @@ describe("score write (staged load + partition swap)", () => {
     }
   });
 
+  it("a reader of the workspace that holds its partition and waits for the scoring transaction (a deadlock) is not cancelled; the write still lands", async () => {
+    // Each swap try waits at most lockTimeoutMs, below deadlock_timeout (1 s), so the swap never runs the
+    // deadlock check itself: a cycle through it ends as lock_not_available (caught: retry, then the
+    // in-place copy), and the other side's check, 1 s into its wait, finds no cycle once the swap has
+    // given up. A try that waited past deadlock_timeout would let a deadlock check find the cycle: the
+    // reader (if its check came first) or the scoring transaction itself (deadlock_detected is not
+    // caught) would be cancelled. Session 12 (BENCHMARKS.md) weighed such a "last, longer try" and left it out.
+    const a = await signUp("SwapDeadlock");
+    const rows = Array.from({ length: 300 }, (_, i) => row(i));
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), rows, new Date(), SWAP));
+    const key = Math.floor(Math.random() * 2 ** 31);
+    const dbR = appSession();
+    try {
+      let writerHolds!: () => void;
+      const holding = new Promise<void>((res) => (writerHolds = res));
+      const seen: number[] = [];
+      // The reader: reads the workspace's scores (ACCESS SHARE on its partition, kept), then waits for a
+      // lock the scoring transaction holds (standing in for the workspace's advisory lock).
+      const reader = holdOpen(
+        dbR,
+        a.workspaceId,
+        async (tx) => void seen.push(await countOf(tx, a.workspaceId)),
+        async (tx) => {
+          await tx.$queryRaw`SELECT pg_advisory_xact_lock(${key}::bigint)::text`;
+          seen.push(await countOf(tx, a.workspaceId));
+        },
+      );
+      await reader.ready;
+      const run = crypto.randomUUID();
+      const next = rows.slice(0, 40);
+      const writer = withWorkspace(getDb().prisma, a.workspaceId, async (tx) => {
+        await tx.$queryRaw`SELECT pg_advisory_xact_lock(${key}::bigint)::text`;
+        writerHolds();
+        await new Promise((r) => setTimeout(r, 200)); // the reader is waiting for the lock by now
+        return replaceScores(tx, a.workspaceId, run, next, new Date(), { ...SWAP, lockTimeoutMs: 100, tries: 3 });
+      }, { timeoutMs: 60_000 });
+      await holding;
+      reader.release();
+      expect(await writer).toBe("copied");
+      await reader.done; // rejects if the reader was cancelled (deadlock_detected)
+      expect(seen).toEqual([300, 40]);
+      expect((await readAll(a.workspaceId)).size).toBe(40);
+    } finally {
+      await dbR.close();
+    }
+  });
+
   it("the app role cannot reach another workspace's partition or staging table", async () => {
     const a = await signUp("SwapIsoA");
     const b = await signUp("SwapIsoB");
