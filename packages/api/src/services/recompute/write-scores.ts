@@ -199,7 +199,11 @@ export const SWAP_MIN_ROWS = 50_000;
 export interface ReplaceScoresOptions {
   /** Row count from which the staged load + swap is used (default SWAP_MIN_ROWS; tests force it low). */
   swapMinRows?: number;
-  /** lock_timeout of each swap try, in ms (default 200): the longest the workspace's readers queue behind it per try. */
+  /**
+   * lock_timeout of each swap try, in ms (default 200): the longest the workspace's readers queue behind it per try.
+   * Keep it below deadlock_timeout (1 s): then a deadlock through the swap ends as a timeout (retry, then the copy)
+   * instead of cancelling the reader or the scoring transaction (write-scores.integration-test.ts, "deadlock").
+   */
   lockTimeoutMs?: number;
   /** Swap tries before falling back to replacing the rows in place from the staged table (default 5). */
   tries?: number;
