@@ -388,6 +388,30 @@ describe("score write (staged load + partition swap)", () => {
     }
   });
 
+  it("builds the staged leaf's indexes with one parallel worker and 512MB (best measured on 2 cores) and without workspace_id but the primary key", async () => {
+    const [fn] = await ownerQuery<{ config: string[] }>(`SELECT proconfig AS config FROM pg_proc WHERE proname = 'vl_scores_stage_index'`);
+    expect(fn?.config).toEqual(expect.arrayContaining(["maintenance_work_mem=512MB", "max_parallel_maintenance_workers=1"]));
+    const a = await signUp("SwapIndexes");
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), [row(1), row(2)], new Date(), SWAP));
+    const defs = await ownerQuery<{ def: string }>(
+      `SELECT pg_get_indexdef(i.indexrelid) AS def FROM pg_inherits h JOIN pg_index i ON i.indrelid = h.inhrelid WHERE h.inhparent = to_regclass($1)`,
+      `vl_scores.${partitionOf(a.workspaceId)}`,
+    );
+    const cols = defs.map((d) => /USING btree \((.*)\)$/.exec(d.def)?.[1]).sort();
+    expect(cols).toEqual(
+      [
+        "workspace_id, customer_id",
+        "predicted_clv_minor DESC, customer_id DESC",
+        "historical_clv_minor DESC, customer_id DESC",
+        "p_alive, customer_id",
+        "last_order_at DESC, customer_id DESC",
+        "rfm_segment, predicted_clv_minor DESC, customer_id DESC",
+        "value_tier, predicted_clv_minor DESC, customer_id DESC",
+        "churn_risk, predicted_clv_minor DESC, customer_id DESC",
+      ].sort(),
+    );
+  });
+
   it("the app role cannot reach another workspace's partition or staging table", async () => {
     const a = await signUp("SwapIsoA");
     const b = await signUp("SwapIsoB");
