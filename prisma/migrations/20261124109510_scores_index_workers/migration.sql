@@ -4,7 +4,7 @@
 -- Why (BENCHMARKS.md, "Session 12: writing 1M scores"): on the 2-core machine the issue's target is
 -- set on, three processes per build compete for two cores. Building the seven sort/filter indexes of
 -- a 1,000,000-row leaf, interleaved, in one transaction like the real write: 6.9–7.5 s serial (0
--- workers), 5.2–5.8 s with 2 workers, 4.4–4.7 s with 1. A bigger server loses a little parallelism
+-- workers), 5.2–6.1 s with 2 workers, 4.4–4.7 s with 1. A bigger server loses a little parallelism
 -- here; the scoring transaction rarely has the machine to itself anyway (web requests, other
 -- workspaces' derived phases).
 --
