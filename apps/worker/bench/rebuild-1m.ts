@@ -23,12 +23,15 @@
  *
  * Usage: BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 \
  *   pnpm --filter @valuelens/worker exec tsx bench/rebuild-1m.ts [customers] [--drift | --wipe] [--upto STAMP] [--summaries-only]
- *        [--split [--connections N] [--ranges N]]
- *   --upto STAMP deploys only the migrations up to that stamp (default: 20261124108500, the split rebuild),
+ *        [--split [--connections N] [--ranges N]] [--sql FILE]
+ *   --upto STAMP deploys only the migrations up to that stamp (default: every migration of the branch),
  *   e.g. --upto 20261124108000 to time the definitions before it.
+ *   --sql FILE runs that SQL file as the tables' owner after the migrations and before the timing (e.g. a
+ *   candidate definition of vl_rebuild_range); it stays in the data dir (the next run's migrations do not
+ *   undo a CREATE OR REPLACE of a function they do not touch: run --sql with the old definition to go back).
  * Prints one JSON line per phase and a summary.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createDb, rebuildFromOrders, type DbHandle, type Tx } from "@valuelens/db";
@@ -40,7 +43,9 @@ const mode = process.argv.includes("--wipe") ? "wipe" : process.argv.includes("-
 /** Time vl_rebuild_summaries only (since 20261124108100 it is the whole rebuild). */
 const summariesOnly = process.argv.includes("--summaries-only");
 const uptoArg = process.argv.indexOf("--upto");
-const upto = uptoArg > 0 ? (process.argv[uptoArg + 1] ?? "") : "20261124108500";
+const upto = uptoArg > 0 ? (process.argv[uptoArg + 1] ?? "") : "99999999999999";
+const sqlArg = process.argv.indexOf("--sql");
+const sqlFile = sqlArg > 0 ? (process.argv[sqlArg + 1] ?? "") : undefined;
 const split = process.argv.includes("--split");
 const intArg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -70,15 +75,20 @@ let appDb: DbHandle | undefined;
 try {
   await deployMigrations({ ownerUrl: pg.ownerUrl, migrationsDir, log: () => undefined });
   await grantAppRole(pg.ownerUrl, pg.appUrl);
+  if (sqlFile !== undefined) {
+    const ownerDb = createDb(pg.ownerUrl, { max: 1 });
+    await ownerDb.prisma.$executeRawUnsafe(readFileSync(sqlFile, "utf8"));
+    await ownerDb.close();
+  }
   const superDb = createDb(pg.superUrl.replace(/\/postgres$/, "/valuelens"), { max: 1 });
   const ws = (await superDb.prisma.$queryRaw<{ id: string }[]>`SELECT id::text FROM workspaces WHERE slug = ${`bench-${customers}`}`)[0]?.id;
   const rebuild = (await superDb.prisma.$queryRaw<{ def: string }[]>`SELECT pg_get_functiondef('vl_rebuild_summaries(uuid)'::regprocedure) AS def`)[0]?.def ?? "";
   await superDb.close();
   if (!ws) throw new Error(`No workspace bench-${customers} in ${dir}: generate it with bench/scale-1m.ts ${customers} --generate-only`);
-  say("setup", { dir, upto, mode, workspaceId: ws, onePassRebuild: rebuild.includes("vl_rebuild_from_orders") });
+  say("setup", { dir, upto, sql: sqlFile ?? null, mode, workspaceId: ws, onePassRebuild: rebuild.includes("vl_rebuild_from_orders") });
 
   appDb = createDb(pg.appUrl, { max: split ? connections + 1 : 1 });
-  const summary: Record<string, unknown> = { customers, mode, upto, split: split ? { connections, ranges } : false, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, loadBefore: load() };
+  const summary: Record<string, unknown> = { customers, mode, upto, sql: sqlFile ?? null, split: split ? { connections, ranges } : false, machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, loadBefore: load() };
   // Row count and an order-independent sum of row hashes per table (values only: not the
   // summary_updated_at / updated_at times, which a rebuild may move).
   const digestOf = async (tx: Tx) => {

@@ -9,8 +9,10 @@
  * orders, negative and huge amounts) and damages the stored summaries in random ways before a rebuild.
  */
 import fc from "fast-check";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type DbHandle } from "./client.ts";
+import { APP_ROLE } from "./embedded.ts";
 import { rebuildFromOrders, type RebuildOptions } from "./rebuild.ts";
 import { withWorkspace, type Tx } from "./tenant.ts";
 
@@ -139,7 +141,8 @@ const amountArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(10_000_000_000_005n, 12_345_678_901_234_565n) }, // past the integer fast path
 );
 const genArb: fc.Arbitrary<Gen> = fc.record({
-  tz: fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "America/St_Johns"),
+  // Europe/Berlin: summer time starts 2025-03-30 01:00 UTC, inside the generated window (BASE + 45 days).
+  tz: fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "America/St_Johns", "Europe/Berlin"),
   rate: fc.constantFrom("0.3000", "0.3500", "0.1235", "0.5000", "0.0000", "1.0000", "0.0005"),
   customers: fc.integer({ min: 1, max: 7 }),
   orders: fc.array(
@@ -375,6 +378,66 @@ describe("repair rebuild split over connections", () => {
     const after = await now(ws);
     expect(after).toEqual(await withWorkspace(h.prisma, ws, (tx) => reference(tx, ws)));
     expect(after.customers.some((r) => r.includes(",2,"))).toBe(true); // the writer's customer has 2 orders
+  });
+
+  // Migration 20261124109400: with nothing to update, a range's UPDATE of month / week rows does not
+  // read (and sort) the stored rows of the range a second time: its join sits under a one-time filter.
+  // The plans come from auto_explain (superuser to load it), run as the app role like the app's range
+  // transactions; consistent data first, then a month and a week row changed behind the triggers' back.
+  it("reads the stored month and week rows for an update only when one of them needs it", async () => {
+    const superUrl = process.env.TEST_DATABASE_SUPER_URL;
+    if (!superUrl) throw new Error("TEST_DATABASE_SUPER_URL is not set: run through the test command or its globalSetup");
+    const ws = await makeWorkspace({
+      tz: "Europe/Berlin", rate: "0.3000", customers: 4, deleted: [],
+      orders: [0, 1, 2, 3, 0, 1].map((customer, i) => ({ customer, minutes: 60 * 24 * 9 * i, amount: 1_000n, cost: null, currency: "USD" as const, refunded: false })),
+    });
+    const db = new pg.Client({ connectionString: superUrl.replace(/\/postgres$/, "/valuelens") });
+    const notices: string[] = [];
+    db.on("notice", (n) => notices.push(n.message ?? ""));
+    await db.connect();
+    // The plan of each UPDATE of a range's rows (the part of the range's statement from "CTE upd_m" / "CTE upd_w" to the next CTE).
+    const updatePlans = async (lo: string | null) => {
+      notices.length = 0;
+      await db.query("SELECT vl_rebuild_range($1::uuid, $2::uuid, NULL, true)", [ws, lo]);
+      const plan = notices.find((p) => p.includes("WITH o AS MATERIALIZED")) ?? "";
+      return (["m", "w"] as const).map((t) => {
+        const from = plan.indexOf(`CTE upd_${t}\n`);
+        return from < 0 ? "" : plan.slice(from, plan.indexOf(`CTE del_${t}\n`, from));
+      });
+    };
+    try {
+      await db.query("LOAD 'auto_explain'");
+      for (const set of ["log_min_duration = 0", "log_nested_statements = on", "log_level = notice", "log_analyze = on"]) await db.query(`SET auto_explain.${set}`);
+      await db.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      await db.query("SELECT set_config('app.current_workspace', $1, true)", [ws]);
+      await db.query(`SET LOCAL ROLE ${APP_ROLE}`);
+      const [second] = (await db.query<{ id: string }>("SELECT id::text FROM customers WHERE workspace_id = $1 ORDER BY id OFFSET 1 LIMIT 1", [ws])).rows;
+      for (const lo of [null, second!.id]) {
+        const plans = await updatePlans(lo);
+        for (const [i, t] of (["customer_months", "customer_weeks"] as const).entries()) {
+          expect(plans[i]).toMatch(new RegExp(`Update on ${t} `));
+          // Every node under the one-time filter: never executed.
+          expect(plans[i]).toMatch(/One-Time Filter: /);
+          const scans = plans[i]!.split("\n").filter((l) => l.includes(` on ${t} `) && !l.includes("Update on"));
+          expect(scans.length).toBeGreaterThan(0);
+          expect(scans.filter((l) => !l.includes("never executed"))).toEqual([]);
+        }
+      }
+      // One month row and one week row wrong: the update runs and repairs them.
+      await db.query("UPDATE customer_months SET orders = orders + 1 WHERE workspace_id = $1 AND customer_id = $2", [ws, second!.id]);
+      await db.query("UPDATE customer_weeks SET orders = orders + 1 WHERE workspace_id = $1 AND customer_id = $2", [ws, second!.id]);
+      const plans = await updatePlans(null);
+      for (const [i, t] of (["customer_months", "customer_weeks"] as const).entries()) {
+        expect(plans[i]!.split("\n").filter((l) => l.includes(` on ${t} `) && !l.includes("Update on") && l.includes("actual"))).not.toEqual([]);
+      }
+      const repaired = await db.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM customer_months WHERE workspace_id = $1 AND xmin = pg_current_xact_id()::xid)::int
+              + (SELECT count(*) FROM customer_weeks WHERE workspace_id = $1 AND xmin = pg_current_xact_id()::xid)::int AS n`, [ws]);
+      expect(repaired.rows[0]?.n).toBeGreaterThanOrEqual(2);
+      await db.query("ROLLBACK");
+    } finally {
+      await db.end();
+    }
   });
 
   it("cuts the customers into ranges of about equal size that cover them all", async () => {
