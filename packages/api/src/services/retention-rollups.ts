@@ -268,15 +268,19 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
        UNION ALL SELECT 'tier', grp, ${code("grp")} FROM (SELECT vt AS grp FROM sc UNION SELECT '') d`,
       ws,
     ));
-    // One narrow row per customer: cohort month and week (null without a first order) and the split codes.
+    // One narrow row per customer: cohort month and week (null without a first order) and the split codes. The first
+    // order's local time is computed once (the fence keeps it from being inlined into both uses); the cohort week is
+    // WEEK_IDX(date_trunc('week', local date)) in integer arithmetic (0001-01-01 and 1970-01-05 are Mondays, 719,166
+    // days apart), the cohort month MONTH_IDX_OF_FIRST of the month's first day.
     const join = (split: TCohortSplit, alias: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = ${SPLIT_KEY[split].expr}`;
     await timed("customers", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_cust ON COMMIT DROP AS
-       SELECT c.id, ${MONTH_IDX(`date_trunc('month', c.first_order_at AT TIME ZONE ${tz})::date`)} AS cm,
-              ${WEEK_IDX(`date_trunc('week', c.first_order_at AT TIME ZONE ${tz})::date`)} AS cw,
+       SELECT c.id, ${MONTH_IDX_OF_FIRST("date_trunc('month', c.lt)::date")} AS cm, ((c.lt::date - date '0001-01-01') / 7 - 102738) AS cw,
               kch.code AS ch, kca.code AS ca, ksg.code AS sg, kvt.code AS vt
-         FROM ${CUSTOMERS_SCORES} ${join("channel", "kch")} ${join("campaign", "kca")} ${join("segment", "ksg")} ${join("tier", "kvt")}
-        WHERE c.workspace_id = $1::uuid`,
+         FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${tz} AS lt
+                 FROM customers c WHERE c.workspace_id = $1::uuid OFFSET 0) c
+         LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+         ${join("channel", "kch")} ${join("campaign", "kca")} ${join("segment", "ksg")} ${join("tier", "kvt")}`,
       ws,
     ));
     await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust");
@@ -332,15 +336,24 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
       insertWithKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm / 3", "p / 3", "nq"), cellRow("quarter")),
       ws,
     ));
-    // grouping(ch, ca, sg, vt): 3 = by (ch, ca), 12 = by (sg, vt) (only the score keys: grouping(sg, vt) = 0).
-    const [weekSets, weekKeys, weekScores] = sets === "all" ? ["(ch, ca, c0, p), (sg, vt, c0, p)", KEYS, 12] : ["(sg, vt, c0, p)", "sg, vt", 0];
-    const weekCols = sets === "all" ? KEYS : "NULL::int AS ch, NULL::int AS ca, sg, vt";
+    // Grouped by two key families, each as one bigint (pair of codes: first << 32 | second; codes are 1 … 2^31 − 1), so a
+    // row is hashed on 3 columns per set instead of 4; the codes are unpacked from the few grouped rows. gs is what
+    // grouping(ch, ca, sg, vt) would give: 3 = by (ch, ca), 12 = by (sg, vt); 0 when only the score keys are rebuilt.
+    const pair = (a: string, b: string) => `((c.${a}::bigint << 32) | c.${b})`;
+    const unpack = (key: string, a: string, b: string) => `(${key} >> 32)::int AS ${a}, (${key} & 4294967295)::int AS ${b}`;
+    const weekRows = (keys: string) => `SELECT ${keys}, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
+                       FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL`;
+    const weekAggs = "count(*)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar";
+    const weekSql =
+      sets === "all"
+        ? `SELECT gs, ${unpack("ko", "ch", "ca")}, ${unpack("ks", "sg", "vt")}, c0, p, n, rev, mar FROM (
+             SELECT CASE grouping(ko, ks) WHEN 1 THEN 3 ELSE 12 END AS gs, ko, ks, c0, p, ${weekAggs} FROM (${weekRows(`${pair("ch", "ca")} AS ko, ${pair("sg", "vt")} AS ks`)}) y
+              GROUP BY GROUPING SETS ((ko, c0, p), (ks, c0, p))) g`
+        : `SELECT 0 AS gs, NULL::int AS ch, NULL::int AS ca, ${unpack("ks", "sg", "vt")}, c0, p, n, rev, mar FROM (
+             SELECT ks, c0, p, ${weekAggs} FROM (${weekRows(`${pair("sg", "vt")} AS ks`)}) y GROUP BY ks, c0, p) g`;
+    const weekScores = sets === "all" ? 12 : 0;
     if (classRows) rows += await timed("cells_week", tx.$executeRawUnsafe(
-      `CREATE TEMP TABLE vl_rr_w ON COMMIT DROP AS
-       SELECT grouping(${weekKeys}) AS gs, ${weekCols}, c0, p, count(*)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar
-         FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
-                 FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL) y
-        GROUP BY GROUPING SETS (${weekSets})`,
+      `CREATE TEMP TABLE vl_rr_w ON COMMIT DROP AS ${weekSql}`,
       ws,
     ).then(() => tx.$executeRawUnsafe(insertWithKeys(cells("vl_rr_w", 3, weekScores, "c0", "p"), cellRow("week")), ws)));
     // Lifetimes for the retention curves (every precomputed window): per split, cohort and window, the lifetimes
