@@ -114,8 +114,6 @@ const CODE_OF = `coalesce(ch, ca, sg, vt)`;
 /** Which splits a refresh rebuilds: every split, or only the score-dependent ones (segment, tier). */
 type SetsOf = "all" | "scores";
 const INSERT = `INSERT INTO retention_rollups (workspace_id, kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor, gaps, gap_seconds)`;
-/** Customers of the workspace with their scores (alias c, s). */
-const CUSTOMERS_SCORES = "customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id";
 
 /**
  * Every split's rows summed from a fine-grained table's rows: those of the set `orders` (columns ch, ca and
