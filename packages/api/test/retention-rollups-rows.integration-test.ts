@@ -9,6 +9,7 @@
  */
 import { mulberry32 } from "@valuelens/clv-core";
 import { getDb, withWorkspace, type Tx } from "@valuelens/db";
+import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
 import type { TCohortSplit } from "@valuelens/validators";
 import { describe, expect, it } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
@@ -23,7 +24,10 @@ const SPLITS: TCohortSplit[] = ["none", "channel", "campaign", "segment", "tier"
 async function written(tx: Tx, ws: string): Promise<string[]> {
   const rows = await tx.$queryRawUnsafe<{ t: string }[]>(
     `SELECT concat_ws('|', kind, grain, split, grp, w, c0, k, customers, revenue_minor, margin_minor) AS t
-       FROM retention_rollups WHERE workspace_id = $1::uuid AND kind IN ('cell', 'life', 'repeat')`,
+       FROM retention_rollups WHERE workspace_id = $1::uuid AND kind IN ('cell', 'life', 'repeat')
+     UNION ALL
+     SELECT concat_ws('|', kind, grain, split, grp, w, c0, k, customers, gaps, round(gap_seconds::numeric, 3))
+       FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'gaps'`,
     ws,
   );
   return rows.map((r) => r.t).sort();
@@ -71,6 +75,11 @@ async function expected(tx: Tx, ws: string): Promise<string[]> {
      f AS (SELECT customer_id, min(p) FILTER (WHERE rn = 1) AS p0, min(p) FILTER (WHERE rn = 2) AS p1, bool_or(rn = 1 AND orders >= 2) AS again FROM m GROUP BY customer_id)
      SELECT concat_ws('|', 'repeat', 'month', 'none', '', 0, p0, d, count(*), 0, 0) AS t
        FROM (SELECT p0, coalesce(CASE WHEN again THEN 0 ELSE p1 - p0 END, -1) AS d FROM f) y GROUP BY p0, d`,
+  );
+  await add(
+    `SELECT concat_ws('|', 'gaps', 'month', 'none', '', 0, c0, 0, count(*), sum(purchase_days - 1), round(sum(extract(epoch FROM last_order_at - first_order_at))::float8::numeric, 3)) AS t
+       FROM (SELECT ${MONTH_IDX(`date_trunc('month', first_order_at AT TIME ZONE ${tz})::date`)} AS c0, purchase_days, last_order_at, first_order_at
+               FROM customers WHERE workspace_id = $1::uuid AND purchase_days >= 2) g GROUP BY c0`,
   );
   return out.sort();
 }
@@ -139,7 +148,7 @@ describe("retention rollup rows", () => {
     const runId = run.runId;
     const check = async (label: string) => {
       const [got, want] = await withWorkspace(prisma(), ws, async (tx) => [await written(tx, ws), await expected(tx, ws)]);
-      expect(new Set(got.map((r) => r.split("|").slice(0, 3).join("|"))).size, label).toBe(3 * 5 + 5 + 1); // every grain × split, life × split, repeat
+      expect(new Set(got.map((r) => r.split("|").slice(0, 3).join("|"))).size, label).toBe(3 * 5 + 5 + 2); // every grain × split, life × split, repeat, gaps
       expect(got.length, label).toBeGreaterThan(5_000);
       expect(got, label).toEqual(want);
     };
@@ -154,5 +163,53 @@ describe("retention rollup rows", () => {
       expect(await refreshRetentionRollups(tx, ws, runId)).toBe(true);
     });
     await check("scores-only refresh");
+  });
+
+  it("equal their definitions on the demo data in a far time zone, with orders on local month, year, leap-day, ISO-week and DST edges", async () => {
+    const owner = await signUp("retrowsedge");
+    const ws = owner.workspaceId;
+    const data = generateDemoData({ seed: 11, customers: 900, start: new Date(Date.UTC(2023, 6, 1)), end: new Date(Date.UTC(2025, 5, 30)) });
+    await writeDemoData(prisma(), ws, data, () => undefined);
+    // Chatham Islands: UTC+12:45 / +13:45 (DST from the last Sunday of September to the first Sunday of April), so local
+    // months, years and ISO weeks begin on another UTC day than the data's, at a quarter-hour offset.
+    const edges = [
+      "2024-02-29 23:59:59.999", "2024-03-01 00:00:00", // leap day / first of a month
+      "2024-12-29 23:59:59", "2024-12-30 00:00:00", // Sunday / Monday of ISO week 2025-W01
+      "2024-12-31 23:59:59.999", "2025-01-01 00:00:00", // year
+      "2024-09-29 02:44:59", "2024-09-29 03:45:00", // DST starts (02:45 → 03:45)
+      "2025-04-06 02:44:59", "2025-04-06 03:44:59", // DST ends (03:45 → 02:45, the hour runs twice)
+      "2025-03-31 23:59:59", "2025-04-01 00:00:00", // last complete month / quarter edge
+    ];
+    await withWorkspace(prisma(), ws, async (tx) => {
+      await tx.$executeRaw`UPDATE workspaces SET timezone = 'Pacific/Chatham' WHERE id = ${ws}::uuid`;
+      // Existing customers get orders on the edges; new customers have their first (cohort-making) order on one.
+      await tx.$executeRawUnsafe(
+        `INSERT INTO customers (workspace_id, id, external_id, created_at, updated_at)
+         SELECT $1::uuid, gen_random_uuid(), 'edge-' || i, now(), now() FROM generate_series(1, ${edges.length}) i`,
+        ws,
+      );
+      await tx.$executeRawUnsafe(
+        `INSERT INTO orders (workspace_id, id, external_id, customer_id, ordered_at, amount_minor, currency, created_at, updated_at)
+         SELECT $1::uuid, gen_random_uuid(), 'edge-' || e.i || '-' || c.rn, c.id, e.t::timestamp AT TIME ZONE 'Pacific/Chatham', 1000 + e.i, 'USD', now(), now()
+           FROM unnest($2::text[]) WITH ORDINALITY e(t, i)
+           JOIN (SELECT id, row_number() OVER (ORDER BY external_id) AS rn FROM customers WHERE workspace_id = $1::uuid AND external_id NOT LIKE 'edge-%') c ON c.rn % ${edges.length} = e.i - 1 AND c.rn <= 200
+         UNION ALL
+         SELECT $1::uuid, gen_random_uuid(), 'edge-first-' || e.i, c.id, e.t::timestamp AT TIME ZONE 'Pacific/Chatham', 500, 'USD', now(), now()
+           FROM unnest($2::text[]) WITH ORDINALITY e(t, i) JOIN customers c ON c.workspace_id = $1::uuid AND c.external_id = 'edge-' || e.i`,
+        ws,
+        edges,
+      );
+    }, { timeoutMs: 120_000 });
+    // The time zone changed: the rebuild puts months and weeks in local time, as a settings change does.
+    await withWorkspace(prisma(), ws, (tx) => tx.$executeRawUnsafe("SELECT vl_rebuild_summaries($1::uuid)", ws), { timeoutMs: 120_000 });
+    const run = await recomputeWorkspace(prisma(), ws, { compare: false });
+    if (run.status !== "succeeded") throw new Error(`recompute ${run.status}`);
+    const [got, want] = await withWorkspace(prisma(), ws, async (tx) => {
+      expect(await refreshRetentionRollups(tx, ws, run.runId, { force: true })).toBe(true);
+      return [await written(tx, ws), await expected(tx, ws)];
+    }, { timeoutMs: 120_000 });
+    expect(got.length).toBeGreaterThan(2_000);
+    expect(got.filter((r) => r.startsWith("gaps|")).length).toBeGreaterThan(10);
+    expect(got).toEqual(want);
   });
 });
