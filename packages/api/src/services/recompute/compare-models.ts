@@ -233,6 +233,10 @@ export async function compareModels(
   const budgets = opts.budgets ?? FIT_BUDGET_MS;
   const timings = opts.timings ?? {};
   const time = async <T>(label: string, fn: () => T | Promise<T>): Promise<T> => {
+    // Each fit holds this process's one thread for up to seconds: let pending I/O through first, so the
+    // retention rollups running beside the check (refreshDerived) send their next statement without
+    // waiting for every fit to finish.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const t = performance.now();
     try {
       return await fn();
