@@ -48,8 +48,7 @@ describe("calibration read beside the fit", () => {
       await detachedFromTenant(() =>
         withWorkspace(prisma, ws, (w) => w.$executeRaw`UPDATE orders SET refunded = true WHERE workspace_id = ${ws}::uuid AND customer_id = ${victim!.id}::uuid`),
       );
-      const r = await startCalibrationRead(prisma, ws, s, holdoutDaysOf(s));
-      return r;
+      return startCalibrationRead(prisma, ws, s, holdoutDaysOf(s))?.result;
     });
     expect(seen?.ok).toBe(true);
     if (!seen?.ok) return;
