@@ -19,6 +19,11 @@ export interface SummaryColumns {
   firstDay: number;
   cutoffDay: number;
   cutoff: Date | null;
+  /**
+   * With readSummaries' `exportSnapshot` (and at least one customer): the id of the snapshot these
+   * summaries were read in, importable while the reading transaction stays open.
+   */
+  snapshot?: string;
 }
 
 /**
@@ -65,13 +70,19 @@ const PACKED_GROUPS = 8;
  * at 1M"). The ids are cut out of one text of all of them (building 1M uuid strings from bytes took
  * 2.3 s alone). One statement keeps one snapshot.
  */
-export async function readSummaries(tx: Tx, workspaceId: string, changed?: ChangedSince): Promise<SummaryColumns> {
+export async function readSummaries(tx: Tx, workspaceId: string, changed?: ChangedSince, opts: { exportSnapshot?: boolean } = {}): Promise<SummaryColumns> {
   const only = changed ? Prisma.sql`AND ${changedSql(workspaceId, changed)}` : Prisma.empty;
-  const groups = await tx.$queryRaw<{ packed: string }[]>`
+  // The snapshot exported by the very statement that reads the summaries (a READ COMMITTED transaction
+  // takes a new snapshot per statement, so an export in a statement after this one could already see a
+  // write that committed in between): a transaction importing it reads exactly the data these summaries came from.
+  const exported = opts.exportSnapshot ? Prisma.sql`WITH vl_snap AS MATERIALIZED (SELECT pg_export_snapshot() AS id)` : Prisma.empty;
+  const snapshotColumn = opts.exportSnapshot ? Prisma.sql`, (SELECT id FROM vl_snap) AS snapshot` : Prisma.empty;
+  const groups = await tx.$queryRaw<{ packed: string; snapshot?: string }[]>`
+    ${exported}
     SELECT encode(string_agg(convert_to(c.id::text, 'SQL_ASCII') || int4send(c.purchase_days) || int4send(c.order_count)
                                || int4send((c.first_order_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')
                                || float8send(c.revenue_minor::float8) || float8send(c.first_day_revenue_minor::float8)
-                               || timestamptz_send(c.last_order_at), ''::bytea), 'base64') AS packed
+                               || timestamptz_send(c.last_order_at), ''::bytea), 'base64') AS packed ${snapshotColumn}
       FROM customers c
      WHERE c.workspace_id = ${workspaceId}::uuid AND c.purchase_days > 0 ${only}
      GROUP BY get_byte(uuid_send(c.id), 15) % ${PACKED_GROUPS}`;
@@ -129,6 +140,7 @@ export async function readSummaries(tx: Tx, workspaceId: string, changed?: Chang
     firstDay: n ? firstDay : 0,
     cutoffDay: n ? cutoffDay : 0,
     cutoff: Number.isNaN(cutoffMs) ? null : new Date(cutoffMs),
+    ...(groups[0]?.snapshot ? { snapshot: groups[0].snapshot } : {}),
   };
   for (let k = 0; k < n; k++) {
     const f = days[k]! - 1;
