@@ -388,6 +388,59 @@ describe("score write (staged load + partition swap)", () => {
     }
   });
 
+  it("an autovacuum of the workspace's leaf does not make the swap fall back to the copy: the swap waits past deadlock_timeout and PostgreSQL cancels the vacuum", async () => {
+    // A swapped-in leaf holds every score as fresh inserts, so autovacuum's insert-driven VACUUM takes it up
+    // within a minute; a full run that met it copied 1M rows in place (36 s; migration 20261124109800).
+    // Here a real autovacuum worker is made to hold the leaf: a 1 s naptime for the server (test files run
+    // one at a time; reset below) and, on this leaf only, an insert threshold of 0 and a cost limit that
+    // makes its VACUUM sleep 100 ms per page.
+    const superUrl = process.env.TEST_DATABASE_SUPER_URL;
+    if (!superUrl) throw new Error("TEST_DATABASE_SUPER_URL is not set: run through the test command or its globalSetup");
+    const url = new URL(superUrl);
+    url.pathname = new URL(process.env.DATABASE_OWNER_URL!).pathname;
+    const su = createDb(url.toString(), { max: 1 });
+    const a = await signUp("SwapAutovacuum");
+    const rows = Array.from({ length: 3000 }, (_, i) => row(i));
+    await withWorkspace(getDb().prisma, a.workspaceId, (tx) => replaceScores(tx, a.workspaceId, crypto.randomUUID(), rows, new Date(), SWAP));
+    const part = `vl_scores.${partitionOf(a.workspaceId)}`;
+    const [leaf] = await su.prisma.$queryRawUnsafe<{ name: string }[]>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)`,
+      part,
+    );
+    try {
+      await su.prisma.$executeRawUnsafe(
+        `ALTER TABLE vl_scores."${leaf!.name}" SET (autovacuum_vacuum_insert_threshold = 0, autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)`,
+      );
+      await su.prisma.$executeRawUnsafe(`ALTER SYSTEM SET autovacuum_naptime = '1s'`);
+      await su.prisma.$queryRawUnsafe(`SELECT pg_reload_conf()`);
+      const heldByVacuum = async () => {
+        const [r] = await su.prisma.$queryRawUnsafe<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+            WHERE s.backend_type = 'autovacuum worker' AND l.granted AND l.relation = to_regclass($1)`,
+          `vl_scores."${leaf!.name}"`,
+        );
+        return (r?.n ?? 0) > 0;
+      };
+      const until = Date.now() + 30_000;
+      while (!(await heldByVacuum())) {
+        if (Date.now() > until) throw new Error("no autovacuum worker took the leaf within 30 s");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const run = crypto.randomUUID();
+      const next = rows.slice(0, 50);
+      // Two tries of 100 ms: without the wait past deadlock_timeout both time out behind the vacuum ("copied").
+      const mode = await withWorkspace(getDb().prisma, a.workspaceId, (tx) =>
+        replaceScores(tx, a.workspaceId, run, next, new Date(), { ...SWAP, lockTimeoutMs: 100, tries: 2 }),
+      );
+      expect(mode).toBe("swapped");
+      expect((await readAll(a.workspaceId)).size).toBe(50);
+    } finally {
+      await su.prisma.$executeRawUnsafe(`ALTER SYSTEM RESET autovacuum_naptime`);
+      await su.prisma.$queryRawUnsafe(`SELECT pg_reload_conf()`);
+      await su.close();
+    }
+  });
+
   it("builds the staged leaf's indexes with one parallel worker and 512MB (best measured on 2 cores) and without workspace_id but the primary key", async () => {
     const [fn] = await ownerQuery<{ config: string[] }>(`SELECT proconfig AS config FROM pg_proc WHERE proname = 'vl_scores_stage_index'`);
     expect(fn?.config).toEqual(expect.arrayContaining(["maintenance_work_mem=512MB", "max_parallel_maintenance_workers=1"]));
