@@ -342,7 +342,8 @@ describe("score write (staged load + partition swap)", () => {
   });
 
   it("a reader of the workspace that holds its partition and waits for the scoring transaction (a deadlock) is not cancelled; the write still lands", async () => {
-    // Each swap try waits at most lockTimeoutMs, below deadlock_timeout (1 s), so the swap never runs the
+    // Each swap try waits at most lockTimeoutMs, below deadlock_timeout (1 s) — longer only when nothing but a
+    // VACUUM / ANALYZE holds the partition (next test) —, so with a reader holding it the swap never runs the
     // deadlock check itself: a cycle through it ends as lock_not_available (caught: retry, then the
     // in-place copy), and the other side's check, 1 s into its wait, finds no cycle once the swap has
     // given up. A try that waited past deadlock_timeout would let a deadlock check find the cycle: the

@@ -203,6 +203,8 @@ export interface ReplaceScoresOptions {
    * lock_timeout of each swap try, in ms (default 200): the longest the workspace's readers queue behind it per try.
    * Keep it below deadlock_timeout (1 s): then a deadlock through the swap ends as a timeout (retry, then the copy)
    * instead of cancelling the reader or the scoring transaction (write-scores.integration-test.ts, "deadlock").
+   * The one exception is decided in SQL: when every lock others hold on the partition is a VACUUM's or ANALYZE's,
+   * a try waits deadlock_timeout longer, so PostgreSQL cancels an autovacuum (migration 20261124109800).
    */
   lockTimeoutMs?: number;
   /** Swap tries before falling back to replacing the rows in place from the staged table (default 5). */
