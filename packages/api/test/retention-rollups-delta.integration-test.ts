@@ -201,5 +201,20 @@ describe("retention rollups after small writes", () => {
     expect(report?.mode).toBe("full");
     expect(report?.fallback).toMatch(/customers changed/);
     expect(got).toEqual(want);
+    const [state] = await withWorkspace(prisma(), ws, (tx) => tx.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM retention_rollup_customers WHERE workspace_id = $1::uuid", ws));
+    expect(state?.n).toBe(data.customers.length);
+  });
+
+  it("a deleted workspace's state goes with it (no foreign key: a trigger on workspaces)", async () => {
+    const owner = await signUp("retdeltadrop");
+    const ws = owner.workspaceId;
+    const stateRows = () =>
+      withWorkspace(prisma(), ws, async (tx) => (await tx.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM retention_rollup_customers WHERE workspace_id = $1::uuid", ws))[0]?.n);
+    await withWorkspace(prisma(), ws, (tx) =>
+      tx.$executeRawUnsafe("INSERT INTO retention_rollup_customers (workspace_id, customer_id, ch, ca, sg, vt) SELECT $1::uuid, gen_random_uuid(), '', '', '', '' FROM generate_series(1, 3)", ws),
+    );
+    expect(await stateRows()).toBe(3);
+    await withWorkspace(prisma(), ws, (tx) => tx.$executeRaw`DELETE FROM workspaces WHERE id = ${ws}::uuid`);
+    expect(await stateRows()).toBe(0);
   });
 });
