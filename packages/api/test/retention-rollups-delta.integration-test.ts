@@ -209,12 +209,18 @@ describe("retention rollups after small writes", () => {
     const owner = await signUp("retdeltadrop");
     const ws = owner.workspaceId;
     const stateRows = () =>
-      withWorkspace(prisma(), ws, async (tx) => (await tx.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM retention_rollup_customers WHERE workspace_id = $1::uuid", ws))[0]?.n);
-    await withWorkspace(prisma(), ws, (tx) =>
-      tx.$executeRawUnsafe("INSERT INTO retention_rollup_customers (workspace_id, customer_id, ch, ca, sg, vt) SELECT $1::uuid, gen_random_uuid(), '', '', '', '' FROM generate_series(1, 3)", ws),
-    );
-    expect(await stateRows()).toBe(3);
+      withWorkspace(prisma(), ws, async (tx) =>
+        (await tx.$queryRawUnsafe<{ n: number }[]>(
+          `SELECT (SELECT count(*) FROM retention_rollup_customers WHERE workspace_id = $1::uuid) + (SELECT count(*) FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid) AS n`,
+          ws,
+        ))[0]?.n,
+      );
+    await withWorkspace(prisma(), ws, async (tx) => {
+      await tx.$executeRawUnsafe("INSERT INTO retention_rollup_customers (workspace_id, customer_id, ch, ca, sg, vt) SELECT $1::uuid, gen_random_uuid(), '', '', '', '' FROM generate_series(1, 3)", ws);
+      await tx.$executeRawUnsafe("INSERT INTO retention_rollup_customer_rows (workspace_id, customer_id, ok) SELECT $1::uuid, customer_id, true FROM retention_rollup_customers WHERE workspace_id = $1::uuid", ws);
+    });
+    expect(Number(await stateRows())).toBe(6);
     await withWorkspace(prisma(), ws, (tx) => tx.$executeRaw`DELETE FROM workspaces WHERE id = ${ws}::uuid`);
-    expect(await stateRows()).toBe(0);
+    expect(Number(await stateRows())).toBe(0);
   });
 });

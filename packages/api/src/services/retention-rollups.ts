@@ -254,29 +254,34 @@ const TZ = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
 export const DELTA_MAX_SHARE = 0.25;
 
 /**
- * The state rows (retention_rollup_customers) of the workspace's customers, or of those in vl_rr_chg with `has`:
- * split keys as text, cohort, summary hash, and the month / week rows as arrays (element i of mp / mr / mg is one
- * customer_months row: month index × 2 + (orders ≥ 2), revenue, margin). A customer whose rows do not add up to its
- * summary gets no hash (it counts as changed on every refresh until they do).
+ * The state of the workspace's customers, or of those in vl_rr_chg with `has`, in two tables: retention_rollup_customers
+ * (narrow: split keys as text, cohort, summary hash — what the change detection and the forecasts scan) and
+ * retention_rollup_customer_rows (the month / week rows as arrays, read by primary key for the changed customers only;
+ * element i of mp / mr / mg is one customer_months row: month index × 2 + (orders ≥ 2), revenue, margin). `ok` is false
+ * when the rows do not add up to the customer's summary (orders, revenue): such a customer counts as changed on every
+ * refresh until they do.
  */
-function stateSelect(only: boolean): string {
+function stateInserts(only: boolean): [string, string] {
   const inChg = (col: string) => (only ? ` AND ${col} IN (SELECT id FROM vl_rr_chg WHERE has)` : "");
-  return `SELECT c.workspace_id, c.id,
-          CASE WHEN (coalesce(m.n, 0), coalesce(m.r, 0), coalesce(w.n, 0), coalesce(w.r, 0)) = (c.order_count::bigint, c.revenue_minor::numeric, c.order_count::bigint, c.revenue_minor::numeric) THEN c.sig END,
-          ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}, ${CM_OF("c.lt")}, ${CW_OF("c.lt")},
-          m.mp, m.mr, m.mg, w.wp, w.wr, w.wg
-     FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.order_count, c.revenue_minor, ${SIG} AS sig,
-                  c.first_order_at AT TIME ZONE ${TZ} AS lt
+  const narrow = `INSERT INTO retention_rollup_customers (workspace_id, customer_id, sig, ch, ca, sg, vt, cm, cw)
+   SELECT c.workspace_id, c.id, c.sig, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}
+     FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, ${SIG} AS sig, c.first_order_at AT TIME ZONE ${TZ} AS lt
              FROM customers c WHERE c.workspace_id = $1::uuid${inChg("c.id")} OFFSET 0) c
-     LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+     LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id`;
+  const rows = `INSERT INTO retention_rollup_customer_rows (workspace_id, customer_id, ok, mp, mr, mg, wp, wr, wg)
+   SELECT c.workspace_id, c.id,
+          (coalesce(m.n, 0), coalesce(m.r, 0), coalesce(w.n, 0), coalesce(w.r, 0)) = (c.order_count::bigint, c.revenue_minor::numeric, c.order_count::bigint, c.revenue_minor::numeric),
+          m.mp, m.mr, m.mg, w.wp, w.wr, w.wg
+     FROM customers c
      LEFT JOIN (SELECT customer_id, array_agg(${MONTH_IDX_OF_FIRST("month")} * 2 + (orders >= 2)::int) AS mp, array_agg(revenue_minor) AS mr,
                        array_agg(margin_minor) AS mg, sum(orders) AS n, sum(revenue_minor) AS r
                   FROM customer_months WHERE workspace_id = $1::uuid${inChg("customer_id")} GROUP BY customer_id) m ON m.customer_id = c.id
      LEFT JOIN (SELECT customer_id, array_agg(${WEEK_IDX("week")}) AS wp, array_agg(revenue_minor) AS wr, array_agg(margin_minor) AS wg,
                        sum(orders) AS n, sum(revenue_minor) AS r
-                  FROM customer_weeks WHERE workspace_id = $1::uuid${inChg("customer_id")} GROUP BY customer_id) w ON w.customer_id = c.id`;
+                  FROM customer_weeks WHERE workspace_id = $1::uuid${inChg("customer_id")} GROUP BY customer_id) w ON w.customer_id = c.id
+    WHERE c.workspace_id = $1::uuid${inChg("c.id")}`;
+  return [narrow, rows];
 }
-const STATE_INSERT = `INSERT INTO retention_rollup_customers (workspace_id, customer_id, sig, ch, ca, sg, vt, cm, cw, mp, mr, mg, wp, wr, wg)`;
 
 /**
  * The month pass, cells, lifetimes and repeat rows from vl_rr_cust (id, cm, cw, split codes; with `signed` also sgn)
@@ -411,7 +416,8 @@ class DeltaFallback extends Error {}
 /**
  * Apply the changed customers' old → new contributions to the rollup rows (mode "delta"; the state must describe the
  * rows present and have been built with the same cut-off month and time zone). Changed = a new or deleted customer,
- * or one whose summary hash, channel, campaign, RFM segment or value tier differs from its state row. Old contributions
+ * or one whose summary hash, channel, campaign, RFM segment or value tier differs from its state row, or whose
+ * stored rows did not add up to its summary (ok = false). Old contributions
  * come from the state, new ones from the current rows; both go through the same statements as the full refresh
  * (passes, signed), and their sums are added to the stored rows. Gaps are rebuilt (one scan of customers), the
  * forecasts from the state joined to the scores. Throws DeltaFallback when more than DELTA_MAX_SHARE of the
@@ -431,7 +437,8 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
                FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
               WHERE c.workspace_id = $1::uuid) n
        FULL JOIN (SELECT customer_id, sig, ch, ca, sg, vt FROM retention_rollup_customers WHERE workspace_id = $1::uuid) o ON o.customer_id = n.id
-      WHERE n.id IS NULL OR o.customer_id IS NULL OR o.sig IS NULL OR (n.sig, n.ch, n.ca, n.sg, n.vt) IS DISTINCT FROM (o.sig, o.ch, o.ca, o.sg, o.vt)`,
+      WHERE n.id IS NULL OR o.customer_id IS NULL OR (n.sig, n.ch, n.ca, n.sg, n.vt) IS DISTINCT FROM (o.sig, o.ch, o.ca, o.sg, o.vt)
+         OR o.customer_id IN (SELECT customer_id FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid AND NOT ok)`,
     ws,
   ));
   const [cnt] = await tx.$queryRawUnsafe<{ changed: number; total: number }[]>(
@@ -460,7 +467,7 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
     await timed("delta_rows", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_mo ON COMMIT DROP AS
        SELECT d.cid AS customer_id, u.e >> 1 AS p, 1 + (u.e & 1) AS orders, u.r AS rev, u.g AS mar
-         FROM vl_rr_dc d JOIN retention_rollup_customers o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
+         FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
          CROSS JOIN LATERAL unnest(o.mp, o.mr, o.mg) AS u(e, r, g) WHERE d.sgn = -1
        UNION ALL
        SELECT d.cid, ${MONTH_IDX_OF_FIRST("m.month")}, m.orders, m.revenue_minor, m.margin_minor
@@ -469,7 +476,7 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
     ).then(() => tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_wo ON COMMIT DROP AS
        SELECT d.cid AS customer_id, u.e AS p, u.r AS rev, u.g AS mar
-         FROM vl_rr_dc d JOIN retention_rollup_customers o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
+         FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
          CROSS JOIN LATERAL unnest(o.wp, o.wr, o.wg) AS u(e, r, g) WHERE d.sgn = -1
        UNION ALL
        SELECT d.cid, ${WEEK_IDX("m.week")}, m.revenue_minor, m.margin_minor
@@ -520,10 +527,13 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
     await timed("gaps", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'gaps'`, ws).then(() => tx.$executeRawUnsafe(GAPS_SQL, ws)));
     // The state follows: the changed customers' rows rebuilt from their current rows.
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
-    await timed("state", tx.$executeRawUnsafe(
-      `DELETE FROM retention_rollup_customers o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had`,
-      ws,
-    ).then(() => tx.$executeRawUnsafe(`${STATE_INSERT} ${stateSelect(true)}`, ws)));
+    const [narrow, stateRows] = stateInserts(true);
+    await timed("state", (async () => {
+      for (const t of ["retention_rollup_customers", "retention_rollup_customer_rows"])
+        await tx.$executeRawUnsafe(`DELETE FROM ${t} o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had`, ws);
+      await tx.$executeRawUnsafe(narrow, ws);
+      await tx.$executeRawUnsafe(stateRows, ws);
+    })());
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
     await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg, vl_rr_dc, vl_rr_mo, vl_rr_wo, vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w, vl_rr_delta, vl_rr_d");
   } else await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg");
@@ -586,7 +596,8 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   let rows = prev?.rows ?? 0;
   if (mode === "full") {
     await timed("delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid`, ws));
-    await timed("state_delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customers WHERE workspace_id = $1::uuid`, ws));
+    await timed("state_delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customers WHERE workspace_id = $1::uuid`, ws)
+      .then(() => tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid`, ws)));
     rows = lastMonth === null ? 0 : await fullRefresh(tx, ws, lastMonth, timed);
   } else if (mode !== "kept") {
     const [n] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM retention_rollups WHERE workspace_id = $1::uuid`, ws);
@@ -659,8 +670,10 @@ async function fullRefresh(tx: Tx, ws: string, lastMonth: number, timed: Timed):
   await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w");
   // The state of every customer, for the next refresh's delta: customer_months and customer_weeks each read once more
   // in primary-key order (grouped without a sort or hash).
+  const [narrow, stateRows] = stateInserts(false);
+  await timed("state", tx.$executeRawUnsafe(narrow, ws));
   await tx.$executeRawUnsafe("SET LOCAL enable_hashagg = off");
-  await timed("state", tx.$executeRawUnsafe(`${STATE_INSERT} ${stateSelect(false)}`, ws));
+  await timed("state_rows", tx.$executeRawUnsafe(stateRows, ws));
   await tx.$executeRawUnsafe("SET LOCAL enable_hashagg TO DEFAULT");
   return rows;
 }
