@@ -141,7 +141,7 @@ describe("derived parts rebuilt only when what they depend on changed", () => {
     expect(await holdoutOf(second)).toEqual({ ...check, sameDataAs: first });
 
     // A write (here a customer's channel, which no summary trigger sees; the write marks the workspace stale
-    // as every write path does): every part is rebuilt, the doctored rows are gone.
+    // as every write path does): campaigns and facts are rebuilt (their doctored rows gone), retention applies the change.
     await inWs(async (tx) => {
       await tx.$executeRawUnsafe(
         `UPDATE customers SET acquisition_channel = 'derived-keys-test' WHERE workspace_id = $1::uuid
@@ -152,6 +152,9 @@ describe("derived parts rebuilt only when what they depend on changed", () => {
     });
     const third = await fullRun();
     expect(await refreshRuns()).toEqual({ retention: third, campaigns: third, facts: third });
+    // Retention applied only the changed customer's contributions (mode delta, retention-rollups.ts): its doctored
+    // row, which that customer's change does not touch, is still there; moved back, the rows equal a full rebuild.
+    await doctor(-1000, ["retention"]);
     const thirdCheck = await holdoutOf(third);
     expect(thirdCheck.sameDataAs).toBeUndefined(); // computed again
     expect(thirdCheck.checkKey).not.toBe(check.checkKey);
@@ -197,11 +200,13 @@ describe("derived parts rebuilt only when what they depend on changed", () => {
     await forcedRebuild(runId);
     expect(predPartial).toEqual(await all());
 
-    // 2. Value tiers (and so the tier split) too: retention rebuilds the segment / tier rows; campaigns keep everything.
+    // 2. Value tiers (and so the tier split) too, for a tenth of the customers: retention replaces their contributions
+    // (mode delta; above DELTA_MAX_SHARE it would rebuild everything), which leaves the order-only rows as they are;
+    // campaigns keep everything.
     expect(
       await changeScores(
         `UPDATE customer_scores SET value_tier = CASE value_tier WHEN 'high' THEN 'medium' WHEN 'medium' THEN 'low' ELSE 'high' END
-          WHERE workspace_id = $1::uuid AND value_tier IS NOT NULL AND (hashtext(customer_id::text) % 3) = 0`,
+          WHERE workspace_id = $1::uuid AND value_tier IS NOT NULL AND (hashtext(customer_id::text) % 10) = 0`,
       ),
     ).toBeGreaterThan(0);
     const tierRows = (rows: string[]) => rows.filter((t) => t.includes(",tier,"));

@@ -1,5 +1,5 @@
 /**
- * Retention rollups, row by row: after a forced full refresh (and after a scores-only refresh) every cell,
+ * Retention rollups, row by row: after a forced full refresh (and after a delta refresh for new segments / tiers) every cell,
  * lifetime and repeat row equals what a plain query gives for its definition — one GROUP BY per split with the
  * split key as text (as the page's live queries do), lifetimes from a per-customer window pass per "active"
  * window (getRetentionCurves' query), quarter cells from one row per customer and quarter. The refresh computes
@@ -139,7 +139,7 @@ async function load(ws: string, seed: number, customers: number): Promise<void> 
 }
 
 describe("retention rollup rows", () => {
-  it("equal their definitions after a forced full refresh and after a scores-only refresh", async () => {
+  it("equal their definitions after a forced full refresh and after a delta refresh for new segments and tiers", async () => {
     const owner = await signUp("retrows");
     const ws = owner.workspaceId;
     await load(ws, 20261124, 600);
@@ -155,12 +155,14 @@ describe("retention rollup rows", () => {
     await check("after the recompute");
     await withWorkspace(prisma(), ws, async (tx) => expect(await refreshRetentionRollups(tx, ws, runId, { force: true })).toBe(true), { timeoutMs: 120_000 });
     await check("forced full refresh");
-    // New value tiers and segments for a third of the customers: only the score-dependent rows are rebuilt.
+    // New value tiers and segments for a tenth of the customers: the refresh replaces only their contributions (mode delta).
     await withWorkspace(prisma(), ws, async (tx) => {
       await tx.$executeRaw`UPDATE customer_scores SET value_tier = CASE value_tier WHEN 'high' THEN 'low' WHEN 'low' THEN 'medium' ELSE 'high' END,
                                  rfm_segment = CASE WHEN hashtext(customer_id::text) % 2 = 0 THEN 'Champions' ELSE rfm_segment END
-                            WHERE workspace_id = ${ws}::uuid AND hashtext(customer_id::text) % 3 = 0`;
-      expect(await refreshRetentionRollups(tx, ws, runId)).toBe(true);
+                            WHERE workspace_id = ${ws}::uuid AND hashtext(customer_id::text) % 10 = 0`;
+      let mode: string | undefined;
+      expect(await refreshRetentionRollups(tx, ws, runId, { report: (r) => (mode = r.mode) })).toBe(true);
+      expect(mode).toBe("delta");
     });
     await check("scores-only refresh");
   });

@@ -9,8 +9,10 @@
  * integer keys the planner hashes; every split's rows, and the quarter cells, are summed from those small
  * results (see bySplit and the month pass's comment).
  * A refresh rebuilds only what changed since the rows were built (RetentionRefreshMode, derived-keys.ts): after
- * a write everything; when only the scores moved, the segment / tier rows and the forecasts; when only
- * predicted values moved, the forecasts; when nothing moved (a full run over unchanged data), nothing.
+ * a small write or moved RFM segments / tiers, it applies the changed customers' old → new contributions, the old
+ * ones from a per-customer state the previous refresh wrote (retention_rollup_customers); when only predicted values
+ * moved, the forecasts; when nothing moved (a full run over unchanged data), nothing; everything when there is no
+ * usable state (first refresh, time-zone change, cut-off month moved) or too many customers changed.
  *
  * The page's procedures use them only while fresh (readRetentionFreshness): no write since they were
  * built (workspaces.metrics_stale_at IS NULL, workspace_stats unmoved); the rows that depend on the
@@ -179,18 +181,31 @@ export interface RetentionRefreshOptions {
   prints?: ScorePrints;
   /** Rebuild every row even when nothing they depend on changed since they were built (benchmarks). */
   force?: boolean;
+  /** Called after a successful refresh with what it did (tests, benchmarks). */
+  report?: (r: RetentionRefreshReport) => void;
+}
+
+export interface RetentionRefreshReport {
+  mode: RetentionRefreshMode;
+  /** Customers whose contributions were replaced (delta), or null when the refresh did not look. */
+  changed: number | null;
+  /** Why a delta gave up and rebuilt everything (too many changed customers, a row that would not add up). */
+  fallback: string | null;
 }
 
 /**
- * What a refresh rebuilds, from what changed since the rows were built (derived-keys.ts):
- * - full: any write (data key moved), or no key / no refresh row: every row;
- * - scores: the RFM segments or value tiers moved: the segment and tier splits (cells, lifetimes) and the forecasts;
- * - forecast: only predicted values moved: the 'pred' rows;
+ * What a refresh rebuilds, from what changed since the rows were built (derived-keys.ts) and the per-customer state
+ * (retention_rollup_customers, migration 20261125100000):
+ * - delta: any write or moved RFM segments / value tiers, with a usable state (built in this time zone, same cut-off
+ *   month): the changed customers' old contributions (from the state) replaced by their new ones (from their current
+ *   rows) in every row; gaps rebuilt, forecasts rebuilt from the state. Falls back to "full" above DELTA_MAX_SHARE
+ *   changed customers or when a row would not add up;
+ * - full: no key, no refresh row, no usable state (first refresh, time-zone change, cut-off month moved), `force`:
+ *   every row, and the state of every customer;
+ * - forecast: only predicted values moved: the 'pred' rows (from the state);
  * - kept: nothing moved: no row, only the refresh row (now the new run's).
- * The rows that depend on orders and customers alone (cells and lifetimes of the none / channel / campaign
- * splits, repeat, gaps) are rebuilt only in "full".
  */
-export type RetentionRefreshMode = "full" | "scores" | "forecast" | "kept";
+export type RetentionRefreshMode = "full" | "delta" | "forecast" | "kept";
 
 /**
  * Rebuild what changed of the workspace's retention rollups. Runs in the recompute's second transaction, in a savepoint:
@@ -209,10 +224,322 @@ export async function refreshRetentionRollups(tx: Tx, workspaceId: string, model
     return false;
   } finally {
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL enable_hashagg TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL work_mem TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL hash_mem_multiplier TO DEFAULT");
   }
+}
+
+/** Milliseconds per statement of a refresh, logged (what a slow refresh spends its time on). */
+type Timed = <T>(name: string, run: Promise<T>) => Promise<T>;
+
+/**
+ * A customer's summary as one 64-bit hash (retention_rollup_customers.sig, alias `c` = customers). Every write
+ * to a customer's orders rewrites its summary with summary_updated_at = now() (the summary triggers, the
+ * import's flushes, the repair rebuild), and a changed order count, revenue, margin or first / last order
+ * moves it too, so equal hashes = the month and week rows the state holds are still the customer's.
+ */
+const SIG = `hash_record_extended((c.summary_updated_at, c.order_count, c.purchase_days, c.revenue_minor, c.margin_minor, c.first_order_at, c.last_order_at), 0)`;
+/** Cohort month / week index of a local timestamp (see the per-customer table's comment). */
+const CM_OF = (lt: string) => MONTH_IDX_OF_FIRST(`date_trunc('month', ${lt})::date`);
+const CW_OF = (lt: string) => `((${lt}::date - date '0001-01-01') / 7 - 102738)`;
+const TZ = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
+
+/**
+ * Above this share of changed customers a refresh rebuilds everything instead of applying the changes (the
+ * delta reads the changed customers' rows by index and their old rows from the state; BENCHMARKS.md, "Session 13:
+ * the retention rollups after a small write").
+ */
+export const DELTA_MAX_SHARE = 0.25;
+
+/**
+ * The state of the workspace's customers, or of those in vl_rr_chg with `has`, in two tables: retention_rollup_customers
+ * (narrow: split keys as text, cohort, summary hash — what the change detection and the forecasts scan) and
+ * retention_rollup_customer_rows (the month / week rows as arrays, read by primary key for the changed customers only;
+ * element i of mp / mr / mg is one customer_months row: month index × 2 + (orders ≥ 2), revenue, margin). `ok` is false
+ * when the rows do not add up to the customer's summary (orders, revenue): such a customer counts as changed on every
+ * refresh until they do.
+ */
+function stateInserts(only: boolean): [string, string] {
+  const inChg = (col: string) => (only ? ` AND ${col} IN (SELECT id FROM vl_rr_chg WHERE has)` : "");
+  const narrow = `INSERT INTO retention_rollup_customers (workspace_id, customer_id, sig, ch, ca, sg, vt, cm, cw)
+   SELECT c.workspace_id, c.id, c.sig, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}
+     FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, ${SIG} AS sig, c.first_order_at AT TIME ZONE ${TZ} AS lt
+             FROM customers c WHERE c.workspace_id = $1::uuid${inChg("c.id")} OFFSET 0) c
+     LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id`;
+  const rows = `INSERT INTO retention_rollup_customer_rows (workspace_id, customer_id, ok, mp, mr, mg, wp, wr, wg)
+   SELECT c.workspace_id, c.id,
+          (coalesce(m.n, 0), coalesce(m.r, 0), coalesce(w.n, 0), coalesce(w.r, 0)) = (c.order_count::bigint, c.revenue_minor::numeric, c.order_count::bigint, c.revenue_minor::numeric),
+          m.mp, m.mr, m.mg, w.wp, w.wr, w.wg
+     FROM customers c
+     LEFT JOIN (SELECT customer_id, array_agg(${MONTH_IDX_OF_FIRST("month")} * 2 + (orders >= 2)::int) AS mp, array_agg(revenue_minor) AS mr,
+                       array_agg(margin_minor) AS mg, sum(orders) AS n, sum(revenue_minor) AS r
+                  FROM customer_months WHERE workspace_id = $1::uuid${inChg("customer_id")} GROUP BY customer_id) m ON m.customer_id = c.id
+     LEFT JOIN (SELECT customer_id, array_agg(${WEEK_IDX("week")}) AS wp, array_agg(revenue_minor) AS wr, array_agg(margin_minor) AS wg,
+                       sum(orders) AS n, sum(revenue_minor) AS r
+                  FROM customer_weeks WHERE workspace_id = $1::uuid${inChg("customer_id")} GROUP BY customer_id) w ON w.customer_id = c.id
+    WHERE c.workspace_id = $1::uuid${inChg("c.id")}`;
+  return [narrow, rows];
+}
+
+/**
+ * The month pass, cells, lifetimes and repeat rows from vl_rr_cust (id, cm, cw, split codes; with `signed` also sgn)
+ * and vl_rr_keys, inserted into `target`. Unsigned: over the workspace's customer_months / customer_weeks, one row per
+ * customer. Signed (the delta): over vl_rr_mo / vl_rr_wo (customer_id = vl_rr_cust.id, p = month / week index), where
+ * each changed customer appears twice — its old rows with sgn −1, its current rows with sgn +1 —, so every count and
+ * sum is the change of the rows; lifetimes with n = 0 are left out only when unsigned. Returns the rows inserted.
+ */
+async function passes(tx: Tx, ws: string, lastMonth: number, signed: boolean, target: string, timed: Timed): Promise<number> {
+  let rows = 0;
+  // The signed sources are temporary tables: some statements then have no workspace parameter.
+  const run = (sql: string): Promise<number> => (sql.includes("$1") ? tx.$executeRawUnsafe(sql, ws) : tx.$executeRawUnsafe(sql));
+  const insert = INSERT.replace("retention_rollups", target);
+  const withKeys = (x: string, select: string, where = "true") => insertWithKeys(x, select, where).replace(INSERT, insert);
+  const lastComplete = lastMonth - 1;
+  const mSets: (readonly MCol[])[] = Object.values(M_SETS);
+  const mCols = M_COLS.filter((c) => mSets.some((set) => set.includes(c)));
+  const mgid = (set: readonly MCol[]) => gid(mCols, set);
+  const N = signed ? "sum(sgn)" : "count(*)";
+  // sum() of no rows is NULL where count() is 0.
+  const NF = (cond: string) => (signed ? `coalesce(sum(sgn) FILTER (WHERE ${cond}), 0)` : `count(*) FILTER (WHERE ${cond})`);
+  const S = (col: string) => (signed ? `sum(${col} * sgn)` : `sum(${col})`);
+  const monthSrc = signed
+    ? `SELECT customer_id, p AS month, p, orders, rev, mar FROM vl_rr_mo`
+    : `SELECT customer_id, month, ${MONTH_IDX_OF_FIRST("month")} AS p, orders, revenue_minor AS rev, margin_minor AS mar
+         FROM customer_months WHERE workspace_id = $1::uuid`;
+  // One ordered pass over customer_months (the primary key's order: customer, month) joined to vl_rr_cust, aggregated
+  // by every set of M_SETS at once. Per row: p = its month, prv / nxt = the customer's previous / next purchase month,
+  // p0 = the customer's first. Month cells count rows, and nq the rows that are the customer's first in their quarter,
+  // so the quarter cells (a customer once per quarter) are sums of month cells. Lifetimes (getRetentionCurves' definition: for window w, the first month p
+  // with no purchase in the w months after it, or the last month when at least w complete months follow it; life =
+  // p + 1 − p0) need no per-customer row: a row is that month for exactly the windows w in [lo, hi], lo = the largest
+  // gap between the customer's earlier purchase months (each earlier row failed the test), hi = its own gap − 1 (or
+  // the complete months after it for the last row); mask = which of ROLLUP_WINDOWS that is, life = p + 1 − p0 where
+  // mask > 0, and nf counts each customer once (its first row), so a cohort's "not churned" count is its size minus
+  // the lifetimes found. Repeat: d on the customer's first row (0 = two orders in the first month, else months to
+  // the next purchase month, −1 = none).
+  const maskOf = ROLLUP_WINDOWS.map((w, i) => `CASE WHEN lo <= ${w} AND ${w} <= hi THEN ${1 << i} ELSE 0 END`).join(" + ");
+  await timed("month_pass", run(
+    `CREATE TEMP TABLE vl_rr_m ON COMMIT DROP AS
+     WITH o AS (
+       SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt
+         FROM (${monthSrc}) m
+       WINDOW w AS (PARTITION BY customer_id ORDER BY month)
+     ), r AS (
+       SELECT customer_id, p, orders, rev, mar, prv, nxt, first_value(p) OVER w2 AS p0, coalesce(max(p - prv) OVER w2, 0) AS lo,
+              CASE WHEN nxt IS NULL THEN ${lastComplete} - p ELSE nxt - p - 1 END AS hi
+         FROM o WINDOW w2 AS (PARTITION BY customer_id ORDER BY month ROWS UNBOUNDED PRECEDING)
+     ), x AS (SELECT r.*, ${maskOf} AS mask FROM r)
+     SELECT grouping(${mCols.join(", ")}) AS gs, ${M_COLS.map((c) => (mCols.includes(c) ? c : `NULL::int AS ${c}`)).join(", ")},
+            ${N}::int AS n, (${NF("prv IS NULL OR prv / 3 <> p / 3")})::int AS nq, (${NF("prv IS NULL")})::int AS nf,
+            ${S("rev")}::bigint AS rev, ${S("mar")}::bigint AS mar
+       FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cm, x.p, x.p0, CASE WHEN x.mask > 0 THEN x.p + 1 - x.p0 END AS life, x.mask,
+                    CASE WHEN x.prv IS NULL THEN CASE WHEN x.orders >= 2 THEN 0 ELSE coalesce(x.nxt - x.p, -1) END END AS d, x.prv, x.rev, x.mar${signed ? ", c.sgn" : ""}
+               FROM x JOIN vl_rr_cust c ON c.id = x.customer_id) y
+      GROUP BY GROUPING SETS (${mSets.map((set) => `(${set.join(", ")})`).join(", ")})`
+  ));
+  // Cohort cells (customers with a first order): month and quarter from the month pass, week from one pass over
+  // customer_weeks grouped the same way; k = period − cohort.
+  const cellAggs = "sum(n)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar";
+  const cellRow = (grain: TCohortGrain) => `$1::uuid, 'cell', '${grain}', split, grp, 0, c0, p - c0, n, rev, mar, 0, 0`;
+  const cells = (table: string, orders: number, scores: number, c0: string, p: string, n = "n") =>
+    bySplit(`(SELECT gs, ch, ca, sg, vt, ${c0} AS c0, ${p} AS p, ${n} AS n, rev, mar FROM ${table} WHERE ${c0} IS NOT NULL) t`, "all", `gs = ${orders}`, `gs = ${scores}`, "c0, p", cellAggs);
+  rows += await timed("cells_month", run(withKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm", "p"), cellRow("month"))));
+  rows += await timed("cells_quarter", run(withKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm / 3", "p / 3", "nq"), cellRow("quarter"))));
+  // Grouped by two key families, each as one bigint (pair of codes: first << 32 | second; codes are 1 … 2^31 − 1), so a
+  // row is hashed on 3 columns per set instead of 4; the codes are unpacked from the few grouped rows. gs is what
+  // grouping(ch, ca, sg, vt) would give: 3 = by (ch, ca), 12 = by (sg, vt).
+  const pair = (a: string, b: string) => `((c.${a}::bigint << 32) | c.${b})`;
+  const unpack = (key: string, a: string, b: string) => `(${key} >> 32)::int AS ${a}, (${key} & 4294967295)::int AS ${b}`;
+  const weekRows = (keys: string) =>
+    signed
+      ? `SELECT ${keys}, c.cw AS c0, m.p, m.rev, m.mar, c.sgn FROM vl_rr_wo m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE c.cw IS NOT NULL`
+      : `SELECT ${keys}, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
+           FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL`;
+  const weekAggs = `${N}::int AS n, ${S("rev")}::bigint AS rev, ${S("mar")}::bigint AS mar`;
+  const weekSql = `SELECT gs, ${unpack("ko", "ch", "ca")}, ${unpack("ks", "sg", "vt")}, c0, p, n, rev, mar FROM (
+           SELECT CASE grouping(ko, ks) WHEN 1 THEN 3 ELSE 12 END AS gs, ko, ks, c0, p, ${weekAggs} FROM (${weekRows(`${pair("ch", "ca")} AS ko, ${pair("sg", "vt")} AS ks`)}) y
+            GROUP BY GROUPING SETS ((ko, c0, p), (ks, c0, p))) g`;
+  rows += await timed("cells_week", run(`CREATE TEMP TABLE vl_rr_w ON COMMIT DROP AS ${weekSql}`)
+    .then(() => run(withKeys(cells("vl_rr_w", 3, 12, "c0", "p"), cellRow("week")))));
+  // Lifetimes for the retention curves (every precomputed window): per split, cohort and window, the lifetimes
+  // found (mask bit set), and the cohort's other customers (size − found) as −1 = not churned yet.
+  const windows = ROLLUP_WINDOWS.map((w, i) => `(${w}, ${1 << i})`).join(", ");
+  rows += await timed("lifetimes", run(
+    withKeys(
+      `WITH y AS (${bySplit("vl_rr_m", "all", `gs = ${mgid(M_SETS.lifeOrders)}`, `gs = ${mgid(M_SETS.lifeScores)}`, "p0, life, mask", "sum(n) AS n, sum(nf) AS nf")}),
+       f AS (SELECT y.split, y.code, v.w, y.p0, y.life, sum(y.n) AS n FROM y JOIN (VALUES ${windows}) v(w, bit) ON y.mask & v.bit <> 0 GROUP BY 1, 2, 3, 4, 5),
+       s AS (SELECT split, code, p0, sum(nf) AS size FROM y GROUP BY 1, 2, 3),
+       t AS (SELECT split, code, w, p0, sum(n) AS n FROM f GROUP BY 1, 2, 3, 4)
+       SELECT split, code, w, p0, life, n::int AS n FROM f
+       UNION ALL
+       SELECT s.split, s.code, v.w, s.p0, -1, (s.size - coalesce(t.n, 0))::int
+         FROM s CROSS JOIN (VALUES ${windows}) v(w, bit) LEFT JOIN t ON t.split = s.split AND t.code = s.code AND t.w = v.w AND t.p0 = s.p0`,
+      "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0",
+      signed ? "n <> 0" : "n > 0",
+    )
+  ));
+  // Key rates: months to the second purchase month per cohort (no split).
+  rows += await timed("repeat", run(
+    `${insert}
+     SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, sum(n)::int, 0, 0, 0, 0 FROM vl_rr_m WHERE gs = ${mgid(M_SETS.lifeOrders)} AND d IS NOT NULL GROUP BY p0, d`
+  ));
+  return rows;
+}
+
+/** Gaps between purchase days per cohort month (customers with at least two purchase days). */
+const GAPS_SQL = `${INSERT}
+  SELECT $1::uuid, 'gaps', 'month', 'none', '', 0, ${MONTH_IDX_OF_FIRST(`date_trunc('month', first_order_at AT TIME ZONE ${TZ})::date`)}, 0, count(*)::int, 0, 0,
+         sum(purchase_days - 1)::bigint, sum(extract(epoch FROM last_order_at - first_order_at))::float8
+    FROM customers WHERE workspace_id = $1::uuid AND purchase_days >= 2
+   GROUP BY 7`;
+
+/** The cohort LTV forecasts ('pred' rows, k per PRED_K) from rows `s` with split columns ch, ca, sg, vt, the cohort c0 and the score columns. */
+const predInsert = (grouped: string) => `WITH x AS (${grouped})
+  ${INSERT}
+  SELECT $1::uuid, 'pred', 'month', x.split, x.grp, 0, x.c0, v.k, x.scored, coalesce(v.val, 0), 0, 0, 0
+    FROM x CROSS JOIN LATERAL (VALUES ${Object.entries(PRED_K).map(([col, k]) => `(${k}, x.${col})`).join(", ")}) AS v(k, val)`;
+const PRED_COLS = "s.expected_purchases_30, s.expected_purchases_90, s.expected_purchases_365, s.predicted_clv_minor, s.predicted_clv_low_minor, s.predicted_clv_high_minor";
+/** The forecasts from the state's split keys (text) and cohorts: every scored customer, no pass over its rows. */
+const PRED_FROM_STATE = predInsert(
+  `SELECT ${SPLIT_OF} AS split, coalesce(ch, ca, sg, vt, '') AS grp, c0, ${PRED_SUMS}
+     FROM (SELECT st.ch, st.ca, st.sg, st.vt, st.cm AS c0, ${PRED_COLS}
+             FROM retention_rollup_customers st JOIN customer_scores s ON s.workspace_id = st.workspace_id AND s.customer_id = st.customer_id
+            WHERE st.workspace_id = $1::uuid AND st.cm IS NOT NULL AND ${PRED_WHERE}) s
+    GROUP BY ${SETS("c0")}`,
+);
+
+/** Why a delta refresh gave up (then the refresh rebuilds everything). */
+class DeltaFallback extends Error {}
+
+/**
+ * Apply the changed customers' old → new contributions to the rollup rows (mode "delta"; the state must describe the
+ * rows present and have been built with the same cut-off month and time zone). Changed = a new or deleted customer,
+ * or one whose summary hash, channel, campaign, RFM segment or value tier differs from its state row, or whose
+ * stored rows did not add up to its summary (ok = false). Old contributions
+ * come from the state, new ones from the current rows; both go through the same statements as the full refresh
+ * (passes, signed), and their sums are added to the stored rows. Gaps are rebuilt (one scan of customers), the
+ * forecasts from the state joined to the scores. Throws DeltaFallback when more than DELTA_MAX_SHARE of the
+ * customers changed or a sum comes out impossible (a negative count): the caller rolls back and rebuilds.
+ * Returns how many customers changed.
+ */
+async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: boolean, predMoved: boolean, timed: Timed): Promise<number> {
+  // Same data and classes ("forecast"): nothing of the state can differ, only the forecasts are rebuilt.
+  if (!dataOrClasses) {
+    if (predMoved) await timed("forecast", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred'`, ws).then(() => tx.$executeRawUnsafe(PRED_FROM_STATE, ws)));
+    return 0;
+  }
+  await timed("changed", tx.$executeRawUnsafe(
+    `CREATE TEMP TABLE vl_rr_chg ON COMMIT DROP AS
+     SELECT coalesce(n.id, o.customer_id) AS id, o.customer_id IS NOT NULL AS had, n.id IS NOT NULL AS has
+       FROM (SELECT c.id, ${SIG} AS sig, ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca, ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt
+               FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+              WHERE c.workspace_id = $1::uuid) n
+       FULL JOIN (SELECT customer_id, sig, ch, ca, sg, vt FROM retention_rollup_customers WHERE workspace_id = $1::uuid) o ON o.customer_id = n.id
+      WHERE n.id IS NULL OR o.customer_id IS NULL OR (n.sig, n.ch, n.ca, n.sg, n.vt) IS DISTINCT FROM (o.sig, o.ch, o.ca, o.sg, o.vt)
+         OR o.customer_id IN (SELECT customer_id FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid AND NOT ok)`,
+    ws,
+  ));
+  const [cnt] = await tx.$queryRawUnsafe<{ changed: number; total: number }[]>(
+    `SELECT (SELECT count(*) FROM vl_rr_chg)::int AS changed, (SELECT count(*) FROM customers WHERE workspace_id = $1::uuid)::int AS total`,
+    ws,
+  );
+  const changed = cnt?.changed ?? 0;
+  if (changed > DELTA_MAX_SHARE * Math.max(1, cnt?.total ?? 0)) throw new DeltaFallback(`${changed} of ${cnt?.total ?? 0} customers changed`);
+  if (changed > 0) {
+    await tx.$executeRawUnsafe("ANALYZE vl_rr_chg");
+    // The changed customers' lookups are by primary key (a few per cent of the customers at most).
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+    // Each changed customer once with its old keys (sgn −1, from the state) and once with its current ones (+1).
+    await timed("delta_customers", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_dc ON COMMIT DROP AS
+       SELECT (row_number() OVER ())::int AS cid, u.* FROM (
+         SELECT -1 AS sgn, o.customer_id AS id, o.cm, o.cw, o.ch, o.ca, o.sg, o.vt
+           FROM vl_rr_chg x JOIN retention_rollup_customers o ON o.workspace_id = $1::uuid AND o.customer_id = x.id WHERE x.had
+         UNION ALL
+         SELECT 1, c.id, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}
+           FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${TZ} AS lt
+                   FROM vl_rr_chg x JOIN customers c ON c.workspace_id = $1::uuid AND c.id = x.id WHERE x.has OFFSET 0) c
+           LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id) u`,
+      ws,
+    ));
+    await timed("delta_rows", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_mo ON COMMIT DROP AS
+       SELECT d.cid AS customer_id, u.e >> 1 AS p, 1 + (u.e & 1) AS orders, u.r AS rev, u.g AS mar
+         FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
+         CROSS JOIN LATERAL unnest(o.mp, o.mr, o.mg) AS u(e, r, g) WHERE d.sgn = -1
+       UNION ALL
+       SELECT d.cid, ${MONTH_IDX_OF_FIRST("m.month")}, m.orders, m.revenue_minor, m.margin_minor
+         FROM vl_rr_dc d JOIN customer_months m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1`,
+      ws,
+    ).then(() => tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_wo ON COMMIT DROP AS
+       SELECT d.cid AS customer_id, u.e AS p, u.r AS rev, u.g AS mar
+         FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
+         CROSS JOIN LATERAL unnest(o.wp, o.wr, o.wg) AS u(e, r, g) WHERE d.sgn = -1
+       UNION ALL
+       SELECT d.cid, ${WEEK_IDX("m.week")}, m.revenue_minor, m.margin_minor
+         FROM vl_rr_dc d JOIN customer_weeks m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1`,
+      ws,
+    )));
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+    const code = (col: string) => `(row_number() OVER (ORDER BY ${col}))::int`;
+    await tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_keys ON COMMIT DROP AS
+       SELECT 'channel'::text AS split, grp, ${code("grp")} AS code FROM (SELECT DISTINCT ch AS grp FROM vl_rr_dc) d
+       UNION ALL SELECT 'campaign', grp, ${code("grp")} FROM (SELECT DISTINCT ca AS grp FROM vl_rr_dc) d
+       UNION ALL SELECT 'segment', grp, ${code("grp")} FROM (SELECT DISTINCT sg AS grp FROM vl_rr_dc) d
+       UNION ALL SELECT 'tier', grp, ${code("grp")} FROM (SELECT DISTINCT vt AS grp FROM vl_rr_dc) d`,
+    );
+    const join = (split: string, alias: string, col: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = d.${col}`;
+    await tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_cust ON COMMIT DROP AS
+       SELECT d.cid AS id, d.sgn, d.cm, d.cw, kch.code AS ch, kca.code AS ca, ksg.code AS sg, kvt.code AS vt
+         FROM vl_rr_dc d ${join("channel", "kch", "ch")} ${join("campaign", "kca", "ca")} ${join("segment", "ksg", "sg")} ${join("tier", "kvt", "vt")}`,
+    );
+    await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust, vl_rr_mo, vl_rr_wo");
+    await tx.$executeRawUnsafe(`CREATE TEMP TABLE vl_rr_delta ON COMMIT DROP AS SELECT * FROM retention_rollups WITH NO DATA`);
+    await passes(tx, ws, lastMonth, true, "vl_rr_delta", timed);
+    // New row = stored row + the change; a key whose count comes to 0 has no row (as in a full refresh, where every
+    // row counts at least one customer).
+    const key = ["kind", "grain", "split", "grp", "w", "c0", "k"];
+    await timed("merge", tx.$executeRawUnsafe(
+      `CREATE TEMP TABLE vl_rr_d ON COMMIT DROP AS
+       SELECT ${key.map((k) => `d.${k}`).join(", ")}, r.workspace_id IS NOT NULL AS stored,
+              coalesce(r.customers, 0) + d.n AS customers, coalesce(r.revenue_minor, 0) + d.rev AS revenue_minor, coalesce(r.margin_minor, 0) + d.mar AS margin_minor
+         FROM (SELECT ${key.join(", ")}, sum(customers) AS n, sum(revenue_minor) AS rev, sum(margin_minor) AS mar FROM vl_rr_delta GROUP BY ${key.join(", ")}) d
+         LEFT JOIN retention_rollups r ON r.workspace_id = $1::uuid AND ${key.map((k) => `r.${k} = d.${k}`).join(" AND ")}
+        WHERE d.n <> 0 OR d.rev <> 0 OR d.mar <> 0`,
+      ws,
+    ));
+    const [bad] = await tx.$queryRawUnsafe<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM vl_rr_d WHERE customers < 0 OR (customers = 0 AND (revenue_minor <> 0 OR margin_minor <> 0))`,
+    );
+    if ((bad?.n ?? 0) > 0) throw new DeltaFallback(`${bad?.n} rollup rows would not add up`);
+    await timed("apply", tx.$executeRawUnsafe(
+      `DELETE FROM retention_rollups r USING vl_rr_d d WHERE r.workspace_id = $1::uuid AND d.stored AND ${key.map((k) => `r.${k} = d.${k}`).join(" AND ")}`,
+      ws,
+    ).then(() => tx.$executeRawUnsafe(
+      `${INSERT} SELECT $1::uuid, ${key.join(", ")}, customers, revenue_minor, margin_minor, 0, 0 FROM vl_rr_d WHERE customers > 0`,
+      ws,
+    )));
+    await timed("gaps", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'gaps'`, ws).then(() => tx.$executeRawUnsafe(GAPS_SQL, ws)));
+    // The state follows: the changed customers' rows rebuilt from their current rows.
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+    const [narrow, stateRows] = stateInserts(true);
+    await timed("state", (async () => {
+      for (const t of ["retention_rollup_customers", "retention_rollup_customer_rows"])
+        await tx.$executeRawUnsafe(`DELETE FROM ${t} o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had`, ws);
+      await tx.$executeRawUnsafe(narrow, ws);
+      await tx.$executeRawUnsafe(stateRows, ws);
+    })());
+    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg, vl_rr_dc, vl_rr_mo, vl_rr_wo, vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w, vl_rr_delta, vl_rr_d");
+  } else await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg");
+  if (changed > 0 || predMoved)
+    await timed("forecast", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred'`, ws).then(() => tx.$executeRawUnsafe(PRED_FROM_STATE, ws)));
+  return changed;
 }
 
 async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | null, opts: RetentionRefreshOptions): Promise<void> {
@@ -223,202 +550,130 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   // Room for the per-customer table's hash (1M customers ≈ 80 MB) and the grouping sets' hash tables in memory.
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${REFRESH_WORK_MEM}'`);
   await tx.$executeRawUnsafe(`SET LOCAL hash_mem_multiplier = ${REFRESH_HASH_MEM_MULTIPLIER}`);
-  /** Milliseconds per statement, logged (what a slow refresh spends its time on). */
   const steps: Record<string, number> = {};
-  const timed = async <T>(name: string, run: Promise<T>): Promise<T> => {
+  const timed: Timed = async (name, run) => {
     const t = Date.now();
     const n = await run;
-    steps[name] = Date.now() - t;
+    steps[name] = (steps[name] ?? 0) + Date.now() - t;
     return n;
   };
   const prints = opts.prints ?? (await timed("prints", readScorePrints(tx, ws)));
-  const [prev] = await tx.$queryRawUnsafe<{ rows: number }[]>("SELECT rows FROM retention_rollup_refreshes WHERE workspace_id = $1::uuid", ws);
-  const built = opts.force || !prev ? null : await builtFrom(tx, ws, "retention");
-  const mode: RetentionRefreshMode = !unchangedSince(built, prints, [])
-    ? "full"
-    : !unchangedSince(built, prints, ["classes"])
-      ? "scores"
-      : !unchangedSince(built, prints, ["pred"])
-        ? "forecast"
-        : "kept";
-  const deleteWhere = { full: "", scores: " AND (split IN ('segment', 'tier') OR kind = 'pred')", forecast: " AND kind = 'pred'", kept: null }[mode];
-  // Rows written: all of them in "full"; otherwise the kept rows plus the rebuilt ones.
-  let rows = prev?.rows ?? 0;
-  if (deleteWhere !== null) rows -= await timed("delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid${deleteWhere}`, ws));
-  if (mode === "full") rows = 0;
+  const [prev] = await tx.$queryRawUnsafe<{ rows: number | null; last_month: number | null; state_timezone: string | null; timezone: string }[]>(
+    `SELECT r.rows, r.last_month, r.state_timezone, w.timezone FROM workspaces w LEFT JOIN retention_rollup_refreshes r ON r.workspace_id = w.id WHERE w.id = $1::uuid`,
+    ws,
+  );
+  const built = opts.force || prev?.rows == null ? null : await builtFrom(tx, ws, "retention");
   const [cut] = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
     `SELECT (SELECT ${MONTH_IDX("max(month)")} FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0) AS last_month,
             (SELECT ${WEEK_IDX("max(week)")} FROM customer_weeks WHERE workspace_id = $1::uuid) AS last_week`,
     ws,
   );
   const lastMonth = cut?.last_month ?? null;
-  // Which statements run: the orders-only rows in "full" alone, the per-customer pass where lifetimes are rebuilt.
-  const orderRows = mode === "full";
-  const classRows = mode === "full" || mode === "scores";
-  const sets: SetsOf = orderRows ? "all" : "scores";
-  if (lastMonth !== null && mode !== "kept") {
-    const tz = `(SELECT timezone FROM workspaces WHERE id = $1::uuid)`;
-    // Every split key ('' = none / unknown) with a small integer code.
-    const code = (expr: string) => `(row_number() OVER (ORDER BY ${expr}))::int`;
-    await timed("keys", tx.$executeRawUnsafe(
-      `CREATE TEMP TABLE vl_rr_keys ON COMMIT DROP AS
-       WITH cu AS (SELECT DISTINCT ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca FROM customers c WHERE c.workspace_id = $1::uuid),
-            sc AS (SELECT DISTINCT ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt FROM customer_scores s WHERE s.workspace_id = $1::uuid)
-       SELECT 'channel'::text AS split, grp, ${code("grp")} AS code FROM (SELECT DISTINCT ch AS grp FROM cu) d
-       UNION ALL SELECT 'campaign', grp, ${code("grp")} FROM (SELECT DISTINCT ca AS grp FROM cu) d
-       UNION ALL SELECT 'segment', grp, ${code("grp")} FROM (SELECT sg AS grp FROM sc UNION SELECT '') d
-       UNION ALL SELECT 'tier', grp, ${code("grp")} FROM (SELECT vt AS grp FROM sc UNION SELECT '') d`,
-      ws,
-    ));
-    // One narrow row per customer: cohort month and week (null without a first order) and the split codes. The first
-    // order's local time is computed once (the fence keeps it from being inlined into both uses); the cohort week is
-    // WEEK_IDX(date_trunc('week', local date)) in integer arithmetic (0001-01-01 and 1970-01-05 are Mondays, 719,166
-    // days apart), the cohort month MONTH_IDX_OF_FIRST of the month's first day.
-    const join = (split: TCohortSplit, alias: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = ${SPLIT_KEY[split].expr}`;
-    await timed("customers", tx.$executeRawUnsafe(
-      `CREATE TEMP TABLE vl_rr_cust ON COMMIT DROP AS
-       SELECT c.id, ${MONTH_IDX_OF_FIRST("date_trunc('month', c.lt)::date")} AS cm, ((c.lt::date - date '0001-01-01') / 7 - 102738) AS cw,
-              kch.code AS ch, kca.code AS ca, ksg.code AS sg, kvt.code AS vt
-         FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${tz} AS lt
-                 FROM customers c WHERE c.workspace_id = $1::uuid OFFSET 0) c
-         LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
-         ${join("channel", "kch")} ${join("campaign", "kca")} ${join("segment", "ksg")} ${join("tier", "kvt")}`,
-      ws,
-    ));
-    await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust");
-    const lastComplete = lastMonth - 1;
-    const mSets: (readonly MCol[])[] = sets === "all" ? Object.values(M_SETS) : [M_SETS.monthScores, M_SETS.lifeScores];
-    // grouping() may only name columns of the sets: the month pass's set ids are over the columns its sets use.
-    const mCols = M_COLS.filter((c) => mSets.some((set) => set.includes(c)));
-    const mgid = (set: readonly MCol[]) => gid(mCols, set);
-    // One ordered pass over customer_months (the primary key's order: customer, month) joined to vl_rr_cust, aggregated
-    // by every set of M_SETS at once. Per row: p = its month, prv / nxt = the customer's previous / next purchase month,
-    // p0 = the customer's first. Month cells count rows, and nq the rows that are the customer's first in their quarter,
-    // so the quarter cells (a customer once per quarter) are sums of month cells. Lifetimes (getRetentionCurves' definition: for window w, the first month p
-    // with no purchase in the w months after it, or the last month when at least w complete months follow it; life =
-    // p + 1 − p0) need no per-customer row: a row is that month for exactly the windows w in [lo, hi], lo = the largest
-    // gap between the customer's earlier purchase months (each earlier row failed the test), hi = its own gap − 1 (or
-    // the complete months after it for the last row); mask = which of ROLLUP_WINDOWS that is, life = p + 1 − p0 where
-    // mask > 0, and nf counts each customer once (its first row), so a cohort's "not churned" count is its size minus
-    // the lifetimes found. Repeat: d on the customer's first row (0 = two orders in the first month, else months to
-    // the next purchase month, −1 = none).
-    const maskOf = ROLLUP_WINDOWS.map((w, i) => `CASE WHEN lo <= ${w} AND ${w} <= hi THEN ${1 << i} ELSE 0 END`).join(" + ");
-    if (classRows) await timed("month_pass", tx.$executeRawUnsafe(
-      `CREATE TEMP TABLE vl_rr_m ON COMMIT DROP AS
-       WITH o AS (
-         SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt
-           FROM (SELECT customer_id, month, ${MONTH_IDX_OF_FIRST("month")} AS p, orders, revenue_minor AS rev, margin_minor AS mar
-                   FROM customer_months WHERE workspace_id = $1::uuid) m
-         WINDOW w AS (PARTITION BY customer_id ORDER BY month)
-       ), r AS (
-         SELECT customer_id, p, orders, rev, mar, prv, nxt, first_value(p) OVER w2 AS p0, coalesce(max(p - prv) OVER w2, 0) AS lo,
-                CASE WHEN nxt IS NULL THEN ${lastComplete} - p ELSE nxt - p - 1 END AS hi
-           FROM o WINDOW w2 AS (PARTITION BY customer_id ORDER BY month ROWS UNBOUNDED PRECEDING)
-       ), x AS (SELECT r.*, ${maskOf} AS mask FROM r)
-       SELECT grouping(${mCols.join(", ")}) AS gs, ${M_COLS.map((c) => (mCols.includes(c) ? c : `NULL::int AS ${c}`)).join(", ")},
-              count(*)::int AS n, (count(*) FILTER (WHERE prv IS NULL OR prv / 3 <> p / 3))::int AS nq, (count(*) FILTER (WHERE prv IS NULL))::int AS nf,
-              sum(rev)::bigint AS rev, sum(mar)::bigint AS mar
-         FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cm, x.p, x.p0, CASE WHEN x.mask > 0 THEN x.p + 1 - x.p0 END AS life, x.mask,
-                      CASE WHEN x.prv IS NULL THEN CASE WHEN x.orders >= 2 THEN 0 ELSE coalesce(x.nxt - x.p, -1) END END AS d, x.prv, x.rev, x.mar
-                 FROM x JOIN vl_rr_cust c ON c.id = x.customer_id) y
-        GROUP BY GROUPING SETS (${mSets.map((set) => `(${set.join(", ")})`).join(", ")})`,
-      ws,
-    ));
-    // Cohort cells (customers with a first order): month and quarter from the month pass, week from one pass over
-    // customer_weeks grouped the same way; k = period − cohort.
-    const cellAggs = "sum(n)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar";
-    const cellRow = (grain: TCohortGrain) => `$1::uuid, 'cell', '${grain}', split, grp, 0, c0, p - c0, n, rev, mar, 0, 0`;
-    const cells = (table: string, orders: number, scores: number, c0: string, p: string, n = "n") =>
-      bySplit(`(SELECT gs, ch, ca, sg, vt, ${c0} AS c0, ${p} AS p, ${n} AS n, rev, mar FROM ${table} WHERE ${c0} IS NOT NULL) t`, sets, `gs = ${orders}`, `gs = ${scores}`, "c0, p", cellAggs);
-    if (classRows) rows += await timed("cells_month", tx.$executeRawUnsafe(
-      insertWithKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm", "p"), cellRow("month")),
-      ws,
-    ));
-    if (classRows) rows += await timed("cells_quarter", tx.$executeRawUnsafe(
-      insertWithKeys(cells("vl_rr_m", mgid(M_SETS.monthOrders), mgid(M_SETS.monthScores), "cm / 3", "p / 3", "nq"), cellRow("quarter")),
-      ws,
-    ));
-    // Grouped by two key families, each as one bigint (pair of codes: first << 32 | second; codes are 1 … 2^31 − 1), so a
-    // row is hashed on 3 columns per set instead of 4; the codes are unpacked from the few grouped rows. gs is what
-    // grouping(ch, ca, sg, vt) would give: 3 = by (ch, ca), 12 = by (sg, vt); 0 when only the score keys are rebuilt.
-    const pair = (a: string, b: string) => `((c.${a}::bigint << 32) | c.${b})`;
-    const unpack = (key: string, a: string, b: string) => `(${key} >> 32)::int AS ${a}, (${key} & 4294967295)::int AS ${b}`;
-    const weekRows = (keys: string) => `SELECT ${keys}, c.cw AS c0, ${WEEK_IDX("m.week")} AS p, m.revenue_minor AS rev, m.margin_minor AS mar
-                       FROM customer_weeks m JOIN vl_rr_cust c ON c.id = m.customer_id WHERE m.workspace_id = $1::uuid AND c.cw IS NOT NULL`;
-    const weekAggs = "count(*)::int AS n, sum(rev)::bigint AS rev, sum(mar)::bigint AS mar";
-    const weekSql =
-      sets === "all"
-        ? `SELECT gs, ${unpack("ko", "ch", "ca")}, ${unpack("ks", "sg", "vt")}, c0, p, n, rev, mar FROM (
-             SELECT CASE grouping(ko, ks) WHEN 1 THEN 3 ELSE 12 END AS gs, ko, ks, c0, p, ${weekAggs} FROM (${weekRows(`${pair("ch", "ca")} AS ko, ${pair("sg", "vt")} AS ks`)}) y
-              GROUP BY GROUPING SETS ((ko, c0, p), (ks, c0, p))) g`
-        : `SELECT 0 AS gs, NULL::int AS ch, NULL::int AS ca, ${unpack("ks", "sg", "vt")}, c0, p, n, rev, mar FROM (
-             SELECT ks, c0, p, ${weekAggs} FROM (${weekRows(`${pair("sg", "vt")} AS ks`)}) y GROUP BY ks, c0, p) g`;
-    const weekScores = sets === "all" ? 12 : 0;
-    if (classRows) rows += await timed("cells_week", tx.$executeRawUnsafe(
-      `CREATE TEMP TABLE vl_rr_w ON COMMIT DROP AS ${weekSql}`,
-      ws,
-    ).then(() => tx.$executeRawUnsafe(insertWithKeys(cells("vl_rr_w", 3, weekScores, "c0", "p"), cellRow("week")), ws)));
-    // Lifetimes for the retention curves (every precomputed window): per split, cohort and window, the lifetimes
-    // found (mask bit set), and the cohort's other customers (size − found) as −1 = not churned yet.
-    const windows = ROLLUP_WINDOWS.map((w, i) => `(${w}, ${1 << i})`).join(", ");
-    if (classRows) rows += await timed("lifetimes", tx.$executeRawUnsafe(
-      insertWithKeys(
-        `WITH y AS (${bySplit("vl_rr_m", sets, `gs = ${mgid(M_SETS.lifeOrders)}`, `gs = ${mgid(M_SETS.lifeScores)}`, "p0, life, mask", "sum(n) AS n, sum(nf) AS nf")}),
-         f AS (SELECT y.split, y.code, v.w, y.p0, y.life, sum(y.n) AS n FROM y JOIN (VALUES ${windows}) v(w, bit) ON y.mask & v.bit <> 0 GROUP BY 1, 2, 3, 4, 5),
-         s AS (SELECT split, code, p0, sum(nf) AS size FROM y GROUP BY 1, 2, 3),
-         t AS (SELECT split, code, w, p0, sum(n) AS n FROM f GROUP BY 1, 2, 3, 4)
-         SELECT split, code, w, p0, life, n::int AS n FROM f
-         UNION ALL
-         SELECT s.split, s.code, v.w, s.p0, -1, (s.size - coalesce(t.n, 0))::int
-           FROM s CROSS JOIN (VALUES ${windows}) v(w, bit) LEFT JOIN t ON t.split = s.split AND t.code = s.code AND t.w = v.w AND t.p0 = s.p0`,
-        "$1::uuid, 'life', 'month', split, grp, w, p0, life, n, 0, 0, 0, 0",
-        "n > 0",
-      ),
-      ws,
-    ));
-    // Cohort LTV forecasts (month cohorts, every split): kind 'pred', k per PRED_K.
-    rows += await timed("forecast", tx.$executeRawUnsafe(
-      `WITH g AS (
-         SELECT ${SPLIT_OF} AS split, ${CODE_OF} AS code, c0, ${PRED_SUMS}
-           FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cm AS c0, s.expected_purchases_30, s.expected_purchases_90, s.expected_purchases_365,
-                        s.predicted_clv_minor, s.predicted_clv_low_minor, s.predicted_clv_high_minor
-                   FROM vl_rr_cust c JOIN customer_scores s ON s.workspace_id = $1::uuid AND s.customer_id = c.id
-                  WHERE c.cm IS NOT NULL AND ${PRED_WHERE}) s
-          GROUP BY ${SETS("c0")}
-       ), x AS (SELECT g.*, coalesce(d.grp, '') AS grp FROM g LEFT JOIN vl_rr_keys d ON d.split = g.split AND d.code = g.code)
-       ${INSERT}
-       SELECT $1::uuid, 'pred', 'month', x.split, x.grp, 0, x.c0, v.k, x.scored, coalesce(v.val, 0), 0, 0, 0
-         FROM x CROSS JOIN LATERAL (VALUES ${Object.entries(PRED_K).map(([col, k]) => `(${k}, x.${col})`).join(", ")}) AS v(k, val)`,
-      ws,
-    ));
-    // Key rates: months to the second purchase month per cohort (no split), and gaps between purchase days.
-    if (orderRows) rows += await timed("repeat", tx.$executeRawUnsafe(
-      `${INSERT}
-       SELECT $1::uuid, 'repeat', 'month', 'none', '', 0, p0, d, sum(n)::int, 0, 0, 0, 0 FROM vl_rr_m WHERE gs = ${mgid(M_SETS.lifeOrders)} AND d IS NOT NULL GROUP BY p0, d`,
-      ws,
-    ));
-    if (orderRows) rows += await timed("gaps", tx.$executeRawUnsafe(
-      `${INSERT}
-       SELECT $1::uuid, 'gaps', 'month', 'none', '', 0, ${MONTH_IDX_OF_FIRST(`date_trunc('month', first_order_at AT TIME ZONE ${tz})::date`)}, 0, count(*)::int, 0, 0,
-              sum(purchase_days - 1)::bigint, sum(extract(epoch FROM last_order_at - first_order_at))::float8
-         FROM customers WHERE workspace_id = $1::uuid AND purchase_days >= 2
-        GROUP BY 7`,
-      ws,
-    ));
-    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w");
+  // The state describes the stored rows (written in the same savepoint) for this time zone and cut-off month: every
+  // customer's last month row's lifetimes depend on the cut-off, so when it moved everything is rebuilt.
+  const stateUsable = !opts.force && prev?.rows != null && prev.state_timezone !== null && prev.state_timezone === prev.timezone && lastMonth !== null && prev.last_month === lastMonth;
+  let mode: RetentionRefreshMode = unchangedSince(built, prints, ["classes"])
+    ? unchangedSince(built, prints, ["pred"])
+      ? "kept"
+      : "forecast"
+    : "delta";
+  if (!stateUsable && mode !== "kept") mode = "full";
+  let changed: number | null = null;
+  let fallback: string | null = null;
+  if ((mode === "delta" || mode === "forecast") && lastMonth !== null) {
+    await tx.$executeRawUnsafe("SAVEPOINT vl_rr_delta");
+    try {
+      changed = await applyDelta(tx, ws, lastMonth, mode === "delta", !unchangedSince(built, prints, ["pred"]), timed);
+      await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_rr_delta");
+    } catch (e) {
+      if (!(e instanceof DeltaFallback)) throw e;
+      await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT vl_rr_delta");
+      await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+      fallback = e.message;
+      mode = "full";
+    }
   }
+  let rows = prev?.rows ?? 0;
+  if (mode === "full") {
+    await timed("delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid`, ws));
+    await timed("state_delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customers WHERE workspace_id = $1::uuid`, ws)
+      .then(() => tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid`, ws)));
+    rows = lastMonth === null ? 0 : await fullRefresh(tx, ws, lastMonth, timed);
+  } else if (mode !== "kept") {
+    const [n] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM retention_rollups WHERE workspace_id = $1::uuid`, ws);
+    rows = n?.n ?? 0;
+  }
+  const stateTimezone = mode === "kept" ? (prev?.state_timezone ?? null) : lastMonth === null ? null : (prev?.timezone ?? null);
   await tx.$executeRawUnsafe(
-    `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms)
-     VALUES ($1::uuid, $2::uuid, now(), $3, $4, (SELECT updated_at FROM workspace_stats WHERE workspace_id = $1::uuid), $5, $6)
+    `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms, state_timezone)
+     VALUES ($1::uuid, $2::uuid, now(), $3, $4, (SELECT updated_at FROM workspace_stats WHERE workspace_id = $1::uuid), $5, $6, $7)
      ON CONFLICT (workspace_id) DO UPDATE SET model_run_id = EXCLUDED.model_run_id, refreshed_at = EXCLUDED.refreshed_at, last_month = EXCLUDED.last_month,
-       last_week = EXCLUDED.last_week, stats_updated_at = EXCLUDED.stats_updated_at, rows = EXCLUDED.rows, duration_ms = EXCLUDED.duration_ms`,
+       last_week = EXCLUDED.last_week, stats_updated_at = EXCLUDED.stats_updated_at, rows = EXCLUDED.rows, duration_ms = EXCLUDED.duration_ms,
+       state_timezone = EXCLUDED.state_timezone`,
     ws,
     modelRunId,
     lastMonth,
     cut?.last_week ?? null,
     rows,
     Date.now() - started,
+    stateTimezone,
   );
   await saveBuiltKeys(tx, ws, "retention", { classes: prints.classes, pred: prints.pred }, modelRunId);
-  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, mode, rows, ms: Date.now() - started, steps });
+  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, mode, changed, fallback, rows, ms: Date.now() - started, steps });
+  opts.report?.({ mode, changed, fallback });
+}
+
+/** Every row from scratch, and the state of every customer (mode "full"). Returns the rows written. */
+async function fullRefresh(tx: Tx, ws: string, lastMonth: number, timed: Timed): Promise<number> {
+  // Every split key ('' = none / unknown) with a small integer code.
+  const code = (expr: string) => `(row_number() OVER (ORDER BY ${expr}))::int`;
+  await timed("keys", tx.$executeRawUnsafe(
+    `CREATE TEMP TABLE vl_rr_keys ON COMMIT DROP AS
+     WITH cu AS (SELECT DISTINCT ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca FROM customers c WHERE c.workspace_id = $1::uuid),
+          sc AS (SELECT DISTINCT ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt FROM customer_scores s WHERE s.workspace_id = $1::uuid)
+     SELECT 'channel'::text AS split, grp, ${code("grp")} AS code FROM (SELECT DISTINCT ch AS grp FROM cu) d
+     UNION ALL SELECT 'campaign', grp, ${code("grp")} FROM (SELECT DISTINCT ca AS grp FROM cu) d
+     UNION ALL SELECT 'segment', grp, ${code("grp")} FROM (SELECT sg AS grp FROM sc UNION SELECT '') d
+     UNION ALL SELECT 'tier', grp, ${code("grp")} FROM (SELECT vt AS grp FROM sc UNION SELECT '') d`,
+    ws,
+  ));
+  // One narrow row per customer: cohort month and week (null without a first order) and the split codes. The first
+  // order's local time is computed once (the fence keeps it from being inlined into both uses); the cohort week is
+  // WEEK_IDX(date_trunc('week', local date)) in integer arithmetic (0001-01-01 and 1970-01-05 are Mondays, 719,166
+  // days apart), the cohort month MONTH_IDX_OF_FIRST of the month's first day.
+  const join = (split: TCohortSplit, alias: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = ${SPLIT_KEY[split].expr}`;
+  await timed("customers", tx.$executeRawUnsafe(
+    `CREATE TEMP TABLE vl_rr_cust ON COMMIT DROP AS
+     SELECT c.id, ${CM_OF("c.lt")} AS cm, ${CW_OF("c.lt")} AS cw, kch.code AS ch, kca.code AS ca, ksg.code AS sg, kvt.code AS vt
+       FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${TZ} AS lt
+               FROM customers c WHERE c.workspace_id = $1::uuid OFFSET 0) c
+       LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
+       ${join("channel", "kch")} ${join("campaign", "kca")} ${join("segment", "ksg")} ${join("tier", "kvt")}`,
+    ws,
+  ));
+  await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust");
+  let rows = await passes(tx, ws, lastMonth, false, "retention_rollups", timed);
+  // Cohort LTV forecasts (month cohorts, every split): kind 'pred', k per PRED_K.
+  rows += await timed("forecast", tx.$executeRawUnsafe(
+    predInsert(
+      `SELECT g.*, coalesce(d.grp, '') AS grp FROM (
+         SELECT ${SPLIT_OF} AS split, ${CODE_OF} AS code, c0, ${PRED_SUMS}
+           FROM (SELECT c.ch, c.ca, c.sg, c.vt, c.cm AS c0, ${PRED_COLS}
+                   FROM vl_rr_cust c JOIN customer_scores s ON s.workspace_id = $1::uuid AND s.customer_id = c.id
+                  WHERE c.cm IS NOT NULL AND ${PRED_WHERE}) s
+          GROUP BY ${SETS("c0")}) g
+       LEFT JOIN vl_rr_keys d ON d.split = g.split AND d.code = g.code`,
+    ),
+    ws,
+  ));
+  rows += await timed("gaps", tx.$executeRawUnsafe(GAPS_SQL, ws));
+  await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w");
+  // The state of every customer, for the next refresh's delta: customer_months and customer_weeks each read once more
+  // in primary-key order (grouped without a sort or hash).
+  const [narrow, stateRows] = stateInserts(false);
+  await timed("state", tx.$executeRawUnsafe(narrow, ws));
+  await tx.$executeRawUnsafe("SET LOCAL enable_hashagg = off");
+  await timed("state_rows", tx.$executeRawUnsafe(stateRows, ws));
+  await tx.$executeRawUnsafe("SET LOCAL enable_hashagg TO DEFAULT");
+  return rows;
 }
