@@ -9,12 +9,15 @@
  *   3. new predicted values (every scored customer's predicted CLV + 1 minor unit, as a model switch would
  *      move them): retention forecasts, campaign predicted sums and the facts copy rebuilt; then the values
  *      are put back and the same again (so the workspace ends as it started);
+ *   5. (--only=short-retention) the phase when the retention rollups are short: new predicted values and a write,
+ *      the retention rollups then refreshed alone (untimed) so the timed phase only keeps them, while the campaign
+ *      rollups and the facts copy rebuild; then the values are put back and the same again;
  *   4. (--only=tiers) new value tiers for a third of the customers (rotated high → medium → low → high, as a
  *      tier-rule change would move them): the retention segment / tier rows and forecasts and the facts copy
  *      rebuilt, campaign rollups kept; then rotated back (the workspace ends as it started) and the same again.
  *
  *   BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 flock /tmp/vl/bench.lock \
- *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,changed,unchanged,predicted,tiers]
+ *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,changed,unchanged,predicted,tiers,short-retention]
  * slug defaults to apps/worker/bench/scale-1m.ts's 1M workspace, bench-1000000. Prints each refresh's log
  * lines (per-part and per-statement ms) and a summary with the load average before and after.
  */
@@ -22,6 +25,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { withWorkspace, type Tx } from "@valuelens/db";
 import { openBenchDb } from "./bench-db.ts";
 import { refreshDerived } from "../src/services/recompute/run-recompute.ts";
+import { refreshRetentionRollups } from "../src/services/retention-rollups.ts";
 
 const args = process.argv.slice(2);
 const slug = args.find((a) => !a.startsWith("-")) ?? "bench-1000000";
@@ -98,7 +102,20 @@ try {
       await derived(`${i + 1}_new_value_tiers`);
       say("tiers_rotated_back", { rows: await rotateTiers(true) });
       await derived(`${i + 1}_value_tiers_back`);
-    } else throw new Error(`unknown case ${scenario}: changed, unchanged, predicted or tiers`);
+    } else if (scenario === "short-retention") {
+      // What the phase does when the retention rollups are short (rt13's goal: after a small write apply only the
+      // changed customers): new predicted values and a write, then the retention rollups refreshed on their own
+      // first (untimed), so in the timed phase they are only kept; the campaign rollups and the facts copy rebuild.
+      for (const [by, label] of [[1, "new_predicted_values"], [-1, "predicted_values_back"]] as const) {
+        say("scores_moved", { rows: await movePredicted(by) });
+        await inWs(async (tx) => {
+          await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`;
+          await tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = NULL WHERE id = ${ws}::uuid`;
+        });
+        await inWs((tx) => refreshRetentionRollups(tx, ws, run.id));
+        await derived(`${i + 1}_short_retention_${label}`);
+      }
+    } else throw new Error(`unknown case ${scenario}: changed, unchanged, predicted, tiers or short-retention`);
   }
   say("summary", {
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,

@@ -9,7 +9,7 @@
  */
 import { getDb, withWorkspace } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import { refreshDerived } from "../src/services/recompute/run-recompute.ts";
 import { signUp } from "./harness.ts";
@@ -81,12 +81,12 @@ describe("derived summaries after the scores", () => {
       expect(seen!.id).not.toBe(first.runId);
       expect(seen!.scored).toBeGreaterThan(500);
       expect(seen!.check).toBe("pending"); // the holdout check is written by the second transaction
-      // Not yet refreshed: the campaign rollups and the facts copy (behind the held lock) still come from
-      // the first run. The retention rollups commit on their own connection (refreshDerived), and over
-      // unchanged data they are only re-labelled (derived-keys.ts), so they may already name either run.
+      // Not yet refreshed: the campaign rollups (behind the held lock) still come from the first run. The
+      // other parts run on whichever of the phase's two connections is free (derived-lanes.ts); the one not
+      // held up commits what it ran, so the facts copy and the retention rollups may already name either run.
       const during = await derivedRuns();
       expect(during.campaign).toBe(first.runId);
-      expect(during.facts).toBe(first.runId);
+      expect([first.runId, seen!.id]).toContain(during.facts);
       expect([first.runId, seen!.id]).toContain(during.retention);
     } finally {
       release();
@@ -97,6 +97,57 @@ describe("derived summaries after the scores", () => {
     if (out.status !== "succeeded") return;
     expect(await derivedRuns()).toEqual({ campaign: out.runId, retention: out.runId, facts: out.runId });
     expect(await latestSucceeded()).toMatchObject({ id: out.runId, check: "done" });
+  });
+
+  it("while one part is held up on one connection, the other connection runs every other part", async () => {
+    const { prisma } = getDb();
+    const run = await recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
+    if (run.status !== "succeeded") throw new Error("run failed");
+    // A write, so every part rebuilds (the campaign rollups then write campaign_key_totals, held below).
+    await withWorkspace(prisma, ws, (tx) => tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`);
+    const parts: { part: string; lane: string; failed?: boolean }[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split("\n")) {
+        if (!line.includes('"recompute.derived_part"')) continue;
+        const e = JSON.parse(line) as { part: string; lane: string; failed?: boolean; runId: string };
+        if (e.runId === run.runId) parts.push({ part: e.part, lane: e.lane, ...(e.failed ? { failed: e.failed } : {}) });
+      }
+      return write(chunk);
+    });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let taken!: () => void;
+    const lockTaken = new Promise<void>((r) => (taken = r));
+    const blocker = prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe("LOCK TABLE campaign_key_totals IN ACCESS EXCLUSIVE MODE");
+        taken();
+        await released;
+      },
+      { timeout: 120_000, maxWait: 10_000 },
+    );
+    try {
+      await lockTaken;
+      const refresh = refreshDerived(prisma, ws, run.runId, 60_000);
+      for (let i = 0; i < 300 && parts.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      // The campaign rollups wait for the lock on one connection; the retention rollups and the rule segments
+      // (facts copy and history) are done meanwhile, both on the other one.
+      expect(parts.map((p) => p.part).sort()).toEqual(["retention rollups", "rule segments"]);
+      expect(new Set(parts.map((p) => p.lane)).size).toBe(1);
+      release();
+      await blocker;
+      expect(await refresh).toBe("done");
+      const campaign = parts.find((p) => p.part === "campaign rollups");
+      expect(campaign).toBeDefined();
+      expect(campaign!.lane).not.toBe(parts[0]!.lane);
+      expect(parts.filter((p) => p.failed)).toEqual([]);
+      expect(await derivedRuns()).toEqual({ campaign: run.runId, retention: run.runId, facts: run.runId });
+    } finally {
+      release();
+      await blocker.catch(() => undefined);
+      spy.mockRestore();
+    }
   });
 
   it("a run superseded by a newer full run leaves the derived summaries alone; a held lock or an incremental refresh only delays them", async () => {

@@ -46,8 +46,11 @@ const PREDICTED_SUMS = Prisma.raw(`count(s.predicted_clv_minor)::int AS scored,
                                    ELSE s.predicted_clv_minor * 9 / 12.0 END), 0))::bigint AS m4_12`);
 
 export interface CampaignRefreshOptions {
-  /** The score prints of this transaction's snapshot (the recompute reads them once for every derived part); read here when absent. */
-  prints?: ScorePrints;
+  /**
+   * The score prints of this transaction's snapshot (the recompute reads them once for every derived part, on its
+   * other connection while this refresh starts: awaited only where needed); read here when absent.
+   */
+  prints?: ScorePrints | Promise<ScorePrints>;
   /** Rebuild every row even when nothing they depend on changed since they were built (benchmarks, tests). */
   force?: boolean;
 }
@@ -71,13 +74,14 @@ export async function refreshCampaignStats(tx: Tx, workspaceId: string, modelRun
     const prints = opts.prints ?? (await readScorePrints(tx, workspaceId));
     const [prev] = await tx.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM campaign_stats_refreshes WHERE workspace_id = ${workspaceId}::uuid`;
     const built = opts.force || !prev ? null : await builtFrom(tx, workspaceId, "campaigns");
-    const mode: CampaignRefreshMode = !unchangedSince(built, prints, []) ? "full" : unchangedSince(built, prints, ["pred"]) ? "kept" : "predicted";
+    // After a write (or without a key) the rebuild does not wait for the prints: they are needed only for its key.
+    const mode: CampaignRefreshMode = !built?.dataSame ? "full" : unchangedSince(built, await prints, ["pred"]) ? "kept" : "predicted";
     if (mode === "full") await writeCampaignStats(tx, workspaceId, modelRunId);
     else {
       if (mode === "predicted") await writePredictedSums(tx, workspaceId);
       await tx.$executeRaw`UPDATE campaign_stats_refreshes SET refreshed_at = now(), model_run_id = ${modelRunId}::uuid WHERE workspace_id = ${workspaceId}::uuid`;
     }
-    await saveBuiltKeys(tx, workspaceId, "campaigns", { pred: prints.pred }, modelRunId);
+    await saveBuiltKeys(tx, workspaceId, "campaigns", { pred: (await prints).pred }, modelRunId);
     log("campaign_stats.refreshed", { workspaceId, modelRunId, mode, ms: Date.now() - started });
     await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_campaign_stats");
     return true;

@@ -9,6 +9,7 @@ import { replaceScores, type ScoreRow } from "./write-scores.ts";
 import { planIncremental, refreshIncrementally } from "./refresh-incremental.ts";
 import { scoringState } from "./incremental.ts";
 import { readScorePrints } from "./derived-keys.ts";
+import { PartQueue, type PartRecord } from "./derived-lanes.ts";
 import { snapshotRuleSegments } from "../segment-rules/snapshots.ts"; // rule segments (issue 5)
 import { refreshCampaignStats } from "../campaigns/refresh-campaign-stats.ts"; // campaign roi (issue 6)
 import { refreshRetentionRollups } from "../retention-rollups.ts"; // retention (issue 7)
@@ -317,8 +318,10 @@ export async function recomputeWorkspace(prisma: PrismaClient, workspaceId: stri
  * Retention page its order-only rollups (score-dependent rows live: rollupsFor), the Model page
  * "being computed".
  * REPEATABLE READ: every statement reads one snapshot (the committed scores and the data as they were
- * then), as the single scoring transaction used to; the retention rollups run beside the other steps
- * on a second connection that imports the same snapshot. The workspace's advisory lock is taken again; if
+ * then), as the single scoring transaction used to; a second connection imports the same snapshot, and the
+ * parts (campaign rollups, retention rollups, rule segments, the holdout check) run on whichever of the two is
+ * free (derived-lanes.ts); each connection commits what it ran, the first (holding the lock) after the second.
+ * The workspace's advisory lock is taken again; if
  * another job holds it (an incremental refresh, a newer run), this waits for it and tries again; when a
  * newer full run has succeeded meanwhile, this is skipped — that run refreshes them. Each step runs in its own savepoint and logs its own failure; nothing here fails the run.
  */
@@ -331,6 +334,8 @@ export async function refreshDerived(
 ): Promise<"done" | "locked" | "superseded" | "failed"> {
   const started = Date.now();
   const phases: Record<string, number> = {};
+  /** Each part's connection and duration (derived-lanes.ts). */
+  const parts: Record<string, PartRecord> = {};
   const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
     const t = Date.now();
     try {
@@ -352,10 +357,10 @@ export async function refreshDerived(
         }, { timeoutMs });
       done = await derivedTransaction();
     }
-    log("recompute.derived_" + done, { workspaceId, runId, durationMs: Date.now() - started, phases });
+    log("recompute.derived_" + done, { workspaceId, runId, durationMs: Date.now() - started, phases, parts });
     return done;
   } catch (e) {
-    logError("recompute.derived_failed", { workspaceId, runId, durationMs: Date.now() - started, phases, error: e });
+    logError("recompute.derived_failed", { workspaceId, runId, durationMs: Date.now() - started, phases, parts, error: e });
     return "failed";
   }
 
@@ -372,35 +377,46 @@ export async function refreshDerived(
              AND NOT coalesce(totals ? 'incremental', false)
            ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
         if (latest?.id !== runId) return "superseded" as const;
-        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
-        // Fingerprints of the scores each part reads, once for all (same snapshot on both connections):
-        // a part whose data and score values did not change since it was built is kept (derived-keys.ts).
-        const prints = await timed("score prints", () => readScorePrints(tx, workspaceId));
-        // The retention rollups (the largest step) run at the same time on a second connection that
-        // imports this transaction's snapshot: the same data, the other core. It commits on its own;
-        // this transaction stays open (holding the lock) until it has finished.
+        const limit = (t: Tx) => t.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
+        await limit(tx);
+        // The second connection imports this transaction's snapshot: the same data, the other core. It commits
+        // on its own; this transaction stays open (holding the lock) until it has finished.
         const [snap] = await tx.$queryRaw<{ id: string }[]>`SELECT pg_export_snapshot() AS id`;
-        const retention = detachedFromTenant(() =>
-          withWorkspace(prisma, workspaceId, (tx2) => timed("retention rollups", () => refreshRetentionRollups(tx2, workspaceId, runId, { prints })), {
-            timeoutMs,
-            isolationLevel: "RepeatableRead",
-            snapshot: snap!.id,
-          }),
+        // Fingerprints of the scores the parts read, once for all (same snapshot on both connections): a part
+        // whose data and score values did not change since it was built is kept (derived-keys.ts). Read on
+        // this connection while the second one starts the campaign rollups, which need them only to tell
+        // "predicted" from "kept" (no write since they were built) and for their key at the end.
+        const prints = timed("score prints", () => readScorePrints(tx, workspaceId));
+        // Longest expected first (1M, after a write: retention 21.5–22.5 s, campaigns 7.5, facts copy and rule
+        // history 7.1, holdout check 5.6, BENCHMARKS.md), each part on whichever connection is free
+        // (derived-lanes.ts). The holdout check (model fits, Node CPU) last: while it holds this process's thread
+        // the other connection's statement keeps PostgreSQL busy (the fits yield between models,
+        // compare-models.ts, so that connection sends its next statement in between). Each part sets its
+        // statement limit, and each of the three rollups resets it to the role's default after.
+        const queue = new PartQueue<Tx>([
+          { name: "campaign rollups", run: async (t) => (await limit(t), refreshCampaignStats(t, workspaceId, runId, { prints })) }, // campaign roi (issue 6)
+          { name: "retention rollups", run: async (t) => (await limit(t), refreshRetentionRollups(t, workspaceId, runId, { prints: await prints })) }, // retention (issue 7)
+          // rule segments (issue 5): the facts copy, then each saved segment's history point measured on it.
+          { name: "rule segments", run: async (t) => (await limit(t), snapshotRuleSegments(t, workspaceId, { reason: "recompute", modelRunId: runId, prints: await prints })) },
+          ...(check ? [{ name: "holdout and comparison", run: async (t: Tx) => (await limit(t), writeCheck(t, workspaceId, runId, check)) }] : []),
+        ], (part, r) => log("recompute.derived_part", { workspaceId, runId, part, ...r }));
+        const second = detachedFromTenant(() =>
+          withWorkspace(prisma, workspaceId, (tx2) => queue.drain(tx2, "second"), { timeoutMs, isolationLevel: "RepeatableRead", snapshot: snap!.id }),
         ).catch((e: unknown) => {
-          logError("retention_rollups.refresh_failed", { workspaceId, modelRunId: runId, error: e });
-          return false;
+          // What it had done is rolled back (each part's rows and key: the next full run rebuilds them); what it
+          // had not started is left in the queue for this connection.
+          const lost = Object.entries(queue.record).filter(([, r]) => r.lane === "second").map(([name]) => name);
+          logError("recompute.derived_second_failed", { workspaceId, runId, lost, error: e });
         });
         try {
-          // Each step sets its own statement limit and resets it to the role's default after.
-          await timed("campaign rollups", () => refreshCampaignStats(tx, workspaceId, runId, { prints })); // campaign roi (issue 6)
-          await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${RECOMPUTE_STATEMENT_TIMEOUT}'`);
-          await timed("rule segments", () => snapshotRuleSegments(tx, workspaceId, { reason: "recompute", modelRunId: runId, prints })); // rule segments (issue 5)
-          // Last: its calibration data was read beside the scoring transaction's fit, so what is left is
-          // model fits (Node CPU, 8–10 s at 1M), which run while the retention rollups keep the database busy
-          // on the second connection, instead of leaving this connection's core idle before the SQL steps.
-          if (check) await timed("holdout and comparison", () => writeCheck(tx, workspaceId, runId, check));
+          await prints;
+          await queue.drain(tx, "first");
+        } catch (e) {
+          queue.stop();
+          throw e;
         } finally {
-          await retention;
+          await second;
+          Object.assign(parts, queue.record);
         }
         return "done" as const;
       },

@@ -52,10 +52,10 @@ const row = (alias: string) => Prisma.raw(`ROW(${FACT_COLUMNS.map((c) => `${alia
  * customers the copy holds.
  *
  * A workspace without rows (its first copy) gets them inserted in bucket order (on large workspaces).
- * Otherwise a DELETE of the rows whose customer is gone, then ONE MERGE: a row whose values differ from
- * its customer's current ones is updated in place, a new customer's row inserted; a row with the same
- * values is not touched (the sample bucket is compared too, but as a function of the id it never
- * changes). Why not DELETE + INSERT of every row, as before (BENCHMARKS.md, session 10): at 1M customers
+ * Otherwise ONE MERGE: a row whose values differ from its customer's current ones is updated in place, a new
+ * customer's row inserted; a row with the same values is not touched (the sample bucket is compared too, but as a function of the id it never
+ * changes); then, only when the copy holds more rows than there are customers, a DELETE of the rows whose
+ * customer is gone. Why not DELETE + INSERT of every row, as before (BENCHMARKS.md, session 10): at 1M customers
  * that cost ≈ 24–49 s — the delete, 1M primary-key inserts each checking the deleted twin's heap row,
  * 1M (workspace_id, sample) index inserts and 1M foreign-key trigger calls. An update changes neither
  * key nor sample, so with room on its page (fillfactor 50, migration 20261124109100) it is a HOT update:
@@ -79,12 +79,6 @@ async function writeFacts(tx: Tx, workspaceId: string): Promise<number> {
   }
   // Hash joins of the workspace's rows with its customers and scores (1M each at the largest size).
   await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${FACTS_WORK_MEM}'`);
-  // Rows whose customer is gone: a separate anti-join, not MERGE's WHEN NOT MATCHED BY SOURCE, which needs
-  // PostgreSQL 17 (DATABASE_URL may name any PostgreSQL 15+, README).
-  await tx.$executeRaw`
-    DELETE FROM segment_facts f
-     WHERE f.workspace_id = ${workspaceId}::uuid
-       AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = ${workspaceId}::uuid AND c.id = f.customer_id)`;
   await tx.$executeRaw`
     MERGE INTO segment_facts f
     USING (${factsSource(workspaceId)}) n
@@ -93,8 +87,21 @@ async function writeFacts(tx: Tx, workspaceId: string): Promise<number> {
        UPDATE SET ${Prisma.raw(FACT_COLUMNS.map((c) => `${c} = n.${c}`).join(", "))}
      WHEN NOT MATCHED THEN
        INSERT (workspace_id, customer_id, ${COLS}) VALUES (n.workspace_id, n.customer_id, ${Prisma.raw(FACT_COLUMNS.map((c) => `n.${c}`).join(", "))})`;
-  const [count] = await tx.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM segment_facts WHERE workspace_id = ${workspaceId}::uuid`;
-  return count?.n ?? 0;
+  // Every customer has its row now, so the copy holds more rows than there are customers exactly when some row's
+  // customer is gone. Only then the anti-join that deletes those rows (not MERGE's WHEN NOT MATCHED BY SOURCE,
+  // which needs PostgreSQL 17; DATABASE_URL may name any PostgreSQL 15+, README): at 1M customers it hashed every
+  // customer and scanned every row of the copy (≈ 2 s, EXPLAIN ANALYZE in BENCHMARKS.md, session 13) to delete
+  // nothing in nearly every run, where the two counts take ≈ 0.2 s.
+  const [count] = await tx.$queryRaw<{ n: number; customers: number }[]>`
+    SELECT (SELECT count(*)::int FROM segment_facts WHERE workspace_id = ${workspaceId}::uuid) AS n,
+           (SELECT count(*)::int FROM customers WHERE workspace_id = ${workspaceId}::uuid) AS customers`;
+  const n = count?.n ?? 0;
+  if (n === (count?.customers ?? 0)) return n;
+  const gone = await tx.$executeRaw`
+    DELETE FROM segment_facts f
+     WHERE f.workspace_id = ${workspaceId}::uuid
+       AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.workspace_id = ${workspaceId}::uuid AND c.id = f.customer_id)`;
+  return n - gone;
 }
 
 export interface FactsState {
