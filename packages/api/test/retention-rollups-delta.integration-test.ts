@@ -30,7 +30,7 @@ async function rows(tx: Tx, ws: string): Promise<string[]> {
   return r.map((x) => x.t);
 }
 
-type Write = { name: string; mode: RetentionRefreshReport["mode"]; sql: (rng: () => number) => string };
+type Write = { name: string; mode: RetentionRefreshReport["mode"]; state?: RetentionRefreshReport["state"]; sql: (rng: () => number) => string };
 
 /** Picks `n` customers with orders (text list of quoted ids) by a random offset. */
 const someBuyers = (n: number, rng: () => number, extra = "true") =>
@@ -120,12 +120,16 @@ const WRITES: Write[] = [
   },
 ];
 
-/** The cut-off month moves: lifetimes of every customer depend on it, so everything is rebuilt. */
-const NEXT_MONTH: Write = { name: "an order in a new last month", mode: "full", sql: (rng) => orderAt(someBuyers(1, rng), "'2025-07-03 09:00'", "next") };
+/**
+ * The cut-off month moves: lifetimes of every customer depend on it, so every row is rebuilt; the state (each
+ * customer's own rows) is kept, only the changed customer's rewritten — the deltas after it start from that state.
+ */
+const NEXT_MONTH: Write = { name: "an order in a new last month", mode: "full", state: "changed", sql: (rng) => orderAt(someBuyers(1, rng), "'2025-07-03 09:00'", "next") };
 /** A time-zone change (with the rebuild a settings change runs): months and weeks move, everything is rebuilt. */
 const NEW_ZONE: Write = {
   name: "time-zone change",
   mode: "full",
+  state: "all",
   sql: () => `UPDATE workspaces SET timezone = 'Pacific/Chatham' WHERE id = $1::uuid; SELECT vl_rebuild_summaries($1::uuid)`,
 };
 
@@ -170,6 +174,7 @@ describe("retention rollups after small writes", () => {
       );
       expect(report?.mode, label).toBe(write.mode);
       expect(report?.fallback ?? null, label).toBeNull();
+      expect(report?.state, label).toBe(write.state ?? "changed");
       if (report?.mode === "delta") {
         deltas++;
         expect(report.changed, label).toBeGreaterThan(0);
@@ -200,6 +205,7 @@ describe("retention rollups after small writes", () => {
     }, { timeoutMs: 120_000, isolationLevel: "RepeatableRead" });
     expect(report?.mode).toBe("full");
     expect(report?.fallback).toMatch(/customers changed/);
+    expect(report?.state).toBe("all");
     expect(got).toEqual(want);
     const [state] = await withWorkspace(prisma(), ws, (tx) => tx.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM retention_rollup_customers WHERE workspace_id = $1::uuid", ws));
     expect(state?.n).toBe(data.customers.length);

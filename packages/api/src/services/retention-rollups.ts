@@ -191,6 +191,8 @@ export interface RetentionRefreshReport {
   changed: number | null;
   /** Why a delta gave up and rebuilt everything (too many changed customers, a row that would not add up). */
   fallback: string | null;
+  /** Whose per-customer state was written: every customer's, only the changed ones', or none (kept, forecast). */
+  state: "all" | "changed" | "none";
 }
 
 /**
@@ -200,8 +202,9 @@ export interface RetentionRefreshReport {
  *   month): the changed customers' old contributions (from the state) replaced by their new ones (from their current
  *   rows) in every row; gaps rebuilt, forecasts rebuilt from the state. Falls back to "full" above DELTA_MAX_SHARE
  *   changed customers or when a row would not add up;
- * - full: no key, no refresh row, no usable state (first refresh, time-zone change, cut-off month moved), `force`:
- *   every row, and the state of every customer;
+ * - full: no key, no refresh row, no usable state (first refresh, time-zone change), the cut-off month moved, `force`:
+ *   every row. The state of every customer, except when only the cut-off month moved (the state holds each customer's
+ *   own month / week rows, which do not depend on it) and at most DELTA_MAX_SHARE changed: then only theirs;
  * - forecast: only predicted values moved: the 'pred' rows (from the state);
  * - kept: nothing moved: no row, only the refresh row (now the new run's).
  */
@@ -410,26 +413,31 @@ const PRED_FROM_STATE = predInsert(
     GROUP BY ${SETS("c0")}`,
 );
 
-/** Why a delta refresh gave up (then the refresh rebuilds everything). */
-class DeltaFallback extends Error {}
+/** A delta that gives up: the caller rolls it back and refreshes everything; `stateWrong` = rewrite every customer's state too. */
+class DeltaFallback extends Error {
+  constructor(
+    message: string,
+    readonly stateWrong: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Customers whose contributions changed since the state was written, and all customers (detectChanged). */
+interface Changed {
+  changed: number;
+  total: number;
+}
+
+const tooMany = (chg: Changed) => chg.changed > DELTA_MAX_SHARE * Math.max(1, chg.total);
 
 /**
- * Apply the changed customers' old → new contributions to the rollup rows (mode "delta"; the state must describe the
- * rows present and have been built with the same cut-off month and time zone). Changed = a new or deleted customer,
- * or one whose summary hash, channel, campaign, RFM segment or value tier differs from its state row, or whose
- * stored rows did not add up to its summary (ok = false). Old contributions
- * come from the state, new ones from the current rows; both go through the same statements as the full refresh
- * (passes, signed), and their sums are added to the stored rows. Gaps are rebuilt (one scan of customers), the
- * forecasts from the state joined to the scores. Throws DeltaFallback when more than DELTA_MAX_SHARE of the
- * customers changed or a sum comes out impossible (a negative count): the caller rolls back and rebuilds.
- * Returns how many customers changed.
+ * The customers whose contributions may differ from their state (temporary table vl_rr_chg: id, had = in the state,
+ * has = a customer now): a new or deleted customer, or one whose summary hash, channel, campaign, RFM segment or
+ * value tier differs from its state row, or whose stored rows did not add up to its summary (ok = false). Created
+ * before the delta's savepoint, so a full refresh after a fallback can still write only their state.
  */
-async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: boolean, predMoved: boolean, timed: Timed): Promise<number> {
-  // Same data and classes ("forecast"): nothing of the state can differ, only the forecasts are rebuilt.
-  if (!dataOrClasses) {
-    if (predMoved) await timed("forecast", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred'`, ws).then(() => tx.$executeRawUnsafe(PRED_FROM_STATE, ws)));
-    return 0;
-  }
+async function detectChanged(tx: Tx, ws: string, timed: Timed): Promise<Changed> {
   await timed("changed", tx.$executeRawUnsafe(
     `CREATE TEMP TABLE vl_rr_chg ON COMMIT DROP AS
      SELECT coalesce(n.id, o.customer_id) AS id, o.customer_id IS NOT NULL AS had, n.id IS NOT NULL AS has
@@ -445,8 +453,27 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
     `SELECT (SELECT count(*) FROM vl_rr_chg)::int AS changed, (SELECT count(*) FROM customers WHERE workspace_id = $1::uuid)::int AS total`,
     ws,
   );
-  const changed = cnt?.changed ?? 0;
-  if (changed > DELTA_MAX_SHARE * Math.max(1, cnt?.total ?? 0)) throw new DeltaFallback(`${changed} of ${cnt?.total ?? 0} customers changed`);
+  return { changed: cnt?.changed ?? 0, total: cnt?.total ?? 0 };
+}
+
+/**
+ * Apply the changed customers' old → new contributions to the rollup rows (mode "delta"; the state must describe the
+ * rows present and have been built with the same cut-off month and time zone) — the changed customers of `chg`
+ * (detectChanged; null: only the forecasts, from the state). Old contributions come from the state, new ones from
+ * the current rows; both go through the same statements as the full refresh (passes, signed), and their sums are
+ * added to the stored rows. Gaps are rebuilt (one scan of customers), the forecasts from the state joined to the
+ * scores. Throws DeltaFallback when more than DELTA_MAX_SHARE of the
+ * customers changed or a sum comes out impossible (a negative count): the caller rolls back and rebuilds.
+ * Returns how many customers changed.
+ */
+async function applyDelta(tx: Tx, ws: string, lastMonth: number, chg: Changed | null, predMoved: boolean, timed: Timed): Promise<number> {
+  // Same data and classes ("forecast"): nothing of the state can differ, only the forecasts are rebuilt.
+  if (!chg) {
+    if (predMoved) await timed("forecast", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred'`, ws).then(() => tx.$executeRawUnsafe(PRED_FROM_STATE, ws)));
+    return 0;
+  }
+  const changed = chg.changed;
+  if (tooMany(chg)) throw new DeltaFallback(`${changed} of ${chg.total} customers changed`, false);
   if (changed > 0) {
     await tx.$executeRawUnsafe("ANALYZE vl_rr_chg");
     // The changed customers' lookups are by primary key (a few per cent of the customers at most).
@@ -516,7 +543,8 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
     const [bad] = await tx.$queryRawUnsafe<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM vl_rr_d WHERE customers < 0 OR (customers = 0 AND (revenue_minor <> 0 OR margin_minor <> 0))`,
     );
-    if ((bad?.n ?? 0) > 0) throw new DeltaFallback(`${bad?.n} rollup rows would not add up`);
+    // The stored rows are not what the state says they sum: trust neither (every customer's state is rewritten).
+    if ((bad?.n ?? 0) > 0) throw new DeltaFallback(`${bad?.n} rollup rows would not add up`, true);
     await timed("apply", tx.$executeRawUnsafe(
       `DELETE FROM retention_rollups r USING vl_rr_d d WHERE r.workspace_id = $1::uuid AND d.stored AND ${key.map((k) => `r.${k} = d.${k}`).join(" AND ")}`,
       ws,
@@ -525,21 +553,26 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, dataOrClasses: 
       ws,
     )));
     await timed("gaps", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'gaps'`, ws).then(() => tx.$executeRawUnsafe(GAPS_SQL, ws)));
-    // The state follows: the changed customers' rows rebuilt from their current rows.
-    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
-    const [narrow, stateRows] = stateInserts(true);
-    await timed("state", (async () => {
-      for (const t of ["retention_rollup_customers", "retention_rollup_customer_rows"])
-        await tx.$executeRawUnsafe(`DELETE FROM ${t} o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had`, ws);
-      await tx.$executeRawUnsafe(narrow, ws);
-      await tx.$executeRawUnsafe(stateRows, ws);
-    })());
-    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
-    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg, vl_rr_dc, vl_rr_mo, vl_rr_wo, vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w, vl_rr_delta, vl_rr_d");
-  } else await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg");
+    await writeChangedState(tx, ws, timed);
+    await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_dc, vl_rr_mo, vl_rr_wo, vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w, vl_rr_delta, vl_rr_d");
+  }
   if (changed > 0 || predMoved)
     await timed("forecast", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred'`, ws).then(() => tx.$executeRawUnsafe(PRED_FROM_STATE, ws)));
   return changed;
+}
+
+/** The state of the changed customers (vl_rr_chg) rebuilt from their current rows; a deleted customer's removed. */
+async function writeChangedState(tx: Tx, ws: string, timed: Timed): Promise<void> {
+  // By primary key (a quarter of the customers at most).
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+  const [narrow, stateRows] = stateInserts(true);
+  await timed("state", (async () => {
+    for (const t of ["retention_rollup_customers", "retention_rollup_customer_rows"])
+      await tx.$executeRawUnsafe(`DELETE FROM ${t} o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had`, ws);
+    await tx.$executeRawUnsafe(narrow, ws);
+    await tx.$executeRawUnsafe(stateRows, ws);
+  })());
+  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
 }
 
 async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | null, opts: RetentionRefreshOptions): Promise<void> {
@@ -569,21 +602,26 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     ws,
   );
   const lastMonth = cut?.last_month ?? null;
-  // The state describes the stored rows (written in the same savepoint) for this time zone and cut-off month: every
-  // customer's last month row's lifetimes depend on the cut-off, so when it moved everything is rebuilt.
-  const stateUsable = !opts.force && prev?.rows != null && prev.state_timezone !== null && prev.state_timezone === prev.timezone && lastMonth !== null && prev.last_month === lastMonth;
+  // The state (written in the same savepoint as the rows) holds each customer's keys, cohort (in this time zone) and
+  // own month / week rows. A delta also needs the cut-off month the stored rows were built with (every customer's
+  // last month row's lifetimes depend on it); when only that moved, every row is rebuilt but the state is kept, with
+  // only the changed customers' rewritten (a full state write is ≈ 10 s at 1M, BENCHMARKS.md).
+  const stateKept = !opts.force && prev?.rows != null && prev.state_timezone !== null && prev.state_timezone === prev.timezone && lastMonth !== null;
+  const stateUsable = stateKept && prev?.last_month === lastMonth;
   let mode: RetentionRefreshMode = unchangedSince(built, prints, ["classes"])
     ? unchangedSince(built, prints, ["pred"])
       ? "kept"
       : "forecast"
     : "delta";
   if (!stateUsable && mode !== "kept") mode = "full";
-  let changed: number | null = null;
+  // Before the delta's savepoint: a full refresh after a fallback uses them too.
+  const chg = mode === "delta" || (mode === "full" && stateKept) ? await detectChanged(tx, ws, timed) : null;
+  let stateAll = mode === "full" && (chg === null || tooMany(chg));
   let fallback: string | null = null;
   if ((mode === "delta" || mode === "forecast") && lastMonth !== null) {
     await tx.$executeRawUnsafe("SAVEPOINT vl_rr_delta");
     try {
-      changed = await applyDelta(tx, ws, lastMonth, mode === "delta", !unchangedSince(built, prints, ["pred"]), timed);
+      await applyDelta(tx, ws, lastMonth, mode === "delta" ? chg : null, !unchangedSince(built, prints, ["pred"]), timed);
       await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_rr_delta");
     } catch (e) {
       if (!(e instanceof DeltaFallback)) throw e;
@@ -591,18 +629,28 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
       await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
       fallback = e.message;
       mode = "full";
+      stateAll = e.stateWrong || chg === null || tooMany(chg);
     }
   }
   let rows = prev?.rows ?? 0;
+  let state: RetentionRefreshReport["state"] = mode === "delta" && (chg?.changed ?? 0) > 0 ? "changed" : "none";
   if (mode === "full") {
     await timed("delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid`, ws));
-    await timed("state_delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customers WHERE workspace_id = $1::uuid`, ws)
-      .then(() => tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid`, ws)));
-    rows = lastMonth === null ? 0 : await fullRefresh(tx, ws, lastMonth, timed);
+    if (stateAll)
+      await timed("state_delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customers WHERE workspace_id = $1::uuid`, ws)
+        .then(() => tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid`, ws)));
+    rows = lastMonth === null ? 0 : await fullRefresh(tx, ws, lastMonth, timed, stateAll);
+    if (lastMonth !== null) state = stateAll ? "all" : "changed";
+    if (!stateAll && (chg?.changed ?? 0) > 0) {
+      await tx.$executeRawUnsafe("ANALYZE vl_rr_chg");
+      await writeChangedState(tx, ws, timed);
+    }
   } else if (mode !== "kept") {
     const [n] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM retention_rollups WHERE workspace_id = $1::uuid`, ws);
     rows = n?.n ?? 0;
   }
+  if (chg) await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_chg");
+  const changed = chg?.changed ?? null;
   const stateTimezone = mode === "kept" ? (prev?.state_timezone ?? null) : lastMonth === null ? null : (prev?.timezone ?? null);
   await tx.$executeRawUnsafe(
     `INSERT INTO retention_rollup_refreshes (workspace_id, model_run_id, refreshed_at, last_month, last_week, stats_updated_at, rows, duration_ms, state_timezone)
@@ -619,12 +667,12 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     stateTimezone,
   );
   await saveBuiltKeys(tx, ws, "retention", { classes: prints.classes, pred: prints.pred }, modelRunId);
-  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, mode, changed, fallback, rows, ms: Date.now() - started, steps });
-  opts.report?.({ mode, changed, fallback });
+  log("retention_rollups.refreshed", { workspaceId: ws, modelRunId, mode, changed, fallback, state, rows, ms: Date.now() - started, steps });
+  opts.report?.({ mode, changed, fallback, state });
 }
 
-/** Every row from scratch, and the state of every customer (mode "full"). Returns the rows written. */
-async function fullRefresh(tx: Tx, ws: string, lastMonth: number, timed: Timed): Promise<number> {
+/** Every row from scratch, and with `state` the state of every customer (mode "full"). Returns the rows written. */
+async function fullRefresh(tx: Tx, ws: string, lastMonth: number, timed: Timed, state: boolean): Promise<number> {
   // Every split key ('' = none / unknown) with a small integer code.
   const code = (expr: string) => `(row_number() OVER (ORDER BY ${expr}))::int`;
   await timed("keys", tx.$executeRawUnsafe(
@@ -668,6 +716,7 @@ async function fullRefresh(tx: Tx, ws: string, lastMonth: number, timed: Timed):
   ));
   rows += await timed("gaps", tx.$executeRawUnsafe(GAPS_SQL, ws));
   await tx.$executeRawUnsafe("DROP TABLE IF EXISTS vl_rr_keys, vl_rr_cust, vl_rr_m, vl_rr_w");
+  if (!state) return rows;
   // The state of every customer, for the next refresh's delta: customer_months and customer_weeks each read once more
   // in primary-key order (grouped without a sort or hash).
   const [narrow, stateRows] = stateInserts(false);
