@@ -12,7 +12,10 @@
  *   BENCH_PG_DIR (default /tmp/vl-bench-pg) and BENCH_PG_PORT (default 5460): where the database lives;
  *   --reuse keeps an already generated workspace of the same size (generation takes minutes);
  *   --generate-only stops after generating it; --skip-rebuild (with --reuse) times only steps 2 and 3;
- *   --quick (with --reuse) skips the rebuilds and the full run: one fast run as the base, then step 3.
+ *   --quick (with --reuse) skips the rebuilds and the full run: one fast run as the base, then step 3;
+ *   --new-month first writes one order in the month after the workspace's last (deleted again at the end): the
+ *     cut-off month moves, so the full run rebuilds every retention rollup row (retention-rollups.ts, mode "full"
+ *     with the per-customer state kept) — the whole run in its monthly worst case.
  * Prints one JSON line per phase and a summary; paste the figures into BENCHMARKS.md.
  */
 import os from "node:os";
@@ -29,6 +32,7 @@ const generateOnly = process.argv.includes("--generate-only");
 const skipRebuild = process.argv.includes("--skip-rebuild");
 /** With --reuse: only one fast recompute (the base), then the 10k-order write and the incremental refresh. */
 const quick = process.argv.includes("--quick");
+const newMonth = process.argv.includes("--new-month");
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
 const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 
@@ -97,6 +101,19 @@ try {
   const [{ n_orders } = { n_orders: 0n }] = await sup.$queryRaw<{ n_orders: bigint }[]>`SELECT count(*) AS n_orders FROM orders WHERE workspace_id = ${wsId}::uuid`;
   say("workspace", { workspaceId: wsId, customers, orders: Number(n_orders) });
   if (generateOnly) throw new GenerateOnly();
+  const nextMonthOrder = newMonth
+    ? await withWorkspace(appDb.prisma, wsId, async (tx) => {
+        const [o] = await tx.$queryRaw<{ id: string; at: Date }[]>`
+          INSERT INTO orders (workspace_id, id, external_id, customer_id, ordered_at, amount_minor, currency, created_at, updated_at)
+          SELECT ${wsId}::uuid, gen_random_uuid(), 'new-month-' || gen_random_uuid(), c.id,
+                 (SELECT max(month) FROM monthly_rollups WHERE workspace_id = ${wsId}::uuid AND orders > 0) + interval '1 month 1 day 12 hours',
+                 5000, 'USD', now(), now()
+            FROM (SELECT id FROM customers WHERE workspace_id = ${wsId}::uuid ORDER BY id LIMIT 1) c
+          RETURNING id::text, ordered_at AS at`;
+        return o;
+      })
+    : undefined;
+  if (nextMonthOrder) say("new_month_order", nextMonthOrder);
 
   // 1. Full rebuild from raw orders (the repair path), as the app role in the workspace's context, the
   // way a settings change runs it: since 20261124108100_fast_rebuild vl_rebuild_summaries rebuilds
@@ -149,7 +166,10 @@ try {
     refreshAfter10kMs: refresh.ms,
     visibleAfter10kMs: write.ms + refresh.ms,
     statuses: [full.value.status, fast.value.status, refresh.value.status],
+    newMonth,
   });
+  if (nextMonthOrder)
+    await withWorkspace(appDb.prisma, wsId, (tx) => tx.$executeRaw`DELETE FROM orders WHERE workspace_id = ${wsId}::uuid AND id = ${nextMonthOrder.id}::uuid`);
 } catch (e) {
   if (!(e instanceof GenerateOnly)) throw e;
 } finally {
