@@ -23,6 +23,27 @@ beforeAll(async () => {
   await writeDemoData(getDb().prisma, ws, data, () => undefined);
 });
 
+/**
+ * Runs `sql` (a lock statement, parameters `params`) in a transaction of its own that stays open until `release()`;
+ * resolves once the lock is held. `done` settles when that transaction has ended.
+ */
+async function holdLock(sql: string, params: unknown[] = [], timeout = 120_000): Promise<{ release: () => void; done: Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let taken!: () => void;
+  const lockTaken = new Promise<void>((r) => (taken = r));
+  const done = getDb().prisma.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe(sql, ...params);
+      taken();
+      await released;
+    },
+    { timeout, maxWait: 10_000 },
+  );
+  await Promise.race([lockTaken, done]);
+  return { release, done };
+}
+
 /** The run id each derived summary was last built from. */
 async function derivedRuns(): Promise<{ campaign: string | null; retention: string | null; facts: string | null }> {
   const [r] = await withWorkspace(getDb().prisma, ws, (tx) =>
@@ -57,19 +78,7 @@ describe("derived summaries after the scores", () => {
     // it would only re-label them, derived-keys.ts, and write nothing the held lock below could stop).
     await withWorkspace(prisma, ws, (tx) => tx.$executeRaw`UPDATE workspaces SET metrics_stale_at = now() WHERE id = ${ws}::uuid`);
     // Hold the first table the campaign refresh writes, so the second transaction waits on it.
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let taken!: () => void;
-    const lockTaken = new Promise<void>((r) => (taken = r));
-    const blocker = prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe("LOCK TABLE campaign_key_totals IN ACCESS EXCLUSIVE MODE");
-        taken();
-        await released;
-      },
-      { timeout: 120_000, maxWait: 10_000 },
-    );
-    await lockTaken;
+    const { release, done: blocker } = await holdLock("LOCK TABLE campaign_key_totals IN ACCESS EXCLUSIVE MODE");
     const second = recomputeWorkspace(prisma, ws, { compare: false, triggeredBy: "test" });
     try {
       let seen: { id: string; scored: number; check: string | null } | null = null;
@@ -115,20 +124,8 @@ describe("derived summaries after the scores", () => {
       }
       return write(chunk);
     });
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let taken!: () => void;
-    const lockTaken = new Promise<void>((r) => (taken = r));
-    const blocker = prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRawUnsafe("LOCK TABLE campaign_key_totals IN ACCESS EXCLUSIVE MODE");
-        taken();
-        await released;
-      },
-      { timeout: 120_000, maxWait: 10_000 },
-    );
+    const { release, done: blocker } = await holdLock("LOCK TABLE campaign_key_totals IN ACCESS EXCLUSIVE MODE");
     try {
-      await lockTaken;
       const refresh = refreshDerived(prisma, ws, run.runId, 60_000);
       for (let i = 0; i < 300 && parts.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
       // The campaign rollups wait for the lock on one connection; the retention rollups and the rule segments
@@ -158,19 +155,7 @@ describe("derived summaries after the scores", () => {
     expect(await refreshDerived(prisma, ws, older.runId, 60_000)).toBe("superseded");
     expect(await derivedRuns()).toEqual({ campaign: newer.runId, retention: newer.runId, facts: newer.runId });
 
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let taken!: () => void;
-    const lockTaken = new Promise<void>((r) => (taken = r));
-    const holder = prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${ws}))`;
-        taken();
-        await released;
-      },
-      { timeout: 60_000, maxWait: 10_000 },
-    );
-    await lockTaken;
+    const { release, done: holder } = await holdLock("SELECT pg_advisory_xact_lock(hashtext($1))", [ws], 60_000);
     // Another job holds the workspace's lock: the refresh waits for it, then runs.
     const waiting = refreshDerived(prisma, ws, newer.runId, 60_000);
     let settled = false;
