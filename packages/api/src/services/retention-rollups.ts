@@ -183,6 +183,8 @@ export interface RetentionRefreshOptions {
   force?: boolean;
   /** Called after a successful refresh with what it did (tests, benchmarks). */
   report?: (r: RetentionRefreshReport) => void;
+  /** Share of changed customers above which a delta gives up for a full refresh (default DELTA_MAX_SHARE; tests). */
+  deltaMaxShare?: number;
 }
 
 export interface RetentionRefreshReport {
@@ -198,13 +200,14 @@ export interface RetentionRefreshReport {
 /**
  * What a refresh rebuilds, from what changed since the rows were built (derived-keys.ts) and the per-customer state
  * (retention_rollup_customers, migration 20261125100000):
- * - delta: any write or moved RFM segments / value tiers, with a usable state (built in this time zone, same cut-off
- *   month): the changed customers' old contributions (from the state) replaced by their new ones (from their current
- *   rows) in every row; gaps rebuilt, forecasts rebuilt from the state. Falls back to "full" above DELTA_MAX_SHARE
- *   changed customers or when a row would not add up;
- * - full: no key, no refresh row, no usable state (first refresh, time-zone change), the cut-off month moved, `force`:
- *   every row. The state of every customer, except when only the cut-off month moved (the state holds each customer's
- *   own month / week rows, which do not depend on it) and at most DELTA_MAX_SHARE changed: then only theirs;
+ * - delta: any write or moved RFM segments / value tiers, with a usable state (built in this time zone): the changed
+ *   customers' old contributions (from the state, with the cut-off month the rows were built with) replaced by their
+ *   new ones (from their current rows) in every row — when the cut-off month moved, changed includes the customers
+ *   whose last month's lifetimes it moves; gaps rebuilt, forecasts rebuilt from the state. Falls back to "full" above
+ *   DELTA_MAX_SHARE changed customers or when a row would not add up;
+ * - full: no key, no refresh row, no usable state (first refresh, time-zone change), `force`, or a delta's fallback:
+ *   every row. The state of every customer, except after a fallback for too many changed customers when at most
+ *   DELTA_MAX_SHARE changed their own data (the others only for a moved cut-off month): then only theirs;
  * - forecast: only predicted values moved: the 'pred' rows (from the state);
  * - kept: nothing moved: no row, only the refresh row (now the new run's).
  */
@@ -265,7 +268,7 @@ export const DELTA_MAX_SHARE = 0.25;
  * refresh until they do.
  */
 function stateInserts(only: boolean): [string, string] {
-  const inChg = (col: string) => (only ? ` AND ${col} IN (SELECT id FROM vl_rr_chg WHERE has)` : "");
+  const inChg = (col: string) => (only ? ` AND ${col} IN (SELECT id FROM vl_rr_chg WHERE has AND NOT cut)` : "");
   const narrow = `INSERT INTO retention_rollup_customers (workspace_id, customer_id, sig, ch, ca, sg, vt, cm, cw)
    SELECT c.workspace_id, c.id, c.sig, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}
      FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, ${SIG} AS sig, c.first_order_at AT TIME ZONE ${TZ} AS lt
@@ -299,7 +302,9 @@ async function passes(tx: Tx, ws: string, lastMonth: number, signed: boolean, ta
   const run = (sql: string): Promise<number> => (sql.includes("$1") ? tx.$executeRawUnsafe(sql, ws) : tx.$executeRawUnsafe(sql));
   const insert = INSERT.replace("retention_rollups", target);
   const withKeys = (x: string, select: string, where = "true") => insertWithKeys(x, select, where).replace(INSERT, insert);
-  const lastComplete = lastMonth - 1;
+  // The last complete month, which the last row's lifetimes depend on: signed, per row (vl_rr_mo.lc: the old rows'
+  // contributions are the ones built with the old cut-off month).
+  const lastComplete = signed ? "lc" : String(lastMonth - 1);
   const mSets: (readonly MCol[])[] = Object.values(M_SETS);
   const mCols = M_COLS.filter((c) => mSets.some((set) => set.includes(c)));
   const mgid = (set: readonly MCol[]) => gid(mCols, set);
@@ -308,7 +313,7 @@ async function passes(tx: Tx, ws: string, lastMonth: number, signed: boolean, ta
   const NF = (cond: string) => (signed ? `coalesce(sum(sgn) FILTER (WHERE ${cond}), 0)` : `count(*) FILTER (WHERE ${cond})`);
   const S = (col: string) => (signed ? `sum(${col} * sgn)` : `sum(${col})`);
   const monthSrc = signed
-    ? `SELECT customer_id, p AS month, p, orders, rev, mar FROM vl_rr_mo`
+    ? `SELECT customer_id, p AS month, p, orders, rev, mar, lc FROM vl_rr_mo`
     : `SELECT customer_id, month, ${MONTH_IDX_OF_FIRST("month")} AS p, orders, revenue_minor AS rev, margin_minor AS mar
          FROM customer_months WHERE workspace_id = $1::uuid`;
   // One ordered pass over customer_months (the primary key's order: customer, month) joined to vl_rr_cust, aggregated
@@ -326,7 +331,7 @@ async function passes(tx: Tx, ws: string, lastMonth: number, signed: boolean, ta
   await timed("month_pass", run(
     `CREATE TEMP TABLE vl_rr_m ON COMMIT DROP AS
      WITH o AS (
-       SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt
+       SELECT customer_id, month, p, orders, rev, mar, lag(p) OVER w AS prv, lead(p) OVER w AS nxt${signed ? ", lc" : ""}
          FROM (${monthSrc}) m
        WINDOW w AS (PARTITION BY customer_id ORDER BY month)
      ), r AS (
@@ -423,24 +428,41 @@ class DeltaFallback extends Error {
   }
 }
 
-/** Customers whose contributions changed since the state was written, and all customers (detectChanged). */
+/**
+ * Customers whose contributions may have changed since the state was written (detectChanged): `changed` in all, `data`
+ * of them because their own data or keys changed (the others only because the cut-off month moved), of `total`.
+ */
 interface Changed {
   changed: number;
+  data: number;
   total: number;
+  /** Above this share of `total` changed, a delta gives up (RetentionRefreshOptions.deltaMaxShare). */
+  maxShare: number;
 }
 
-const tooMany = (chg: Changed) => chg.changed > DELTA_MAX_SHARE * Math.max(1, chg.total);
+/** The two cut-off months (last month with orders, as month indices): the stored rows' and now. */
+interface CutMove {
+  from: number;
+  to: number;
+}
+
+const tooMany = (chg: Changed, n = chg.changed) => n > chg.maxShare * Math.max(1, chg.total);
 
 /**
  * The customers whose contributions may differ from their state (temporary table vl_rr_chg: id, had = in the state,
  * has = a customer now): a new or deleted customer, or one whose summary hash, channel, campaign, RFM segment or
  * value tier differs from its state row, or whose stored rows did not add up to its summary (ok = false). Created
  * before the delta's savepoint, so a full refresh after a fallback can still write only their state.
+ * When the cut-off month moved (`cut`), also (cut = true) every other customer whose last purchase month's lifetimes
+ * may differ: the last month row p is a lifetime for window w when w ≤ hi = last complete month − p (and w ≥ its
+ * largest earlier gap), so its windows can change only when some w of ROLLUP_WINDOWS lies between the old and the
+ * new hi — customers whose last purchase month is one of a few months (for a move by one month: 1, 2, 3, 6 or 12
+ * months before the new last complete month). Their data did not change: their state stays.
  */
-async function detectChanged(tx: Tx, ws: string, timed: Timed): Promise<Changed> {
+async function detectChanged(tx: Tx, ws: string, timed: Timed, cut: CutMove | null, maxShare: number): Promise<Changed> {
   await timed("changed", tx.$executeRawUnsafe(
     `CREATE TEMP TABLE vl_rr_chg ON COMMIT DROP AS
-     SELECT coalesce(n.id, o.customer_id) AS id, o.customer_id IS NOT NULL AS had, n.id IS NOT NULL AS has
+     SELECT coalesce(n.id, o.customer_id) AS id, o.customer_id IS NOT NULL AS had, n.id IS NOT NULL AS has, false AS cut
        FROM (SELECT c.id, ${SIG} AS sig, ${SPLIT_KEY.channel.expr} AS ch, ${SPLIT_KEY.campaign.expr} AS ca, ${SPLIT_KEY.segment.expr} AS sg, ${SPLIT_KEY.tier.expr} AS vt
                FROM customers c LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id
               WHERE c.workspace_id = $1::uuid) n
@@ -449,11 +471,28 @@ async function detectChanged(tx: Tx, ws: string, timed: Timed): Promise<Changed>
          OR o.customer_id IN (SELECT customer_id FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid AND NOT ok)`,
     ws,
   ));
+  let data: number | null = null;
+  if (cut && cut.from !== cut.to) {
+    // Last complete months a (the lower) and b; hi moves between a − p and b − p: some w with a − p < w ≤ b − p.
+    const a = Math.min(cut.from, cut.to) - 1;
+    const b = Math.max(cut.from, cut.to) - 1;
+    const p = CM_OF(`c.last_order_at AT TIME ZONE ${TZ}`);
+    data = (await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM vl_rr_chg`))[0]?.n ?? 0;
+    await timed("changed_cut", tx.$executeRawUnsafe(
+      `INSERT INTO vl_rr_chg (id, had, has, cut)
+       SELECT c.id, true, true, true FROM (
+         SELECT c.id, ${p} AS p FROM customers c WHERE c.workspace_id = $1::uuid AND c.last_order_at IS NOT NULL OFFSET 0) c
+        WHERE (${ROLLUP_WINDOWS.map((w) => `(c.p > ${a - w} AND c.p <= ${b - w})`).join(" OR ")})
+          AND NOT EXISTS (SELECT FROM vl_rr_chg x WHERE x.id = c.id)`,
+      ws,
+    ));
+  }
   const [cnt] = await tx.$queryRawUnsafe<{ changed: number; total: number }[]>(
     `SELECT (SELECT count(*) FROM vl_rr_chg)::int AS changed, (SELECT count(*) FROM customers WHERE workspace_id = $1::uuid)::int AS total`,
     ws,
   );
-  return { changed: cnt?.changed ?? 0, total: cnt?.total ?? 0 };
+  const changed = cnt?.changed ?? 0;
+  return { changed, data: data ?? changed, total: cnt?.total ?? 0, maxShare };
 }
 
 /**
@@ -466,7 +505,7 @@ async function detectChanged(tx: Tx, ws: string, timed: Timed): Promise<Changed>
  * customers changed or a sum comes out impossible (a negative count): the caller rolls back and rebuilds.
  * Returns how many customers changed.
  */
-async function applyDelta(tx: Tx, ws: string, lastMonth: number, chg: Changed | null, predMoved: boolean, timed: Timed): Promise<number> {
+async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null, predMoved: boolean, timed: Timed): Promise<number> {
   // Same data and classes ("forecast"): nothing of the state can differ, only the forecasts are rebuilt.
   if (!chg) {
     if (predMoved) await timed("forecast", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid AND kind = 'pred'`, ws).then(() => tx.$executeRawUnsafe(PRED_FROM_STATE, ws)));
@@ -482,32 +521,33 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, chg: Changed | 
     await timed("delta_customers", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_dc ON COMMIT DROP AS
        SELECT (row_number() OVER ())::int AS cid, u.* FROM (
-         SELECT -1 AS sgn, o.customer_id AS id, o.cm, o.cw, o.ch, o.ca, o.sg, o.vt
+         SELECT -1 AS sgn, o.customer_id AS id, x.cut, o.cm, o.cw, o.ch, o.ca, o.sg, o.vt
            FROM vl_rr_chg x JOIN retention_rollup_customers o ON o.workspace_id = $1::uuid AND o.customer_id = x.id WHERE x.had
          UNION ALL
-         SELECT 1, c.id, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}
-           FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${TZ} AS lt
+         SELECT 1, c.id, c.cut, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}
+           FROM (SELECT c.id, x.cut, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${TZ} AS lt
                    FROM vl_rr_chg x JOIN customers c ON c.workspace_id = $1::uuid AND c.id = x.id WHERE x.has OFFSET 0) c
            LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id) u`,
       ws,
     ));
     await timed("delta_rows", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_mo ON COMMIT DROP AS
-       SELECT d.cid AS customer_id, u.e >> 1 AS p, 1 + (u.e & 1) AS orders, u.r AS rev, u.g AS mar
+       SELECT d.cid AS customer_id, u.e >> 1 AS p, 1 + (u.e & 1) AS orders, u.r AS rev, u.g AS mar, ${cut.from - 1} AS lc
          FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
          CROSS JOIN LATERAL unnest(o.mp, o.mr, o.mg) AS u(e, r, g) WHERE d.sgn = -1
        UNION ALL
-       SELECT d.cid, ${MONTH_IDX_OF_FIRST("m.month")}, m.orders, m.revenue_minor, m.margin_minor
+       SELECT d.cid, ${MONTH_IDX_OF_FIRST("m.month")}, m.orders, m.revenue_minor, m.margin_minor, ${cut.to - 1}
          FROM vl_rr_dc d JOIN customer_months m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1`,
       ws,
     ).then(() => tx.$executeRawUnsafe(
+      // Customers here only for the cut-off month (cut): the same weeks and keys on both sides, nothing to change.
       `CREATE TEMP TABLE vl_rr_wo ON COMMIT DROP AS
        SELECT d.cid AS customer_id, u.e AS p, u.r AS rev, u.g AS mar
          FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
-         CROSS JOIN LATERAL unnest(o.wp, o.wr, o.wg) AS u(e, r, g) WHERE d.sgn = -1
+         CROSS JOIN LATERAL unnest(o.wp, o.wr, o.wg) AS u(e, r, g) WHERE d.sgn = -1 AND NOT d.cut
        UNION ALL
        SELECT d.cid, ${WEEK_IDX("m.week")}, m.revenue_minor, m.margin_minor
-         FROM vl_rr_dc d JOIN customer_weeks m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1`,
+         FROM vl_rr_dc d JOIN customer_weeks m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1 AND NOT d.cut`,
       ws,
     )));
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
@@ -527,7 +567,7 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, chg: Changed | 
     );
     await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust, vl_rr_mo, vl_rr_wo");
     await tx.$executeRawUnsafe(`CREATE TEMP TABLE vl_rr_delta ON COMMIT DROP AS SELECT * FROM retention_rollups WITH NO DATA`);
-    await passes(tx, ws, lastMonth, true, "vl_rr_delta", timed);
+    await passes(tx, ws, cut.to, true, "vl_rr_delta", timed);
     // New row = stored row + the change; a key whose count comes to 0 has no row (as in a full refresh, where every
     // row counts at least one customer).
     const key = ["kind", "grain", "split", "grp", "w", "c0", "k"];
@@ -561,14 +601,14 @@ async function applyDelta(tx: Tx, ws: string, lastMonth: number, chg: Changed | 
   return changed;
 }
 
-/** The state of the changed customers (vl_rr_chg) rebuilt from their current rows; a deleted customer's removed. */
+/** The state of the changed customers (vl_rr_chg, not those there for the cut-off month alone) rebuilt from their current rows; a deleted customer's removed. */
 async function writeChangedState(tx: Tx, ws: string, timed: Timed): Promise<void> {
   // By primary key (a quarter of the customers at most).
   await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
   const [narrow, stateRows] = stateInserts(true);
   await timed("state", (async () => {
     for (const t of ["retention_rollup_customers", "retention_rollup_customer_rows"])
-      await tx.$executeRawUnsafe(`DELETE FROM ${t} o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had`, ws);
+      await tx.$executeRawUnsafe(`DELETE FROM ${t} o USING vl_rr_chg x WHERE o.workspace_id = $1::uuid AND o.customer_id = x.id AND x.had AND NOT x.cut`, ws);
     await tx.$executeRawUnsafe(narrow, ws);
     await tx.$executeRawUnsafe(stateRows, ws);
   })());
@@ -603,25 +643,28 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   );
   const lastMonth = cut?.last_month ?? null;
   // The state (written in the same savepoint as the rows) holds each customer's keys, cohort (in this time zone) and
-  // own month / week rows. A delta also needs the cut-off month the stored rows were built with (every customer's
-  // last month row's lifetimes depend on it); when only that moved, every row is rebuilt but the state is kept, with
-  // only the changed customers' rewritten (a full state write is ≈ 10 s at 1M, BENCHMARKS.md).
-  const stateKept = !opts.force && prev?.rows != null && prev.state_timezone !== null && prev.state_timezone === prev.timezone && lastMonth !== null;
-  const stateUsable = stateKept && prev?.last_month === lastMonth;
+  // own month / week rows. With the cut-off month the stored rows were built with (the refresh row's last_month), a
+  // delta can replace any customer's contribution; when the cut-off moved, also that of the customers whose last
+  // month's lifetimes the move changes (detectChanged).
+  const builtCut = prev?.last_month ?? null;
+  const stateUsable = !opts.force && prev?.rows != null && prev.state_timezone !== null && prev.state_timezone === prev.timezone;
+  const move: CutMove | null = stateUsable && lastMonth !== null && builtCut !== null ? { from: builtCut, to: lastMonth } : null;
   let mode: RetentionRefreshMode = unchangedSince(built, prints, ["classes"])
     ? unchangedSince(built, prints, ["pred"])
       ? "kept"
       : "forecast"
     : "delta";
-  if (!stateUsable && mode !== "kept") mode = "full";
+  // A moved cut-off month comes with a write; if it ever came without one, "kept" / "forecast" would miss it.
+  if (move && move.from !== move.to) mode = "delta";
+  if (!move && mode !== "kept") mode = "full";
   // Before the delta's savepoint: a full refresh after a fallback uses them too.
-  const chg = mode === "delta" || (mode === "full" && stateKept) ? await detectChanged(tx, ws, timed) : null;
-  let stateAll = mode === "full" && (chg === null || tooMany(chg));
+  const chg = mode === "delta" && move ? await detectChanged(tx, ws, timed, move, opts.deltaMaxShare ?? DELTA_MAX_SHARE) : null;
+  let stateAll = mode === "full";
   let fallback: string | null = null;
-  if ((mode === "delta" || mode === "forecast") && lastMonth !== null) {
+  if ((mode === "delta" || mode === "forecast") && move) {
     await tx.$executeRawUnsafe("SAVEPOINT vl_rr_delta");
     try {
-      await applyDelta(tx, ws, lastMonth, mode === "delta" ? chg : null, !unchangedSince(built, prints, ["pred"]), timed);
+      await applyDelta(tx, ws, move, mode === "delta" ? chg : null, !unchangedSince(built, prints, ["pred"]), timed);
       await tx.$executeRawUnsafe("RELEASE SAVEPOINT vl_rr_delta");
     } catch (e) {
       if (!(e instanceof DeltaFallback)) throw e;
@@ -629,11 +672,13 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
       await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
       fallback = e.message;
       mode = "full";
-      stateAll = e.stateWrong || chg === null || tooMany(chg);
+      // Every row again; the state only of the customers whose data changed, unless it is not to be trusted or
+      // they are too many for writes by key (customers here for the cut-off month alone keep theirs).
+      stateAll = e.stateWrong || chg === null || tooMany(chg, chg.data);
     }
   }
   let rows = prev?.rows ?? 0;
-  let state: RetentionRefreshReport["state"] = mode === "delta" && (chg?.changed ?? 0) > 0 ? "changed" : "none";
+  let state: RetentionRefreshReport["state"] = mode === "delta" && (chg?.data ?? 0) > 0 ? "changed" : "none";
   if (mode === "full") {
     await timed("delete", tx.$executeRawUnsafe(`DELETE FROM retention_rollups WHERE workspace_id = $1::uuid`, ws));
     if (stateAll)
@@ -641,7 +686,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
         .then(() => tx.$executeRawUnsafe(`DELETE FROM retention_rollup_customer_rows WHERE workspace_id = $1::uuid`, ws)));
     rows = lastMonth === null ? 0 : await fullRefresh(tx, ws, lastMonth, timed, stateAll);
     if (lastMonth !== null) state = stateAll ? "all" : "changed";
-    if (!stateAll && (chg?.changed ?? 0) > 0) {
+    if (!stateAll && (chg?.data ?? 0) > 0) {
       await tx.$executeRawUnsafe("ANALYZE vl_rr_chg");
       await writeChangedState(tx, ws, timed);
     }
