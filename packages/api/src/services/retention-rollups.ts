@@ -230,6 +230,7 @@ export async function refreshRetentionRollups(tx: Tx, workspaceId: string, model
     return false;
   } finally {
     await tx.$executeRawUnsafe("SET LOCAL enable_nestloop TO DEFAULT");
+    await tx.$executeRawUnsafe("SET LOCAL random_page_cost TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL enable_hashagg TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL statement_timeout TO DEFAULT");
     await tx.$executeRawUnsafe("SET LOCAL work_mem TO DEFAULT");
@@ -515,8 +516,7 @@ async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null,
   if (tooMany(chg)) throw new DeltaFallback(`${changed} of ${chg.total} customers changed`, false);
   if (changed > 0) {
     await tx.$executeRawUnsafe("ANALYZE vl_rr_chg");
-    // The changed customers' lookups are by primary key (a few per cent of the customers at most).
-    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+    await byKey(tx, true);
     // Each changed customer once with its old keys (sgn −1, from the state) and once with its current ones (+1).
     await timed("delta_customers", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_dc ON COMMIT DROP AS
@@ -550,7 +550,7 @@ async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null,
          FROM vl_rr_dc d JOIN customer_weeks m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1 AND NOT d.cut`,
       ws,
     )));
-    await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+    await byKey(tx, false);
     const code = (col: string) => `(row_number() OVER (ORDER BY ${col}))::int`;
     await tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_keys ON COMMIT DROP AS
@@ -603,8 +603,7 @@ async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null,
 
 /** The state of the changed customers (vl_rr_chg, not those there for the cut-off month alone) rebuilt from their current rows; a deleted customer's removed. */
 async function writeChangedState(tx: Tx, ws: string, timed: Timed): Promise<void> {
-  // By primary key (a quarter of the customers at most).
-  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = on");
+  await byKey(tx, true);
   const [narrow, stateRows] = stateInserts(true);
   await timed("state", (async () => {
     for (const t of ["retention_rollup_customers", "retention_rollup_customer_rows"])
@@ -612,7 +611,18 @@ async function writeChangedState(tx: Tx, ws: string, timed: Timed): Promise<void
     await tx.$executeRawUnsafe(narrow, ws);
     await tx.$executeRawUnsafe(stateRows, ws);
   })());
-  await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+  await byKey(tx, false);
+}
+
+/**
+ * Reads of the changed customers by primary key (a quarter of the customers at most) on / off: nested loops, and
+ * index reads costed as the cached reads they are (random_page_cost 1.1). At the default 4 the planner wrote 10,000
+ * customers' state by scanning all of customers, customer_scores, customer_months and customer_weeks into hash joins:
+ * 3.7 s against 0.5 s by key at 1M (EXPLAIN ANALYZE, BENCHMARKS.md "Session 14"). Off: the refresh's hash joins.
+ */
+async function byKey(tx: Tx, on: boolean): Promise<void> {
+  await tx.$executeRawUnsafe(`SET LOCAL enable_nestloop = ${on ? "on" : "off"}`);
+  await tx.$executeRawUnsafe(on ? "SET LOCAL random_page_cost = 1.1" : "SET LOCAL random_page_cost TO DEFAULT");
 }
 
 async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | null, opts: RetentionRefreshOptions): Promise<void> {
@@ -669,7 +679,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     } catch (e) {
       if (!(e instanceof DeltaFallback)) throw e;
       await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT vl_rr_delta");
-      await tx.$executeRawUnsafe("SET LOCAL enable_nestloop = off");
+      await byKey(tx, false);
       fallback = e.message;
       mode = "full";
       // Every row again; the state only of the customers whose data changed, unless it is not to be trusted or
