@@ -517,27 +517,36 @@ async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null,
   if (changed > 0) {
     await tx.$executeRawUnsafe("ANALYZE vl_rr_chg");
     await byKey(tx, true);
-    // Each changed customer once with its old keys (sgn −1, from the state) and once with its current ones (+1).
+    // Each changed customer once with its old keys (sgn −1, from the state) and once with its current ones (+1);
+    // cid = 2 × (its rank by id) + (sgn = +1), so a customer's two rows are cid and cid + 1. A customer here only
+    // for the cut-off month (cut) has unchanged keys and rows: both of its rows come from the state.
     await timed("delta_customers", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_dc ON COMMIT DROP AS
-       SELECT (row_number() OVER ())::int AS cid, u.* FROM (
-         SELECT -1 AS sgn, o.customer_id AS id, x.cut, o.cm, o.cw, o.ch, o.ca, o.sg, o.vt
-           FROM vl_rr_chg x JOIN retention_rollup_customers o ON o.workspace_id = $1::uuid AND o.customer_id = x.id WHERE x.had
+       SELECT (dense_rank() OVER (ORDER BY u.id))::int * 2 + (u.sgn > 0)::int AS cid, u.* FROM (
+         SELECT v.sgn, o.customer_id AS id, x.cut, o.cm, o.cw, o.ch, o.ca, o.sg, o.vt
+           FROM vl_rr_chg x JOIN retention_rollup_customers o ON o.workspace_id = $1::uuid AND o.customer_id = x.id
+          CROSS JOIN (VALUES (-1), (1)) v(sgn)
+          WHERE x.had AND (v.sgn = -1 OR x.cut)
          UNION ALL
-         SELECT 1, c.id, c.cut, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}
-           FROM (SELECT c.id, x.cut, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${TZ} AS lt
-                   FROM vl_rr_chg x JOIN customers c ON c.workspace_id = $1::uuid AND c.id = x.id WHERE x.has OFFSET 0) c
+         SELECT 1, c.id, false, ${CM_OF("c.lt")}, ${CW_OF("c.lt")}, ${SPLIT_KEY.channel.expr}, ${SPLIT_KEY.campaign.expr}, ${SPLIT_KEY.segment.expr}, ${SPLIT_KEY.tier.expr}
+           FROM (SELECT c.id, c.workspace_id, c.acquisition_channel, c.acquisition_campaign_id, c.first_order_at AT TIME ZONE ${TZ} AS lt
+                   FROM vl_rr_chg x JOIN customers c ON c.workspace_id = $1::uuid AND c.id = x.id WHERE x.has AND NOT x.cut OFFSET 0) c
            LEFT JOIN customer_scores s ON s.workspace_id = c.workspace_id AND s.customer_id = c.id) u`,
       ws,
     ));
     await timed("delta_rows", tx.$executeRawUnsafe(
+      // Old rows from the state (a cut customer's also as its new rows, cid + 1, with the new cut-off), new rows from
+      // customer_months.
       `CREATE TEMP TABLE vl_rr_mo ON COMMIT DROP AS
-       SELECT d.cid AS customer_id, u.e >> 1 AS p, 1 + (u.e & 1) AS orders, u.r AS rev, u.g AS mar, ${cut.from - 1} AS lc
+       SELECT d.cid + (v.sgn > 0)::int AS customer_id, u.e >> 1 AS p, 1 + (u.e & 1) AS orders, u.r AS rev, u.g AS mar,
+              CASE WHEN v.sgn < 0 THEN ${cut.from - 1} ELSE ${cut.to - 1} END AS lc
          FROM vl_rr_dc d JOIN retention_rollup_customer_rows o ON o.workspace_id = $1::uuid AND o.customer_id = d.id
-         CROSS JOIN LATERAL unnest(o.mp, o.mr, o.mg) AS u(e, r, g) WHERE d.sgn = -1
+         CROSS JOIN LATERAL unnest(o.mp, o.mr, o.mg) AS u(e, r, g)
+         CROSS JOIN (VALUES (-1), (1)) v(sgn)
+        WHERE d.sgn = -1 AND (v.sgn = -1 OR d.cut)
        UNION ALL
        SELECT d.cid, ${MONTH_IDX_OF_FIRST("m.month")}, m.orders, m.revenue_minor, m.margin_minor, ${cut.to - 1}
-         FROM vl_rr_dc d JOIN customer_months m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1`,
+         FROM vl_rr_dc d JOIN customer_months m ON m.workspace_id = $1::uuid AND m.customer_id = d.id WHERE d.sgn = 1 AND NOT d.cut`,
       ws,
     ).then(() => tx.$executeRawUnsafe(
       // Customers here only for the cut-off month (cut): the same weeks and keys on both sides, nothing to change.
