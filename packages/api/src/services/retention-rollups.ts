@@ -561,20 +561,19 @@ async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null,
     )));
     await byKey(tx, false);
     const code = (col: string) => `(row_number() OVER (ORDER BY ${col}))::int`;
-    await tx.$executeRawUnsafe(
+    const join = (split: string, alias: string, col: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = d.${col}`;
+    await timed("delta_keys", tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_keys ON COMMIT DROP AS
        SELECT 'channel'::text AS split, grp, ${code("grp")} AS code FROM (SELECT DISTINCT ch AS grp FROM vl_rr_dc) d
        UNION ALL SELECT 'campaign', grp, ${code("grp")} FROM (SELECT DISTINCT ca AS grp FROM vl_rr_dc) d
        UNION ALL SELECT 'segment', grp, ${code("grp")} FROM (SELECT DISTINCT sg AS grp FROM vl_rr_dc) d
        UNION ALL SELECT 'tier', grp, ${code("grp")} FROM (SELECT DISTINCT vt AS grp FROM vl_rr_dc) d`,
-    );
-    const join = (split: string, alias: string, col: string) => `JOIN vl_rr_keys ${alias} ON ${alias}.split = '${split}' AND ${alias}.grp = d.${col}`;
-    await tx.$executeRawUnsafe(
+    ).then(() => tx.$executeRawUnsafe(
       `CREATE TEMP TABLE vl_rr_cust ON COMMIT DROP AS
        SELECT d.cid AS id, d.sgn, d.cm, d.cw, kch.code AS ch, kca.code AS ca, ksg.code AS sg, kvt.code AS vt
          FROM vl_rr_dc d ${join("channel", "kch", "ch")} ${join("campaign", "kca", "ca")} ${join("segment", "ksg", "sg")} ${join("tier", "kvt", "vt")}`,
-    );
-    await tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust, vl_rr_mo, vl_rr_wo");
+    )));
+    await timed("delta_analyze", tx.$executeRawUnsafe("ANALYZE vl_rr_keys, vl_rr_cust, vl_rr_mo, vl_rr_wo"));
     await tx.$executeRawUnsafe(`CREATE TEMP TABLE vl_rr_delta ON COMMIT DROP AS SELECT * FROM retention_rollups WITH NO DATA`);
     await passes(tx, ws, cut.to, true, "vl_rr_delta", timed);
     // New row = stored row + the change; a key whose count comes to 0 has no row (as in a full refresh, where every
@@ -655,11 +654,11 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
     ws,
   );
   const built = opts.force || prev?.rows == null ? null : await builtFrom(tx, ws, "retention");
-  const [cut] = await tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
+  const [cut] = await timed("cut", tx.$queryRawUnsafe<{ last_month: number | null; last_week: number | null }[]>(
     `SELECT (SELECT ${MONTH_IDX("max(month)")} FROM monthly_rollups WHERE workspace_id = $1::uuid AND orders > 0) AS last_month,
             (SELECT ${WEEK_IDX("max(week)")} FROM customer_weeks WHERE workspace_id = $1::uuid) AS last_week`,
     ws,
-  );
+  ));
   const lastMonth = cut?.last_month ?? null;
   // The state (written in the same savepoint as the rows) holds each customer's keys, cohort (in this time zone) and
   // own month / week rows. With the cut-off month the stored rows were built with (the refresh row's last_month), a
