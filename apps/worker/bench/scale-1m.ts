@@ -15,7 +15,10 @@
  *   --quick (with --reuse) skips the rebuilds and the full run: one fast run as the base, then step 3;
  *   --new-month first writes one order in the month after the workspace's last (deleted again at the end): the
  *     cut-off month moves, so the full run rebuilds every retention rollup row (retention-rollups.ts, mode "full"
- *     with the per-customer state kept) — the whole run in its monthly worst case.
+ *     with the per-customer state kept) — the whole run in its monthly worst case;
+ *   --pause=S then waits S seconds with the server up and times steps 1–3 again: on this VM the page cache empties
+ *     after about a minute of idleness (BENCHMARKS.md, Session 14) while PostgreSQL's shared buffers stay, as on a
+ *     server that keeps running — each start of this bench begins with both empty.
  * Prints one JSON line per phase and a summary; paste the figures into BENCHMARKS.md.
  */
 import os from "node:os";
@@ -33,6 +36,7 @@ const skipRebuild = process.argv.includes("--skip-rebuild");
 /** With --reuse: only one fast recompute (the base), then the 10k-order write and the incremental refresh. */
 const quick = process.argv.includes("--quick");
 const newMonth = process.argv.includes("--new-month");
+const pauseS = Number(process.argv.find((a) => a.startsWith("--pause="))?.slice("--pause=".length) ?? 0);
 const dir = process.env.BENCH_PG_DIR ?? "/tmp/vl-bench-pg";
 const port = Number(process.env.BENCH_PG_PORT ?? 5460);
 
@@ -115,59 +119,67 @@ try {
     : undefined;
   if (nextMonthOrder) say("new_month_order", nextMonthOrder);
 
-  // 1. Full rebuild from raw orders (the repair path), as the app role in the workspace's context, the
-  // way a settings change runs it: since 20261124108100_fast_rebuild vl_rebuild_summaries rebuilds
-  // everything derived from orders (summaries, rollups, stats, customer_months, customer_weeks) in
-  // one pass, so it is the whole rebuild (vl_rebuild_customer_months is its months-and-weeks part).
-  // Since 20261124108500 the app runs it split by customer range over two connections (rebuildFromOrders).
-  const skipped = async () => ({ ms: 0, value: undefined });
-  const rebuild = await (skipRebuild || quick ? skipped() : timed("rebuild_from_orders", () =>
-    withWorkspace(appDb.prisma, wsId, async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
-      return rebuildFromOrders(appDb.prisma, tx, wsId, { timeoutMs: 60 * 60_000 });
-    }, { timeoutMs: 60 * 60_000 }),
-  ));
+  const series = async (label: string) => {
+    // 1. Full rebuild from raw orders (the repair path), as the app role in the workspace's context, the
+    // way a settings change runs it: since 20261124108100_fast_rebuild vl_rebuild_summaries rebuilds
+    // everything derived from orders (summaries, rollups, stats, customer_months, customer_weeks) in
+    // one pass, so it is the whole rebuild (vl_rebuild_customer_months is its months-and-weeks part).
+    // Since 20261124108500 the app runs it split by customer range over two connections (rebuildFromOrders).
+    const skipped = async () => ({ ms: 0, value: undefined });
+    const rebuild = await (skipRebuild || quick ? skipped() : timed("rebuild_from_orders", () =>
+      withWorkspace(appDb.prisma, wsId, async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
+        return rebuildFromOrders(appDb.prisma, tx, wsId, { timeoutMs: 60 * 60_000 });
+      }, { timeoutMs: 60 * 60_000 }),
+    ));
 
-  // 2. Recompute as the app role (RLS in force), the way the worker runs it.
-  const full = quick
-    ? { ms: 0, value: { status: "skipped" } }
-    : await timed("recompute_full", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", timeoutMs: 60 * 60_000 }));
-  const fast = await timed("recompute_fast", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", mode: "fast", timeoutMs: 60 * 60_000 }));
+    // 2. Recompute as the app role (RLS in force), the way the worker runs it.
+    const full = quick
+      ? { ms: 0, value: { status: "skipped" } }
+      : await timed("recompute_full", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", timeoutMs: 60 * 60_000 }));
+    const fast = await timed("recompute_fast", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "bench", mode: "fast", timeoutMs: 60 * 60_000 }));
 
-  // 3. 10,000 new orders for existing customers through the trigger path (the write is the import's
-  // cost; its statement limit is lifted so a loaded machine does not cancel it), then the refresh
-  // the worker runs after a data write: incremental (only the changed customers, with the last fit).
-  const write = await timed("write_10k_orders", () =>
-    withWorkspace(appDb.prisma, wsId, async (tx) => {
-      await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
-      return tx.$executeRaw`
-        INSERT INTO orders (workspace_id, id, external_id, customer_id, ordered_at, amount_minor, currency, created_at, updated_at)
-        SELECT ${wsId}::uuid, gen_random_uuid(), 'new-' || gen_random_uuid(), c.id, timestamptz '2025-09-01 00:00:00+00' + (random() * 20) * interval '1 day',
-               (1000 + random() * 9000)::bigint, 'USD', now(), now()
-          FROM (SELECT id FROM customers WHERE workspace_id = ${wsId}::uuid ORDER BY id LIMIT 10000) c`;
-    }, { timeoutMs: 30 * 60_000 }),
-  );
-  const refresh = await timed("recompute_after_10k", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "data-change", mode: "incremental", timeoutMs: 60 * 60_000 }));
+    // 3. 10,000 new orders for existing customers through the trigger path (the write is the import's
+    // cost; its statement limit is lifted so a loaded machine does not cancel it), then the refresh
+    // the worker runs after a data write: incremental (only the changed customers, with the last fit).
+    const write = await timed("write_10k_orders", () =>
+      withWorkspace(appDb.prisma, wsId, async (tx) => {
+        await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = 0`);
+        return tx.$executeRaw`
+          INSERT INTO orders (workspace_id, id, external_id, customer_id, ordered_at, amount_minor, currency, created_at, updated_at)
+          SELECT ${wsId}::uuid, gen_random_uuid(), 'new-' || gen_random_uuid(), c.id, timestamptz '2025-09-01 00:00:00+00' + (random() * 20) * interval '1 day',
+                 (1000 + random() * 9000)::bigint, 'USD', now(), now()
+            FROM (SELECT id FROM customers WHERE workspace_id = ${wsId}::uuid ORDER BY id LIMIT 10000) c`;
+      }, { timeoutMs: 30 * 60_000 }),
+    );
+    const refresh = await timed("recompute_after_10k", () => recomputeWorkspace(appDb.prisma, wsId, { triggeredBy: "data-change", mode: "incremental", timeoutMs: 60 * 60_000 }));
 
-  say("summary", {
-    customers,
-    orders: Number(n_orders),
-    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    load: os.loadavg().map((x) => Math.round(x * 10) / 10),
-    rebuildFromOrdersMs: rebuild.ms,
-    fullRecomputeMs: full.ms,
-    // The scoring transaction's own duration: scores and the run are visible from then on; the derived
-    // summaries (campaign, retention, rule segments) follow in a second transaction within fullRecomputeMs.
-    fullScoresVisibleMs: "durationMs" in full.value ? full.value.durationMs : null,
-    fastScoresVisibleMs: "durationMs" in fast.value ? fast.value.durationMs : null,
-    fullRebuildPlusRecomputeMs: rebuild.ms + full.ms,
-    fastRefreshMs: fast.ms,
-    write10kOrdersMs: write.ms,
-    refreshAfter10kMs: refresh.ms,
-    visibleAfter10kMs: write.ms + refresh.ms,
-    statuses: [full.value.status, fast.value.status, refresh.value.status],
-    newMonth,
-  });
+    say(label, {
+      customers,
+      orders: Number(n_orders),
+      machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      load: os.loadavg().map((x) => Math.round(x * 10) / 10),
+      rebuildFromOrdersMs: rebuild.ms,
+      fullRecomputeMs: full.ms,
+      // The scoring transaction's own duration: scores and the run are visible from then on; the derived
+      // summaries (campaign, retention, rule segments) follow in a second transaction within fullRecomputeMs.
+      fullScoresVisibleMs: "durationMs" in full.value ? full.value.durationMs : null,
+      fastScoresVisibleMs: "durationMs" in fast.value ? fast.value.durationMs : null,
+      fullRebuildPlusRecomputeMs: rebuild.ms + full.ms,
+      fastRefreshMs: fast.ms,
+      write10kOrdersMs: write.ms,
+      refreshAfter10kMs: refresh.ms,
+      visibleAfter10kMs: write.ms + refresh.ms,
+      statuses: [full.value.status, fast.value.status, refresh.value.status],
+      newMonth,
+    });
+  };
+  await series("summary");
+  if (pauseS > 0) {
+    say("pause", { seconds: pauseS });
+    await new Promise((r) => setTimeout(r, pauseS * 1000));
+    await series("summary_after_pause");
+  }
   if (nextMonthOrder)
     await withWorkspace(appDb.prisma, wsId, (tx) => tx.$executeRaw`DELETE FROM orders WHERE workspace_id = ${wsId}::uuid AND id = ${nextMonthOrder.id}::uuid`);
 } catch (e) {
