@@ -498,13 +498,12 @@ async function detectChanged(tx: Tx, ws: string, timed: Timed, cut: CutMove | nu
 
 /**
  * Apply the changed customers' old → new contributions to the rollup rows (mode "delta"; the state must describe the
- * rows present and have been built with the same cut-off month and time zone) — the changed customers of `chg`
- * (detectChanged; null: only the forecasts, from the state). Old contributions come from the state, new ones from
- * the current rows; both go through the same statements as the full refresh (passes, signed), and their sums are
- * added to the stored rows. Gaps are rebuilt (one scan of customers), the forecasts from the state joined to the
- * scores. Throws DeltaFallback when more than DELTA_MAX_SHARE of the
- * customers changed or a sum comes out impossible (a negative count): the caller rolls back and rebuilds.
- * Returns how many customers changed.
+ * rows present, built in this time zone with the cut-off month `cut.from`) — the changed customers of `chg`
+ * (detectChanged; null: only the forecasts, from the state). Old contributions come from the state (with cut.from),
+ * new ones from the current rows (with cut.to); both go through the same statements as the full refresh (passes,
+ * signed), and their sums are added to the stored rows. Gaps are rebuilt (one scan of customers), the forecasts from
+ * the state joined to the scores. Throws DeltaFallback when more than chg.maxShare of the customers changed or a sum
+ * comes out impossible (a negative count): the caller rolls back and rebuilds. Returns how many customers changed.
  */
 async function applyDelta(tx: Tx, ws: string, cut: CutMove, chg: Changed | null, predMoved: boolean, timed: Timed): Promise<number> {
   // Same data and classes ("forecast"): nothing of the state can differ, only the forecasts are rebuilt.
