@@ -12,7 +12,7 @@
 import { mulberry32 } from "@valuelens/clv-core";
 import { getDb, withWorkspace, type Tx } from "@valuelens/db";
 import { generateDemoData, writeDemoData } from "@valuelens/db/seed";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { onWorkspaceDataChanged } from "../src/services/data-changed.ts";
 import { recomputeWorkspace } from "../src/services/recompute/index.ts";
 import { DELTA_MAX_SHARE, refreshRetentionRollups, type RetentionRefreshReport } from "../src/services/retention-rollups.ts";
@@ -236,6 +236,39 @@ describe("retention rollups after small writes", () => {
     expect(got).toEqual(want);
     const [state] = await withWorkspace(prisma(), ws, (tx) => tx.$queryRawUnsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM retention_rollup_customers WHERE workspace_id = $1::uuid", ws));
     expect(state?.n).toBe(data.customers.length);
+  });
+
+  it("the nightly run rebuilds every row and state after a write; other runs apply the delta", async () => {
+    const owner = await signUp("retdeltanight");
+    const ws = owner.workspaceId;
+    const data = generateDemoData({ seed: 33, customers: 200, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 5, 30)) });
+    await writeDemoData(prisma(), ws, data, () => undefined);
+    const first = await recomputeWorkspace(prisma(), ws, { compare: false });
+    if (first.status !== "succeeded") throw new Error(`recompute ${first.status}`);
+    // What each run's retention refresh did, from its log line.
+    const seen = new Map<string, { mode: string; state: string }>();
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      for (const line of String(chunk).split("\n")) {
+        if (!line.includes('"retention_rollups.refreshed"')) continue;
+        const e = JSON.parse(line) as { modelRunId: string; mode: string; state: string };
+        seen.set(e.modelRunId, { mode: e.mode, state: e.state });
+      }
+      return write(chunk);
+    });
+    try {
+      for (const triggeredBy of ["nightly", "manual"]) {
+        await withWorkspace(prisma(), ws, async (tx) => {
+          await tx.$executeRawUnsafe(orderAt(someBuyers(3, () => 0.25), "'2024-09-09 10:00'", triggeredBy), ws);
+          await onWorkspaceDataChanged(tx, ws);
+        });
+        const run = await recomputeWorkspace(prisma(), ws, { compare: false, triggeredBy });
+        if (run.status !== "succeeded") throw new Error(`recompute ${run.status}`);
+        expect(seen.get(run.runId), triggeredBy).toEqual(triggeredBy === "nightly" ? { mode: "full", state: "all" } : { mode: "delta", state: "changed" });
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("a deleted workspace's state goes with it (no foreign key: a trigger on workspaces)", async () => {

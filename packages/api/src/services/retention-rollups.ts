@@ -185,6 +185,12 @@ export interface RetentionRefreshOptions {
   report?: (r: RetentionRefreshReport) => void;
   /** Share of changed customers above which a delta gives up for a full refresh (default DELTA_MAX_SHARE; tests). */
   deltaMaxShare?: number;
+  /**
+   * Rebuild every row and every customer's state where a delta would do (the nightly run): deltas then build on a
+   * fresh base at least once a day, so nothing a delta could get wrong (rows damaged outside the app, with the
+   * customers' summaries left as they were) outlives a night. Over unchanged data ("kept", "forecast") it changes nothing.
+   */
+  rebase?: boolean;
 }
 
 export interface RetentionRefreshReport {
@@ -205,7 +211,8 @@ export interface RetentionRefreshReport {
  *   new ones (from their current rows) in every row — when the cut-off month moved, changed includes the customers
  *   whose last month's lifetimes it moves; gaps rebuilt, forecasts rebuilt from the state. Falls back to "full" above
  *   DELTA_MAX_SHARE changed customers or when a row would not add up;
- * - full: no key, no refresh row, no usable state (first refresh, time-zone change), `force`, or a delta's fallback:
+ * - full: no key, no refresh row, no usable state (first refresh, time-zone change), `force`, `rebase` after a write,
+ *   or a delta's fallback:
  *   every row. The state of every customer, except after a fallback for too many changed customers when at most
  *   DELTA_MAX_SHARE changed their own data (the others only for a moved cut-off month): then only theirs;
  * - forecast: only predicted values moved: the 'pred' rows (from the state);
@@ -674,6 +681,7 @@ async function writeRetentionRollups(tx: Tx, ws: string, modelRunId: string | nu
   // A moved cut-off month comes with a write; if it ever came without one, "kept" / "forecast" would miss it.
   if (move && move.from !== move.to) mode = "delta";
   if (!move && mode !== "kept") mode = "full";
+  if (opts.rebase && mode === "delta") mode = "full";
   // Before the delta's savepoint: a full refresh after a fallback uses them too.
   const chg = mode === "delta" && move ? await detectChanged(tx, ws, timed, move, opts.deltaMaxShare ?? DELTA_MAX_SHARE) : null;
   let stateAll = mode === "full";

@@ -372,8 +372,8 @@ export async function refreshDerived(
         const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtext(${workspaceId})) AS ok`;
         if (!lock?.ok) return "locked" as const;
         // Superseded only by a newer full run (it writes its own); an incremental refresh writes none.
-        const [latest] = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id::text FROM model_runs WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded'
+        const [latest] = await tx.$queryRaw<{ id: string; triggered_by: string }[]>`
+          SELECT id::text, triggered_by FROM model_runs WHERE workspace_id = ${workspaceId}::uuid AND status = 'succeeded'
              AND NOT coalesce(totals ? 'incremental', false)
            ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1`;
         if (latest?.id !== runId) return "superseded" as const;
@@ -395,7 +395,8 @@ export async function refreshDerived(
         // statement limit, and each of the three rollups resets it to the role's default after.
         const queue = new PartQueue<Tx>([
           { name: "campaign rollups", run: async (t) => (await limit(t), refreshCampaignStats(t, workspaceId, runId, { prints })) }, // campaign roi (issue 6)
-          { name: "retention rollups", run: async (t) => (await limit(t), refreshRetentionRollups(t, workspaceId, runId, { prints: await prints })) }, // retention (issue 7)
+          // The nightly run rebuilds them from scratch where a delta would do (retention-rollups.ts, `rebase`).
+          { name: "retention rollups", run: async (t) => (await limit(t), refreshRetentionRollups(t, workspaceId, runId, { prints: await prints, rebase: latest.triggered_by === "nightly" })) }, // retention (issue 7)
           // rule segments (issue 5): the facts copy, then each saved segment's history point measured on it.
           { name: "rule segments", run: async (t) => (await limit(t), snapshotRuleSegments(t, workspaceId, { reason: "recompute", modelRunId: runId, prints: await prints })) },
           ...(check ? [{ name: "holdout and comparison", run: async (t: Tx) => (await limit(t), writeCheck(t, workspaceId, runId, check)) }] : []),
