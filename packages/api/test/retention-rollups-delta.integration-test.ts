@@ -30,6 +30,16 @@ async function rows(tx: Tx, ws: string): Promise<string[]> {
   return r.map((x) => x.t);
 }
 
+/** A new workspace with `customers` demo customers (Jan 2024 – Jun 2025) and a first full run. */
+async function demoWorkspace(tag: string, seed: number, customers: number) {
+  const ws = (await signUp(tag)).workspaceId;
+  const data = generateDemoData({ seed, customers, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 5, 30)) });
+  await writeDemoData(prisma(), ws, data, () => undefined);
+  const run = await recomputeWorkspace(prisma(), ws, { compare: false });
+  if (run.status !== "succeeded") throw new Error(`recompute ${run.status}`);
+  return { ws, data, run };
+}
+
 type Write = {
   name: string;
   mode: RetentionRefreshReport["mode"];
@@ -213,12 +223,7 @@ describe("retention rollups after small writes", () => {
   });
 
   it("falls back to the full refresh when too many customers changed", async () => {
-    const owner = await signUp("retdeltamany");
-    const ws = owner.workspaceId;
-    const data = generateDemoData({ seed: 32, customers: 200, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 5, 30)) });
-    await writeDemoData(prisma(), ws, data, () => undefined);
-    const run = await recomputeWorkspace(prisma(), ws, { compare: false });
-    if (run.status !== "succeeded") throw new Error(`recompute ${run.status}`);
+    const { ws, data, run } = await demoWorkspace("retdeltamany", 32, 200);
     await withWorkspace(prisma(), ws, async (tx) => {
       await tx.$executeRawUnsafe(orderAt(someBuyers(120, () => 0.5), "'2024-05-05 10:00'", "many"), ws);
       await onWorkspaceDataChanged(tx, ws);
@@ -239,12 +244,7 @@ describe("retention rollups after small writes", () => {
   });
 
   it("the nightly run rebuilds every row and state after a write; other runs apply the delta", async () => {
-    const owner = await signUp("retdeltanight");
-    const ws = owner.workspaceId;
-    const data = generateDemoData({ seed: 33, customers: 200, start: new Date(Date.UTC(2024, 0, 1)), end: new Date(Date.UTC(2025, 5, 30)) });
-    await writeDemoData(prisma(), ws, data, () => undefined);
-    const first = await recomputeWorkspace(prisma(), ws, { compare: false });
-    if (first.status !== "succeeded") throw new Error(`recompute ${first.status}`);
+    const { ws } = await demoWorkspace("retdeltanight", 33, 200);
     // What each run's retention refresh did, from its log line.
     const seen = new Map<string, { mode: string; state: string }>();
     const write = process.stdout.write.bind(process.stdout);
