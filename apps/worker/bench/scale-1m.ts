@@ -174,14 +174,18 @@ try {
       newMonth,
     });
   };
-  await series("summary");
-  if (pauseS > 0) {
-    say("pause", { seconds: pauseS });
-    await new Promise((r) => setTimeout(r, pauseS * 1000));
-    await series("summary_after_pause");
+  try {
+    await series("summary");
+    if (pauseS > 0) {
+      say("pause", { seconds: pauseS });
+      await new Promise((r) => setTimeout(r, pauseS * 1000));
+      await series("summary_after_pause");
+    }
+  } finally {
+    // Also after a failed step: the workspace's data ends as it started.
+    if (nextMonthOrder)
+      await withWorkspace(appDb.prisma, wsId, (tx) => tx.$executeRaw`DELETE FROM orders WHERE workspace_id = ${wsId}::uuid AND id = ${nextMonthOrder.id}::uuid`);
   }
-  if (nextMonthOrder)
-    await withWorkspace(appDb.prisma, wsId, (tx) => tx.$executeRaw`DELETE FROM orders WHERE workspace_id = ${wsId}::uuid AND id = ${nextMonthOrder.id}::uuid`);
 } catch (e) {
   if (!(e instanceof GenerateOnly)) throw e;
 } finally {

@@ -9,12 +9,12 @@
  *   3. new predicted values (every scored customer's predicted CLV + 1 minor unit, as a model switch would
  *      move them): retention forecasts, campaign predicted sums and the facts copy rebuilt; then the values
  *      are put back and the same again (so the workspace ends as it started);
- *   5. (--only=short-retention) the phase when the retention rollups are short: new predicted values and a write,
- *      the retention rollups then refreshed alone (untimed) so the timed phase only keeps them, while the campaign
- *      rollups and the facts copy rebuild; then the values are put back and the same again;
  *   4. (--only=tiers) new value tiers for a third of the customers (rotated high → medium → low → high, as a
  *      tier-rule change would move them): the retention segment / tier rows and forecasts and the facts copy
- *      rebuilt, campaign rollups kept; then rotated back (the workspace ends as it started) and the same again.
+ *      rebuilt, campaign rollups kept; then rotated back (the workspace ends as it started) and the same again;
+ *   5. (--only=short-retention) the phase when the retention rollups are short: new predicted values and a write,
+ *      the retention rollups then refreshed alone (untimed) so the timed phase only keeps them, while the campaign
+ *      rollups and the facts copy rebuild; then the values are put back and the same again.
  *
  *   BENCH_PG_DIR=/tmp/vl-bench-pg BENCH_PG_PORT=5460 flock /tmp/vl/bench.lock \
  *     pnpm --filter @valuelens/api exec tsx bench/derived-bench.ts [slug] [--only=changed,changed,unchanged,predicted,tiers,short-retention]
